@@ -1,0 +1,86 @@
+# Makefile: every flag, the dependency check, the build, `make test` and `make bench`.
+.DELETE_ON_ERROR:
+.SUFFIXES:
+.PHONY: all deps-build deps-test deps-bench test bench clean help
+
+CC ?= cc
+SANITIZE ?=
+BUILD := build$(if $(SANITIZE),-$(SANITIZE))
+
+CFLAGS ?= -O2 -g
+CFLAGS += -std=gnu11 -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+          -fno-strict-aliasing -pthread -MMD -MP -Iinclude
+# CI (CI=true) and WERROR=1 make every warning an error.
+ifneq ($(filter true 1,$(CI) $(WERROR)),)
+CFLAGS += -Werror
+endif
+ifneq ($(SANITIZE),)
+CFLAGS += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
+LDFLAGS += -fsanitize=$(SANITIZE)
+endif
+LDLIBS := -ljemalloc -ljansson -lm -pthread
+
+ifeq ($(V),1)
+Q :=
+else
+Q := @
+endif
+
+LIB_SRC := $(wildcard backends/*.c)
+WL_SRC := $(wildcard workloads/*.c)
+HARNESS_SRC := $(wildcard bench/*.c)
+TEST_SRC := $(wildcard tests/*.c)
+
+obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
+LIB := $(BUILD)/libiso.a
+HARNESS_OBJ := $(call obj,$(HARNESS_SRC) $(WL_SRC))
+TEST_OBJ := $(call obj,$(TEST_SRC) $(WL_SRC))
+
+all: $(BUILD)/harness harness
+
+help:
+	@echo "make            build ./harness"
+	@echo "make test       build and run the tests (installs missing Debian packages as root)"
+	@echo "make bench      run every supported backend over the workloads into results/"
+	@echo "make SANITIZE=address|undefined test   the tests under a sanitizer"
+	@echo "V=1 shows commands; CI=true or WERROR=1 makes warnings errors"
+
+deps-build deps-test deps-bench: deps-%:
+	$(Q)scripts/deps.sh $*
+
+$(BUILD)/obj/%.o: %.c | deps-build
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(CFLAGS) $(if $(filter bench/% tests/%,$<),-Iworkloads) -c -o $@ $<
+
+$(LIB): $(call obj,$(LIB_SRC))
+	@$(if $(Q),echo "  AR      $@")
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/harness: $(HARNESS_OBJ) $(LIB)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# ./harness at the top of the tree, as the README promises.
+harness: $(BUILD)/harness
+	$(Q)ln -sf $< $@
+
+$(BUILD)/tests: $(TEST_OBJ) $(LIB) | deps-test
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS) -o $@ $(TEST_OBJ) $(LIB) -lcriterion $(LDLIBS)
+
+test: deps-test $(BUILD)/tests harness
+	$(Q)$(BUILD)/tests --jobs=2
+
+RUN := results/$(shell date -u +%Y%m%dT%H%M%SZ)-$(shell hostname -s)
+bench: deps-bench harness
+	$(Q)mkdir -p $(RUN).tmp
+	$(Q)./harness --backend=all --workload=all --format=csv --output=$(RUN).tmp/results.csv
+	$(Q)./harness --backend=all --workload=all --format=json --output=$(RUN).tmp/results.json
+	$(Q)mv $(RUN).tmp $(RUN) && ln -sfn $(notdir $(RUN)) results/latest
+	@echo "results in $(RUN)/ (results/latest)"
+
+clean:
+	rm -rf build build-* harness
+
+-include $(shell find build* -name '*.d' 2>/dev/null)

@@ -1,0 +1,42 @@
+/* backend.h: the ops table every backend fills, and the helpers backends share. */
+#ifndef ISO_BACKEND_H
+#define ISO_BACKEND_H
+
+#include "iso.h"
+
+#define ISO_BACKEND_V1 1
+
+/*
+ * A backend.  Registry wrappers check arguments before any op runs, so ops may assume
+ * d != NULL, fn != NULL, (in || !in_len), (out || !out_cap).  Optional ops are NULL.
+ */
+struct iso_backend {
+	unsigned version; /* ISO_BACKEND_V1 */
+	const char *name;
+	const char *summary;
+	int (*probe)(void); /* ISO_OK or ISO_ENOTSUP + iso_set_reason */
+	int (*create)(const struct iso_options *opt, struct iso_domain **out);
+	void (*destroy)(struct iso_domain *d);
+	/* Must check the domain's out_len <= out_cap before copying anything back. */
+	int (*call)(struct iso_domain *d, iso_fn *fn, const void *in, size_t in_len,
+		    void *out, size_t out_cap, size_t *out_len, long *ret);
+	void *(*alloc)(struct iso_domain *d, size_t n); /* optional */
+	void (*free)(struct iso_domain *d, void *p);    /* optional, with alloc */
+};
+
+/* Every backend's domain struct starts with this. */
+struct iso_domain {
+	const struct iso_backend *be;
+};
+
+extern const struct iso_backend iso_backend_none;
+extern const struct iso_backend iso_backend_process;
+extern const struct iso_backend iso_backend_mpk;
+extern const struct iso_backend iso_backend_mprotect;
+
+/* Set this thread's iso_reason() text; returns err so callers can `return`. */
+int iso_set_reason(int err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* iso_set_reason(ISO_ESYS, "what: strerror(errno)"), errno saved and restored. */
+int iso_sys_error(const char *what);
+
+#endif

@@ -1,0 +1,112 @@
+/* heap.c: jemalloc arena over a fixed region, with jemalloc's metadata kept outside it. */
+#include <stdint.h>
+#include <stdio.h>
+
+#include "backend.h"
+#include "heap.h"
+
+/* jemalloc 5.3's experimental.arenas_create_ext argument (arena_types.h, not public). */
+struct je_arena_config {
+	extent_hooks_t *extent_hooks;
+	bool metadata_use_hooks;
+};
+
+static void *hook_alloc(extent_hooks_t *hooks, void *new_addr, size_t size,
+			size_t align, bool *zero, bool *commit, unsigned arena)
+{
+	struct iso_heap *h = (struct iso_heap *)hooks;
+	char *cur = atomic_load(&h->next), *p;
+
+	(void)arena;
+	if (new_addr)
+		return NULL; /* growing in place is optional; the region is a bump range */
+	do {
+		p = (char *)(((uintptr_t)cur + align - 1) & ~(uintptr_t)(align - 1));
+		if (p > h->end || size > (size_t)(h->end - p))
+			return NULL;
+	} while (!atomic_compare_exchange_weak(&h->next, &cur, p + size));
+	*zero = true; /* fresh anonymous pages, never handed out twice */
+	*commit = true;
+	return p;
+}
+
+/* Returning true opts out: jemalloc keeps the extent and reuses it itself. */
+static bool hook_dalloc(extent_hooks_t *hooks, void *addr, size_t size, bool committed,
+			unsigned arena)
+{
+	(void)hooks, (void)addr, (void)size, (void)committed, (void)arena;
+	return true;
+}
+
+static void hook_destroy(extent_hooks_t *hooks, void *addr, size_t size, bool committed,
+			 unsigned arena)
+{
+	(void)hooks, (void)addr, (void)size, (void)committed, (void)arena;
+}
+
+/* Splitting and merging ranges of one plain mapping needs no work: always allowed. */
+static bool hook_split(extent_hooks_t *hooks, void *addr, size_t size, size_t a,
+		       size_t b, bool committed, unsigned arena)
+{
+	(void)hooks, (void)addr, (void)size, (void)a, (void)b, (void)committed, (void)arena;
+	return false;
+}
+
+static bool hook_merge(extent_hooks_t *hooks, void *a, size_t asize, void *b,
+		       size_t bsize, bool committed, unsigned arena)
+{
+	(void)hooks, (void)a, (void)asize, (void)b, (void)bsize, (void)committed, (void)arena;
+	return false;
+}
+
+int iso_heap_init(struct iso_heap *h, void *base, size_t size)
+{
+	struct je_arena_config cfg = { .extent_hooks = &h->hooks, .metadata_use_hooks = false };
+	size_t len = sizeof(h->arena);
+	int err;
+
+	*h = (struct iso_heap){
+		.hooks = {
+			.alloc = hook_alloc,
+			.dalloc = hook_dalloc,
+			.destroy = hook_destroy,
+			.split = hook_split,
+			.merge = hook_merge,
+		},
+		.base = base,
+		.end = (char *)base + size,
+	};
+	atomic_init(&h->next, h->base);
+	err = mallctl("experimental.arenas_create_ext", &h->arena, &len, &cfg, sizeof(cfg));
+	if (err)
+		return iso_set_reason(ISO_ENOTSUP, "jemalloc cannot create an arena (error %d)", err);
+	h->ready = true;
+	/* Had jemalloc put its own bookkeeping into the region, a domain could corrupt it. */
+	if (atomic_load(&h->next) != h->base) {
+		iso_heap_fini(h);
+		return iso_set_reason(ISO_ENOTSUP, "jemalloc placed its metadata in domain memory");
+	}
+	return ISO_OK;
+}
+
+void iso_heap_fini(struct iso_heap *h)
+{
+	char cmd[64];
+
+	if (!h->ready)
+		return;
+	snprintf(cmd, sizeof(cmd), "arena.%u.destroy", h->arena);
+	mallctl(cmd, NULL, NULL, NULL, 0);
+	h->ready = false;
+}
+
+void *iso_heap_alloc(struct iso_heap *h, size_t n)
+{
+	return mallocx(n ? n : 1, MALLOCX_ARENA(h->arena) | MALLOCX_TCACHE_NONE);
+}
+
+void iso_heap_free(struct iso_heap *h, void *p)
+{
+	(void)h;
+	dallocx(p, MALLOCX_TCACHE_NONE);
+}

@@ -1,0 +1,36 @@
+/* heap.h: a jemalloc arena carved out of one caller-given region (the domain's heap). */
+#ifndef ISO_HEAP_H
+#define ISO_HEAP_H
+
+#include <jemalloc/jemalloc.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+/*
+ * jemalloc asks the region for extents through hooks; its own metadata stays in
+ * trusted memory, so a domain that scribbles over the region cannot corrupt the
+ * allocator the trusted side uses.  Freed extents are kept by jemalloc for reuse,
+ * never given back, so the region is a simple bump range.
+ */
+struct iso_heap {
+	extent_hooks_t hooks; /* first: the hooks find their heap from this pointer */
+	char *base, *end;
+	char *_Atomic next;
+	unsigned arena;
+	bool ready;
+};
+
+int iso_heap_init(struct iso_heap *h, void *base, size_t size);
+void iso_heap_fini(struct iso_heap *h);
+void *iso_heap_alloc(struct iso_heap *h, size_t n);
+void iso_heap_free(struct iso_heap *h, void *p);
+
+static inline bool iso_heap_owns(const struct iso_heap *h, const void *p, size_t n)
+{
+	const char *c = p;
+
+	return c >= h->base && c <= h->end && n <= (size_t)(h->end - c);
+}
+
+#endif

@@ -1,0 +1,395 @@
+/* process.c: the domain is a forked child; calls travel through one MAP_SHARED arena. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <linux/futex.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "backend.h"
+#include "heap.h"
+
+/*
+ * The channel: the parent posts a request by bumping `req`; the child answers by
+ * setting `state` to DONE.  While a request is outstanding `state` holds the child's
+ * pid and sits on the child's robust-futex list, so when the child dies the kernel
+ * itself sets FUTEX_OWNER_DIED in it and wakes the parent: crash detection costs
+ * nothing on the fast path.
+ */
+#define DONE 0u
+
+struct chan {
+	_Alignas(64) _Atomic uint32_t req;  /* parent -> child; child's futex */
+	_Atomic uint32_t child_sleeping;
+	iso_fn *fn;
+	const void *in;
+	size_t in_len;
+	void *out;
+	size_t out_cap;
+	_Alignas(64) _Atomic uint32_t state; /* child -> parent; parent's futex */
+	struct robust_list entry;            /* the child's only robust-list entry */
+	size_t out_len;
+	long ret;
+};
+
+struct proc_domain {
+	struct iso_domain base;
+	struct iso_options opt;
+	char *arena; /* chan page | in buffer | out buffer | iso_alloc heap */
+	size_t arena_size, xfer_cap;
+	char *in_buf, *out_buf;
+	struct iso_heap heap;
+	pid_t pid; /* -1 while there is no child (a respawn failed) */
+	pid_t parent;
+	uint32_t seq;
+};
+
+#define CHAN(d) ((struct chan *)(d)->arena)
+#define PAGE 4096u
+#define SLEEP_SLICE_NS 10000000L /* re-check the child's life this often while asleep */
+#define CHILD_IDLE_SPIN_NS 100000000L
+
+static long futex(_Atomic uint32_t *addr, int op, uint32_t val, const struct timespec *ts)
+{
+	/* Not FUTEX_PRIVATE: the word is shared between two processes. */
+	return syscall(SYS_futex, addr, op, val, ts, NULL, 0);
+}
+
+static int64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+static inline void cpu_relax(void)
+{
+	__builtin_ia32_pause();
+}
+
+static int64_t spin_ns(const struct iso_options *opt)
+{
+	switch (opt->wait) {
+	case ISO_WAIT_SPIN: return INT64_MAX;
+	case ISO_WAIT_FUTEX: return 0;
+	case ISO_WAIT_HYBRID: break;
+	}
+	return (opt->spin_us ? opt->spin_us : 50) * 1000LL;
+}
+
+/* ---- the child ---------------------------------------------------------------- */
+
+static void child_wait_request(struct proc_domain *d, uint32_t seen)
+{
+	struct chan *c = CHAN(d);
+	int64_t budget = spin_ns(&d->opt), start = 0;
+
+	/* An idle child that spins forever would burn a core: the spin policy caps it. */
+	if (budget > CHILD_IDLE_SPIN_NS)
+		budget = CHILD_IDLE_SPIN_NS;
+	for (unsigned i = 0; budget > 0; i++) {
+		if (atomic_load_explicit(&c->req, memory_order_acquire) != seen)
+			return;
+		cpu_relax();
+		if ((i & 255) == 0) {
+			int64_t t = now_ns();
+
+			if (!start)
+				start = t;
+			else if (t - start > budget)
+				break;
+		}
+	}
+	for (;;) {
+		atomic_store(&c->child_sleeping, 1);
+		if (atomic_load(&c->req) != seen)
+			break;
+		futex(&c->req, FUTEX_WAIT, seen, NULL);
+		if (atomic_load(&c->req) != seen)
+			break;
+	}
+	atomic_store_explicit(&c->child_sleeping, 0, memory_order_relaxed);
+}
+
+static _Noreturn void child_main(struct proc_domain *d)
+{
+	static struct robust_list_head head;
+	static const int fatal[] = { SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT, SIGTRAP, SIGSYS };
+	struct chan *c = CHAN(d);
+	struct rlimit nocore = { 0, 0 };
+	sigset_t all;
+	uint32_t seen = 0;
+
+	/* Die with the parent, crash quietly and promptly, whatever the parent installed. */
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (getppid() != d->parent)
+		_exit(0);
+	setrlimit(RLIMIT_CORE, &nocore);
+	for (size_t i = 0; i < sizeof(fatal) / sizeof(fatal[0]); i++)
+		signal(fatal[i], SIG_DFL);
+	sigfillset(&all);
+	sigprocmask(SIG_UNBLOCK, &all, NULL);
+
+	head.list.next = &c->entry;
+	head.futex_offset = (long)((char *)&c->state - (char *)&c->entry);
+	head.list_op_pending = NULL;
+	c->entry.next = &head.list;
+	syscall(SYS_set_robust_list, &head, sizeof(head));
+
+	for (;;) {
+		size_t n = 0;
+		long r;
+
+		child_wait_request(d, seen);
+		seen = atomic_load_explicit(&c->req, memory_order_acquire);
+		r = c->fn(c->in, c->in_len, c->out, c->out_cap, &n);
+		c->out_len = n;
+		c->ret = r;
+		if (atomic_exchange(&c->state, DONE) & FUTEX_WAITERS)
+			futex(&c->state, FUTEX_WAKE, 1, NULL);
+	}
+}
+
+/* ---- the parent --------------------------------------------------------------- */
+
+static int spawn(struct proc_domain *d)
+{
+	struct chan *c = CHAN(d);
+	pid_t pid;
+
+	memset(c, 0, sizeof(*c));
+	atomic_store(&c->state, DONE);
+	d->seq = 0;
+	pid = fork();
+	if (pid < 0) {
+		d->pid = -1;
+		return iso_sys_error("fork");
+	}
+	if (pid == 0)
+		child_main(d);
+	d->pid = pid;
+	return ISO_OK;
+}
+
+/* Kill (harmless if it is already dead: it may only look dead) and collect the child. */
+static void reap(struct proc_domain *d)
+{
+	if (d->pid <= 0)
+		return;
+	kill(d->pid, SIGKILL);
+	while (waitpid(d->pid, NULL, 0) < 0 && errno == EINTR)
+		;
+	d->pid = -1;
+}
+
+static bool child_exited(struct proc_domain *d)
+{
+	int st;
+
+	return waitpid(d->pid, &st, WNOHANG) != 0; /* its pid, or -1: nothing to wait for */
+}
+
+static void sleep_until(int64_t wake_ns, int64_t deadline, struct timespec *ts)
+{
+	int64_t until = deadline < wake_ns ? deadline : wake_ns, left = until - now_ns();
+
+	if (left < 0)
+		left = 0;
+	ts->tv_sec = left / 1000000000LL;
+	ts->tv_nsec = left % 1000000000LL;
+}
+
+/*
+ * Wait for the child's answer.  Returns ISO_OK, ISO_ECRASH (the child died; it has
+ * been reaped) or ISO_ETIMEDOUT (the watchdog fired; the child has been killed).
+ */
+static int wait_reply(struct proc_domain *d)
+{
+	struct chan *c = CHAN(d);
+	const uint32_t busy = (uint32_t)d->pid;
+	int64_t start = 0, spin = spin_ns(&d->opt), deadline = INT64_MAX, t;
+	uint32_t v;
+
+	if (d->opt.timeout_ms || spin != INT64_MAX)
+		start = now_ns();
+	if (d->opt.timeout_ms)
+		deadline = start + d->opt.timeout_ms * 1000000LL;
+	for (unsigned i = 1;; i++) {
+		v = atomic_load_explicit(&c->state, memory_order_acquire);
+		if (v != busy)
+			goto answered;
+		cpu_relax();
+		if ((i & 1023) == 0) {
+			t = now_ns();
+			if (t >= deadline)
+				goto timed_out;
+			if (spin != INT64_MAX && t - start >= spin)
+				break;
+			/* A spinning parent still notices a child that died outside a request. */
+			if ((i & 0xfffff) == 0 && child_exited(d))
+				goto died;
+		}
+	}
+	for (;;) {
+		struct timespec ts;
+		uint32_t expect = busy;
+
+		if (!atomic_compare_exchange_strong(&c->state, &expect, busy | FUTEX_WAITERS) &&
+		    expect != (busy | FUTEX_WAITERS)) {
+			v = expect;
+			goto answered;
+		}
+		t = now_ns();
+		if (t >= deadline)
+			goto timed_out;
+		sleep_until(t + SLEEP_SLICE_NS, deadline, &ts);
+		if (futex(&c->state, FUTEX_WAIT, busy | FUTEX_WAITERS, &ts) < 0 &&
+		    errno == ETIMEDOUT && child_exited(d))
+			goto died;
+	}
+answered:
+	if (v == DONE)
+		return ISO_OK;
+	/* FUTEX_OWNER_DIED, set by the kernel as the child exited, or a scribbled word. */
+died:
+	reap(d);
+	return iso_set_reason(ISO_ECRASH, "the domain's child process died");
+timed_out:
+	reap(d);
+	return iso_set_reason(ISO_ETIMEDOUT, "no reply within %u ms; child killed",
+			      d->opt.timeout_ms);
+}
+
+static int proc_call(struct iso_domain *dom, iso_fn *fn, const void *in, size_t in_len,
+		     void *out, size_t out_cap, size_t *out_len, long *ret)
+{
+	struct proc_domain *d = (struct proc_domain *)dom;
+	struct chan *c = CHAN(d);
+	bool in_shared = in_len && iso_heap_owns(&d->heap, in, in_len);
+	bool out_shared = out_cap && iso_heap_owns(&d->heap, out, out_cap);
+	size_t n;
+	long r;
+	int err;
+
+	if ((!in_shared && in_len > d->xfer_cap) || (!out_shared && out_cap > d->xfer_cap))
+		return iso_set_reason(ISO_E2BIG, "%zu bytes exceed the %zu-byte exchange buffer",
+				      in_len > out_cap ? in_len : out_cap, d->xfer_cap);
+	if (d->pid < 0 && (err = spawn(d)))
+		return err;
+	if (in_len && !in_shared)
+		memcpy(d->in_buf, in, in_len);
+	c->fn = fn;
+	c->in = in_shared ? in : d->in_buf;
+	c->in_len = in_len;
+	c->out = out_shared ? out : d->out_buf;
+	c->out_cap = out_cap;
+	atomic_store_explicit(&c->state, (uint32_t)d->pid, memory_order_relaxed);
+	atomic_store(&c->req, ++d->seq);
+	if (atomic_load(&c->child_sleeping))
+		futex(&c->req, FUTEX_WAKE, 1, NULL);
+
+	err = wait_reply(d);
+	if (err) {
+		int again = spawn(d);
+
+		return again == ISO_OK ? err : again;
+	}
+	/* The child can still write the channel: read each field once, then judge it. */
+	n = *(volatile size_t *)&c->out_len;
+	r = *(volatile long *)&c->ret;
+	if (n > out_cap)
+		return iso_set_reason(ISO_E2BIG, "the domain reported %zu bytes for a %zu-byte buffer",
+				      n, out_cap);
+	if (n && !out_shared)
+		memcpy(out, d->out_buf, n);
+	if (out_len)
+		*out_len = n;
+	if (ret)
+		*ret = r;
+	return ISO_OK;
+}
+
+static int proc_probe(void)
+{
+	return ISO_OK;
+}
+
+static void proc_destroy(struct iso_domain *dom)
+{
+	struct proc_domain *d = (struct proc_domain *)dom;
+
+	reap(d);
+	iso_heap_fini(&d->heap);
+	munmap(d->arena, d->arena_size);
+	free(d);
+}
+
+static int proc_create(const struct iso_options *opt, struct iso_domain **out)
+{
+	struct proc_domain *d = calloc(1, sizeof(*d));
+	size_t size = opt->arena_size ? opt->arena_size : ISO_ARENA_DEFAULT;
+	int err;
+
+	if (!d)
+		return ISO_ENOMEM;
+	if (size < 16 * PAGE) {
+		free(d);
+		return iso_set_reason(ISO_EINVAL, "arena of %zu bytes is too small", size);
+	}
+	size = (size + PAGE - 1) & ~(size_t)(PAGE - 1);
+	d->opt = *opt;
+	d->pid = -1;
+	d->parent = getpid();
+	d->arena_size = size;
+	/* Untouched pages of a shared anonymous mapping cost nothing: size is cheap. */
+	d->arena = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (d->arena == MAP_FAILED) {
+		free(d);
+		return iso_sys_error("mmap");
+	}
+	d->xfer_cap = (size / 4) & ~(size_t)(PAGE - 1);
+	d->in_buf = d->arena + PAGE;
+	d->out_buf = d->in_buf + d->xfer_cap;
+	err = iso_heap_init(&d->heap, d->out_buf + d->xfer_cap,
+			    size - PAGE - 2 * d->xfer_cap);
+	if (!err)
+		err = spawn(d);
+	if (err) {
+		proc_destroy(&d->base);
+		return err;
+	}
+	*out = &d->base;
+	return ISO_OK;
+}
+
+static void *proc_alloc(struct iso_domain *dom, size_t n)
+{
+	return iso_heap_alloc(&((struct proc_domain *)dom)->heap, n);
+}
+
+static void proc_free(struct iso_domain *dom, void *p)
+{
+	iso_heap_free(&((struct proc_domain *)dom)->heap, p);
+}
+
+const struct iso_backend iso_backend_process = {
+	.version = ISO_BACKEND_V1,
+	.name = "process",
+	.summary = "a forked child per domain, calls over a shared-memory channel",
+	.probe = proc_probe,
+	.create = proc_create,
+	.destroy = proc_destroy,
+	.call = proc_call,
+	.alloc = proc_alloc,
+	.free = proc_free,
+};

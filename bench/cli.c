@@ -1,0 +1,275 @@
+/* cli.c: the harness's command line: flags, their checks, --help and --list. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "harness.h"
+
+enum { OPT_NO_BASELINE = 256, OPT_WAIT, OPT_TIMEOUT, OPT_SPIN, OPT_OUTDIR, OPT_QUIET };
+
+static const struct option longopts[] = {
+	{ "backend", required_argument, NULL, 'b' },
+	{ "workload", required_argument, NULL, 'w' },
+	{ "size", required_argument, NULL, 's' },
+	{ "iterations", required_argument, NULL, 'i' },
+	{ "repetitions", required_argument, NULL, 'r' },
+	{ "warmup", required_argument, NULL, 'W' },
+	{ "format", required_argument, NULL, 'f' },
+	{ "output", required_argument, NULL, 'o' },
+	{ "outdir", required_argument, NULL, OPT_OUTDIR },
+	{ "wait", required_argument, NULL, OPT_WAIT },
+	{ "timeout-ms", required_argument, NULL, OPT_TIMEOUT },
+	{ "spin-us", required_argument, NULL, OPT_SPIN },
+	{ "no-baseline", no_argument, NULL, OPT_NO_BASELINE },
+	{ "quiet", no_argument, NULL, OPT_QUIET },
+	{ "list", no_argument, NULL, 'l' },
+	{ "help", no_argument, NULL, 'h' },
+	{ 0 },
+};
+
+void cli_usage(FILE *f)
+{
+	fputs("usage: harness [options]\n"
+	      "Runs workloads through isolation backends and reports per-call times.\n\n"
+	      "  --backend=NAME[,NAME...]|all   backends to measure (default: all)\n"
+	      "  --workload=NAME[,NAME...]|all  workloads to run (default: all)\n"
+	      "  --size=BYTES[,BYTES...]        payload sizes for sized workloads; K, M, G\n"
+	      "                                 suffixes are binary (default: each workload's)\n"
+	      "  --iterations=N                 calls per timed batch (default: per workload)\n"
+	      "  --repetitions=N                timed batches per row (default: 31)\n"
+	      "  --warmup=N                     untimed batches first (default: 3)\n"
+	      "  --format=table|csv|json        output format (default: table)\n"
+	      "  --output=FILE                  write there instead of stdout (all or nothing)\n"
+	      "  --outdir=DIR                   also write DIR/results.csv and DIR/results.json\n"
+	      "  --wait=hybrid|spin|futex       how a caller waits for the process backend\n"
+	      "  --spin-us=N                    hybrid: spin this long before sleeping (50)\n"
+	      "  --timeout-ms=N                 per-call watchdog, 0 for none (default: 10000)\n"
+	      "  --no-baseline                  do not add `none` when it was not asked for\n"
+	      "  --quiet                        no progress on stderr\n"
+	      "  --list                         backends (supported here or why not), workloads\n"
+	      "  --help                         this text\n\n"
+	      "Times are medians and percentiles over repetitions of the per-call time of one\n"
+	      "batch, from the TSC.  overhead_pct compares with `none` on the same workload and\n"
+	      "size in the same run.  Exit status: 0 ok, 1 a run failed, 2 bad usage.\n",
+	      f);
+}
+
+void cli_list(FILE *f)
+{
+	const struct workload *w;
+	const char *name;
+
+	fputs("backends:\n", f);
+	for (size_t i = 0; (name = iso_backend_name(i)); i++) {
+		int err = iso_backend_probe(name);
+
+		fprintf(f, "  %-10s %-4s %s%s%s\n", name, err ? "no" : "yes",
+			iso_backend_summary(name), err ? ": " : "", err ? iso_reason() : "");
+	}
+	fputs("workloads:\n", f);
+	for (size_t i = 0; (w = workload_at(i)); i++)
+		fprintf(f, "  %-12s %s\n", w->name, w->summary);
+}
+
+static int bad(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int bad(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("harness: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputs(" (see --help)\n", stderr);
+	return 2;
+}
+
+/* A whole number, optionally with a binary K/M/G suffix; nothing else accepted. */
+static bool parse_u64(const char *s, bool suffix, uint64_t *out)
+{
+	char *end;
+	unsigned long long v;
+	unsigned shift = 0;
+
+	if (!*s || *s == '-' || *s == '+' || *s == ' ')
+		return false;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || end == s)
+		return false;
+	if (suffix && *end) {
+		const char *units = "KMG", *u = strchr(units, *end);
+
+		if (!u || !*u)
+			return false;
+		shift = 10 * (unsigned)(u - units + 1);
+		end++;
+	}
+	if (*end || (shift && v > (UINT64_MAX >> shift)))
+		return false;
+	*out = (uint64_t)v << shift;
+	return true;
+}
+
+static bool parse_unsigned(const char *s, unsigned *out)
+{
+	uint64_t v;
+
+	if (!parse_u64(s, false, &v) || v > 1000000000)
+		return false;
+	*out = (unsigned)v;
+	return true;
+}
+
+static int split(char *arg, int (*take)(const char *, struct config *), struct config *c)
+{
+	for (char *save, *t = strtok_r(arg, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+		int err = take(t, c);
+
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+static int take_backend(const char *name, struct config *c)
+{
+	const char *known;
+
+	if (strcmp(name, "all") == 0) {
+		for (size_t i = 0; (known = iso_backend_name(i)); i++)
+			take_backend(known, c);
+		return 0;
+	}
+	for (size_t i = 0; (known = iso_backend_name(i)); i++)
+		if (strcmp(known, name) == 0)
+			break;
+	if (!known)
+		return bad("unknown backend '%s'; --list shows them", name);
+	for (size_t i = 0; i < c->nbackends; i++)
+		if (c->backends[i] == known)
+			return 0;
+	if (c->nbackends == sizeof(c->backends) / sizeof(c->backends[0]))
+		return bad("too many backends");
+	c->backends[c->nbackends++] = known; /* the registry's string outlives argv copies */
+	return 0;
+}
+
+static int take_workload(const char *name, struct config *c)
+{
+	const struct workload *w;
+
+	if (strcmp(name, "all") == 0) {
+		for (size_t i = 0; (w = workload_at(i)); i++)
+			take_workload(w->name, c);
+		return 0;
+	}
+	w = workload_find(name);
+	if (!w)
+		return bad("unknown workload '%s'; --list shows them", name);
+	for (size_t i = 0; i < c->nworkloads; i++)
+		if (c->workloads[i] == w)
+			return 0;
+	if (c->nworkloads == sizeof(c->workloads) / sizeof(c->workloads[0]))
+		return bad("too many workloads");
+	c->workloads[c->nworkloads++] = w;
+	return 0;
+}
+
+static int take_size(const char *s, struct config *c)
+{
+	uint64_t v;
+
+	if (!parse_u64(s, true, &v))
+		return bad("--size: '%s' is not a byte count (e.g. 64, 4K, 16M)", s);
+	if (c->nsizes == sizeof(c->sizes) / sizeof(c->sizes[0]))
+		return bad("--size: at most %zu sizes", sizeof(c->sizes) / sizeof(c->sizes[0]));
+	c->sizes[c->nsizes++] = (size_t)v;
+	return 0;
+}
+
+int cli_parse(int argc, char **argv, struct config *c)
+{
+	const char *backends = "all", *workloads = "all";
+	char *sizes = NULL;
+	unsigned timeout_ms = 10000;
+	int opt, err;
+
+	*c = (struct config){ .repetitions = 31, .warmup = 3, .baseline = true,
+			      .progress = true, .argc = argc, .argv = argv };
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, ":", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 'b': backends = optarg; break;
+		case 'w': workloads = optarg; break;
+		case 's': sizes = optarg; break;
+		case 'i':
+			if (!parse_u64(optarg, false, &c->iterations) || c->iterations == 0)
+				return bad("--iterations: '%s' is not a whole number above 0", optarg);
+			break;
+		case 'r':
+			if (!parse_unsigned(optarg, &c->repetitions) || c->repetitions == 0)
+				return bad("--repetitions: '%s' is not a whole number above 0", optarg);
+			break;
+		case 'W':
+			if (!parse_unsigned(optarg, &c->warmup))
+				return bad("--warmup: '%s' is not a whole number", optarg);
+			break;
+		case 'f':
+			if (strcmp(optarg, "table") == 0)
+				c->format = FMT_TABLE;
+			else if (strcmp(optarg, "csv") == 0)
+				c->format = FMT_CSV;
+			else if (strcmp(optarg, "json") == 0)
+				c->format = FMT_JSON;
+			else
+				return bad("--format: '%s' is not table, csv or json", optarg);
+			break;
+		case 'o': c->output = optarg; break;
+		case OPT_OUTDIR: c->outdir = optarg; break;
+		case OPT_WAIT:
+			if (strcmp(optarg, "hybrid") == 0)
+				c->opt.wait = ISO_WAIT_HYBRID;
+			else if (strcmp(optarg, "spin") == 0)
+				c->opt.wait = ISO_WAIT_SPIN;
+			else if (strcmp(optarg, "futex") == 0)
+				c->opt.wait = ISO_WAIT_FUTEX;
+			else
+				return bad("--wait: '%s' is not hybrid, spin or futex", optarg);
+			break;
+		case OPT_TIMEOUT:
+			if (!parse_unsigned(optarg, &timeout_ms))
+				return bad("--timeout-ms: '%s' is not a whole number", optarg);
+			break;
+		case OPT_SPIN:
+			if (!parse_unsigned(optarg, &c->opt.spin_us))
+				return bad("--spin-us: '%s' is not a whole number", optarg);
+			break;
+		case OPT_NO_BASELINE: c->baseline = false; break;
+		case OPT_QUIET: c->progress = false; break;
+		case 'l': cli_list(stdout); return -1;
+		case 'h': cli_usage(stdout); return -1;
+		case ':': return bad("%s needs a value", argv[optind - 1]);
+		default:
+			return bad("unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		return bad("unexpected argument '%s'", argv[optind]);
+	c->opt.timeout_ms = timeout_ms;
+
+	char *b = strdup(backends), *w = strdup(workloads);
+
+	err = !b || !w ? bad("out of memory") : split(b, take_backend, c);
+	if (!err)
+		err = split(w, take_workload, c);
+	if (!err && sizes)
+		err = split(sizes, take_size, c);
+	free(b);
+	free(w);
+	if (!err && (c->nbackends == 0 || c->nworkloads == 0))
+		err = bad("no %s given", c->nbackends == 0 ? "backend" : "workload");
+	return err;
+}

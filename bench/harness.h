@@ -1,0 +1,77 @@
+/* harness.h: the harness's configuration, its result rows, and the pieces that share them. */
+#ifndef HARNESS_H
+#define HARNESS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "iso.h"
+#include "stats.h"
+#include "tsc.h"
+#include "workload.h"
+
+enum format { FMT_TABLE, FMT_CSV, FMT_JSON };
+
+struct config {
+	const char *backends[16];
+	size_t nbackends;
+	const struct workload *workloads[32];
+	size_t nworkloads;
+	size_t sizes[64]; /* empty: each workload's default size */
+	size_t nsizes;
+	uint64_t iterations; /* 0: each workload's default */
+	unsigned repetitions, warmup;
+	enum format format;
+	const char *output; /* NULL: stdout */
+	const char *outdir; /* also write results.csv and results.json there */
+	bool baseline;      /* measure `none` too, so overhead_pct has a reference */
+	bool progress;
+	struct iso_options opt;
+	int argc;
+	char **argv;
+};
+
+struct row {
+	const char *backend;
+	const struct workload *wl;
+	size_t size;
+	uint64_t iterations; /* calls per timed batch */
+	unsigned repetitions;
+	struct summary ns;  /* per-call time over the repetitions' batches */
+	double overhead_pct; /* NAN without a `none` row for the same workload and size */
+	const char *counter;
+};
+
+struct skip {
+	const char *backend;
+	char reason[200];
+};
+
+struct failure {
+	char what[300];
+};
+
+struct results {
+	struct row *rows;
+	size_t nrows;
+	struct skip skipped[16];
+	size_t nskipped;
+	struct failure failed[64];
+	size_t nfailed;
+	struct tsc_info tsc;
+};
+
+/* cli.c: parse argv into *c; returns 0, or prints one line and returns 2 (1 for --help/--list). */
+int cli_parse(int argc, char **argv, struct config *c);
+void cli_usage(FILE *f);
+void cli_list(FILE *f);
+
+/* run.c: measure every (backend, workload, size); fills *r. */
+void run_all(const struct config *c, struct results *r);
+const char *wait_name(enum iso_wait w);
+
+/* report.c: write the rows in one format; returns 0 or -1 with errno. */
+int report_write(FILE *f, enum format fmt, const struct config *c, const struct results *r);
+
+#endif

@@ -1,0 +1,158 @@
+/* run.c: the measurement loop: one fresh domain per row, warm-up, timed batches, summary. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "harness.h"
+
+const char *wait_name(enum iso_wait w)
+{
+	switch (w) {
+	case ISO_WAIT_SPIN: return "spin";
+	case ISO_WAIT_FUTEX: return "futex";
+	case ISO_WAIT_HYBRID: break;
+	}
+	return "hybrid";
+}
+
+static void fail(struct results *r, const char *backend, const struct workload *w, size_t size,
+		 const char *why, const char *detail)
+{
+	struct failure *f;
+
+	if (r->nfailed == sizeof(r->failed) / sizeof(r->failed[0]))
+		return;
+	f = &r->failed[r->nfailed++];
+	snprintf(f->what, sizeof(f->what), "%s/%s/%zu: %s%s%s", backend, w->name, size, why,
+		 detail && *detail ? ": " : "", detail ? detail : "");
+}
+
+/* Time one row.  Returns 0, or an error code with the failure recorded in *r. */
+static int measure(const struct config *c, struct results *r, const char *backend,
+		   const struct workload *w, size_t size, struct row *row)
+{
+	uint64_t iters = c->iterations ? c->iterations : w->default_iters;
+	double *ns = calloc(c->repetitions, sizeof(*ns));
+	struct iso_domain *d = NULL;
+	void *state = NULL;
+	int err;
+
+	if (!ns) {
+		fail(r, backend, w, size, "out of memory", NULL);
+		return ISO_ENOMEM;
+	}
+	err = iso_domain_create(backend, &c->opt, &d);
+	if (err) {
+		fail(r, backend, w, size, iso_strerror(err), iso_reason());
+		free(ns);
+		return err;
+	}
+	err = w->setup(d, size, &state);
+	for (unsigned i = 0; !err && i < c->warmup; i++)
+		err = w->run(state, d, iters);
+	for (unsigned i = 0; !err && i < c->repetitions; i++) {
+		uint64_t t0 = tsc_begin();
+
+		err = w->run(state, d, iters);
+		double ticks = (double)(tsc_end() - t0) - r->tsc.overhead_ticks;
+
+		ns[i] = ticks / r->tsc.ghz / (double)iters;
+	}
+	if (err)
+		fail(r, backend, w, size, workload_strerror(err),
+		     err == WL_EWRONG ? NULL : iso_reason());
+	else
+		*row = (struct row){ .backend = backend, .wl = w, .size = size, .iterations = iters,
+				     .repetitions = c->repetitions, .overhead_pct = NAN,
+				     .counter = "tsc" };
+	if (!err)
+		stats_summarise(ns, c->repetitions, &row->ns);
+	if (state)
+		w->teardown(state);
+	iso_domain_destroy(d);
+	free(ns);
+	return err;
+}
+
+static void progress(const struct config *c, size_t done, size_t total, const char *backend,
+		     const struct workload *w, size_t size)
+{
+	static int tty = -1;
+
+	if (!c->progress)
+		return;
+	if (tty < 0)
+		tty = isatty(STDERR_FILENO);
+	if (!backend) {
+		if (tty)
+			fputs("\r\033[K", stderr);
+		return;
+	}
+	fprintf(stderr, "%s[%zu/%zu] %s %s %zu B%s", tty ? "\r\033[K" : "", done + 1, total,
+		backend, w->name, size, tty ? "" : "\n");
+}
+
+static void overheads(struct results *r)
+{
+	for (size_t i = 0; i < r->nrows; i++) {
+		struct row *x = &r->rows[i];
+
+		for (size_t j = 0; j < r->nrows; j++) {
+			const struct row *b = &r->rows[j];
+
+			if (strcmp(b->backend, "none") == 0 && b->wl == x->wl && b->size == x->size &&
+			    b->ns.median > 0)
+				x->overhead_pct = (x->ns.median / b->ns.median - 1) * 100;
+		}
+	}
+}
+
+void run_all(const struct config *c, struct results *r)
+{
+	const char *backends[sizeof(c->backends) / sizeof(c->backends[0]) + 1];
+	size_t nb = 0, cells = 0, done = 0, nsizes;
+
+	if (c->baseline) {
+		bool have = false;
+
+		for (size_t i = 0; i < c->nbackends; i++)
+			have |= strcmp(c->backends[i], "none") == 0;
+		if (!have)
+			backends[nb++] = "none";
+	}
+	for (size_t i = 0; i < c->nbackends; i++) {
+		if (iso_backend_probe(c->backends[i]) != ISO_OK) {
+			struct skip *s = &r->skipped[r->nskipped++];
+
+			s->backend = c->backends[i];
+			snprintf(s->reason, sizeof(s->reason), "%s", iso_reason());
+			continue;
+		}
+		backends[nb++] = c->backends[i];
+	}
+	for (size_t i = 0; i < c->nworkloads; i++)
+		cells += (c->workloads[i]->sized && c->nsizes ? c->nsizes : 1) * nb;
+	r->rows = calloc(cells ? cells : 1, sizeof(*r->rows));
+	if (!r->rows) {
+		snprintf(r->failed[r->nfailed++].what, sizeof(r->failed[0].what), "out of memory");
+		return;
+	}
+	/* Backends innermost: rows to be compared are measured close together in time. */
+	for (size_t i = 0; i < c->nworkloads; i++) {
+		const struct workload *w = c->workloads[i];
+
+		nsizes = w->sized && c->nsizes ? c->nsizes : 1;
+		for (size_t s = 0; s < nsizes; s++) {
+			size_t size = w->sized && c->nsizes ? c->sizes[s] : w->default_size;
+
+			for (size_t b = 0; b < nb; b++, done++) {
+				progress(c, done, cells, backends[b], w, size);
+				if (measure(c, r, backends[b], w, size, &r->rows[r->nrows]) == 0)
+					r->nrows++;
+			}
+		}
+	}
+	progress(c, done, cells, NULL, NULL, 0);
+	overheads(r);
+}

@@ -1,0 +1,107 @@
+/* iso.h: isobench's one public interface: run a function inside an isolated domain. */
+#ifndef ISO_H
+#define ISO_H
+
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/*
+ * Every function returns ISO_OK (0) or one of these negative codes.  A failure of the
+ * domain (ISO_EFAULT, ISO_ECRASH, ISO_ETIMEDOUT) leaves the domain usable: its memory
+ * is discarded or its child respawned, and the caller's memory is as it was.
+ */
+enum iso_error {
+	ISO_OK = 0,
+	ISO_EFAULT = -1,    /* memory violation inside the domain; domain rewound */
+	ISO_ECRASH = -2,    /* the domain died: signal, abort, stack smash, exit */
+	ISO_ETIMEDOUT = -3, /* the watchdog fired; domain killed and rewound */
+	ISO_E2BIG = -4,     /* a buffer does not fit the domain, or out_len > out_cap */
+	ISO_ENOMEM = -5,    /* out of memory (trusted or domain side) */
+	ISO_EINVAL = -6,    /* bad argument */
+	ISO_ENOTSUP = -7,   /* backend unknown or not supported on this machine */
+	ISO_ESYS = -8,      /* a system call failed; iso_reason() names it */
+};
+
+/* How the caller waits for a domain that runs elsewhere (the process backend). */
+enum iso_wait {
+	ISO_WAIT_HYBRID = 0, /* spin briefly, then sleep on a futex (default) */
+	ISO_WAIT_SPIN,       /* spin until the reply; lowest latency, burns a core */
+	ISO_WAIT_FUTEX,      /* sleep on a futex at once; cheapest on CPU */
+};
+
+/* Options for iso_domain_create.  A zeroed struct (or NULL) means all defaults. */
+struct iso_options {
+	unsigned timeout_ms;  /* watchdog per call; 0 = none */
+	enum iso_wait wait;   /* wait policy, where the backend waits at all */
+	unsigned spin_us;     /* hybrid: how long to spin before sleeping; 0 = default */
+	size_t arena_size;    /* bytes of domain memory (copy buffers + iso_alloc heap);
+	                         0 = default (ISO_ARENA_DEFAULT) */
+};
+
+#define ISO_ARENA_DEFAULT ((size_t)128 << 20)
+
+/*
+ * The function run inside a domain.  It sees only domain memory: `in` (in_len bytes,
+ * copied in unless it is an iso_alloc buffer) and `out` (out_cap bytes).  It stores
+ * how many bytes of `out` it produced in *out_len (0 if it does not) and returns a
+ * value of its own, handed back through iso_call's `ret`.  It must be a plain function
+ * of the program (its address is valid in a forked child too).
+ */
+typedef long iso_fn(const void *in, size_t in_len, void *out, size_t out_cap,
+		    size_t *out_len);
+
+struct iso_domain;
+
+/* Create a domain on the named backend ("none", "process", "mpk", "mprotect"). */
+int iso_domain_create(const char *backend, const struct iso_options *opt,
+		      struct iso_domain **out);
+/* Destroy a domain (NULL is fine): reaps its child, unmaps its memory. */
+void iso_domain_destroy(struct iso_domain *d);
+/* The backend name a domain runs on. */
+const char *iso_domain_backend(const struct iso_domain *d);
+
+/*
+ * Run fn(in, in_len, out, out_cap, &n) inside the domain.  On ISO_OK the trusted side
+ * has checked n <= out_cap, copied n bytes to `out` (nothing to copy when `out` is an
+ * iso_alloc buffer), stored n in *out_len and fn's return value in *ret (either may
+ * be NULL).  `in` and `out` may be NULL when their length is 0.  On failure nothing
+ * is written to `out`, *out_len or *ret.
+ */
+int iso_call(struct iso_domain *d, iso_fn *fn, const void *in, size_t in_len,
+	     void *out, size_t out_cap, size_t *out_len, long *ret);
+
+/*
+ * Zero-copy buffers: memory both the trusted side and the domain may touch.  An
+ * iso_call whose `in` or `out` lies wholly inside one is passed as is.  The domain
+ * can write these buffers at any time it runs: validate what you read from them.
+ */
+void *iso_alloc(struct iso_domain *d, size_t n);
+void iso_free(struct iso_domain *d, void *p);
+
+/* Name of an error code ("ISO_ECRASH: the domain crashed"). */
+const char *iso_strerror(int err);
+/*
+ * Why the last failing iso_domain_create, iso_backend_probe or iso_call on this
+ * thread failed, in a few words ("CPU lacks PKU", "fork: Resource temporarily
+ * unavailable"); "" when there is nothing to add to iso_strerror.
+ */
+const char *iso_reason(void);
+
+/* The backends built in, in registry order; NULL past the end. */
+const char *iso_backend_name(size_t i);
+/* One line on what the backend is. NULL for an unknown name. */
+const char *iso_backend_summary(const char *name);
+/* ISO_OK if the backend can create domains here; else ISO_ENOTSUP, iso_reason() why. */
+int iso_backend_probe(const char *name);
+
+/* Threads: a domain is used by one thread at a time; calls from several threads on
+ * one domain must be serialised by the caller. */
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

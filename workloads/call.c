@@ -1,0 +1,174 @@
+/* call.c: call-heavy workloads: the empty round trip, scalar arguments, a small computation. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "workload.h"
+
+/* ---- call-null: nothing in, nothing out, the bare round trip --------------------- */
+
+static long null_fn(const void *in, size_t in_len, void *out, size_t out_cap, size_t *out_len)
+{
+	(void)in, (void)in_len, (void)out, (void)out_cap, (void)out_len;
+	return 0;
+}
+
+static int null_setup(struct iso_domain *d, size_t size, void **state)
+{
+	(void)d, (void)size;
+	*state = NULL;
+	return ISO_OK;
+}
+
+static int null_run(void *state, struct iso_domain *d, uint64_t iters)
+{
+	(void)state;
+	for (uint64_t i = 0; i < iters; i++) {
+		long ret = -1;
+		int err = iso_call(d, null_fn, NULL, 0, NULL, 0, NULL, &ret);
+
+		if (err)
+			return err;
+		if (ret != 0)
+			return WL_EWRONG;
+	}
+	return ISO_OK;
+}
+
+static void no_teardown(void *state)
+{
+	free(state);
+}
+
+const struct workload wl_call_null = {
+	.name = "call-null",
+	.summary = "empty function: the isolated round trip",
+	.default_iters = 10000,
+	.setup = null_setup,
+	.run = null_run,
+	.teardown = no_teardown,
+};
+
+/* ---- call-args: a few scalars in, one out -------------------------------------- */
+
+struct args {
+	long a, b, c;
+	unsigned shift;
+};
+
+static long args_expect(const struct args *x)
+{
+	return (x->a * x->b + x->c) >> x->shift;
+}
+
+static long args_fn(const void *in, size_t in_len, void *out, size_t out_cap, size_t *out_len)
+{
+	struct args x;
+
+	(void)out, (void)out_cap, (void)out_len;
+	if (in_len != sizeof(x))
+		return -1;
+	memcpy(&x, in, sizeof(x));
+	return args_expect(&x);
+}
+
+static int args_run(void *state, struct iso_domain *d, uint64_t iters)
+{
+	(void)state;
+	for (uint64_t i = 0; i < iters; i++) {
+		struct args x = { (long)i, 7, -3, (unsigned)(i & 7) };
+		long ret;
+		int err = iso_call(d, args_fn, &x, sizeof(x), NULL, 0, NULL, &ret);
+
+		if (err)
+			return err;
+		if (ret != args_expect(&x))
+			return WL_EWRONG;
+	}
+	return ISO_OK;
+}
+
+const struct workload wl_call_args = {
+	.name = "call-args",
+	.summary = "four scalars in, one result out",
+	.default_size = sizeof(struct args),
+	.default_iters = 10000,
+	.setup = null_setup,
+	.run = args_run,
+	.teardown = no_teardown,
+};
+
+/* ---- call-small: a checksum of a small buffer computed in the domain ------------ */
+
+struct small {
+	size_t size;
+	unsigned long long expect;
+	unsigned char data[];
+};
+
+/* FNV-1a, 64-bit: cheap, deterministic, and sensitive to every byte. */
+static unsigned long long fnv1a(const unsigned char *p, size_t n)
+{
+	unsigned long long h = 0xcbf29ce484222325ULL;
+
+	while (n--)
+		h = (h ^ *p++) * 0x100000001b3ULL;
+	return h;
+}
+
+static long small_fn(const void *in, size_t in_len, void *out, size_t out_cap, size_t *out_len)
+{
+	unsigned long long h = fnv1a(in, in_len);
+
+	if (out_cap < sizeof(h))
+		return -1;
+	memcpy(out, &h, sizeof(h));
+	*out_len = sizeof(h);
+	return 0;
+}
+
+static int small_setup(struct iso_domain *d, size_t size, void **state)
+{
+	struct small *s = malloc(sizeof(*s) + size);
+	unsigned x = 2463534242u;
+
+	(void)d;
+	if (!s)
+		return ISO_ENOMEM;
+	s->size = size;
+	for (size_t i = 0; i < size; i++) {
+		x ^= x << 13, x ^= x >> 17, x ^= x << 5; /* xorshift32: same bytes every run */
+		s->data[i] = (unsigned char)x;
+	}
+	s->expect = fnv1a(s->data, size);
+	*state = s;
+	return ISO_OK;
+}
+
+static int small_run(void *state, struct iso_domain *d, uint64_t iters)
+{
+	struct small *s = state;
+
+	for (uint64_t i = 0; i < iters; i++) {
+		unsigned long long h = 0;
+		size_t n = 0;
+		long ret;
+		int err = iso_call(d, small_fn, s->data, s->size, &h, sizeof(h), &n, &ret);
+
+		if (err)
+			return err;
+		if (ret != 0 || n != sizeof(h) || h != s->expect)
+			return WL_EWRONG;
+	}
+	return ISO_OK;
+}
+
+const struct workload wl_call_small = {
+	.name = "call-small",
+	.summary = "checksum (FNV-1a) of a small input, 64 bytes unless --size",
+	.sized = true,
+	.default_size = 64,
+	.default_iters = 10000,
+	.setup = small_setup,
+	.run = small_run,
+	.teardown = no_teardown,
+};

@@ -1,0 +1,33 @@
+/* workload.h: what a workload is (an ops table the harness loops) and the registry. */
+#ifndef ISO_WORKLOAD_H
+#define ISO_WORKLOAD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "iso.h"
+
+/* A workload's result was wrong: an error, never a data point. */
+#define WL_EWRONG (-100)
+
+struct workload {
+	const char *name;
+	const char *summary;
+	bool sized;            /* takes the harness's --size (bytes of payload) */
+	size_t default_size;   /* the payload when not sized, or when no --size is given */
+	uint64_t default_iters; /* calls per timed batch unless --iterations says otherwise */
+	/* Prepare inputs and expected results for `size`; *state is handed to run. */
+	int (*setup)(struct iso_domain *d, size_t size, void **state);
+	/* Make `iters` calls, checking each result; ISO_OK, an ISO_E* code or WL_EWRONG. */
+	int (*run)(void *state, struct iso_domain *d, uint64_t iters);
+	void (*teardown)(void *state);
+};
+
+/* The registry, in a stable order; NULL past the end. */
+const struct workload *workload_at(size_t i);
+const struct workload *workload_find(const char *name);
+/* iso_strerror, plus WL_EWRONG. */
+const char *workload_strerror(int err);
+
+#endif
