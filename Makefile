@@ -72,11 +72,19 @@ $(BUILD)/tests: $(TEST_OBJ) $(LIB) | deps-test
 test: deps-test $(BUILD)/tests harness
 	$(Q)$(BUILD)/tests --jobs=2
 
+# The run's git revision goes into results.json; rev.txt changes only when it does.
+REV := $(shell git describe --always --dirty 2>/dev/null || echo unknown)
+$(shell mkdir -p $(BUILD) && { [ "$$(cat $(BUILD)/rev.txt 2>/dev/null)" = "$(REV)" ] || echo "$(REV)" > $(BUILD)/rev.txt; })
+$(BUILD)/obj/bench/report.o: $(BUILD)/rev.txt
+$(BUILD)/obj/bench/report.o: CFLAGS += -DISO_GIT_REV='"$(REV)"'
+
+# A run is written to RUN.tmp and renamed when complete: no half-written run folder.
 RUN := results/$(shell date -u +%Y%m%dT%H%M%SZ)-$(shell hostname -s)
+BENCH_FLAGS ?=
 bench: deps-bench harness
-	$(Q)mkdir -p $(RUN).tmp
-	$(Q)./harness --backend=all --workload=all --format=csv --output=$(RUN).tmp/results.csv
-	$(Q)./harness --backend=all --workload=all --format=json --output=$(RUN).tmp/results.json
+	$(Q)rm -rf $(RUN).tmp
+	$(Q)./harness --backend=all --workload=all --refs --outdir=$(RUN).tmp $(BENCH_FLAGS) \
+		|| { rm -rf $(RUN).tmp; exit 1; }
 	$(Q)mv $(RUN).tmp $(RUN) && ln -sfn $(notdir $(RUN)) results/latest
 	@echo "results in $(RUN)/ (results/latest)"
 

@@ -7,7 +7,7 @@
 
 #include "harness.h"
 
-enum { OPT_NO_BASELINE = 256, OPT_WAIT, OPT_TIMEOUT, OPT_SPIN, OPT_OUTDIR, OPT_QUIET };
+enum { OPT_NO_BASELINE = 256, OPT_WAIT, OPT_TIMEOUT, OPT_SPIN, OPT_OUTDIR, OPT_QUIET, OPT_REFS };
 
 static const struct option longopts[] = {
 	{ "backend", required_argument, NULL, 'b' },
@@ -24,6 +24,7 @@ static const struct option longopts[] = {
 	{ "spin-us", required_argument, NULL, OPT_SPIN },
 	{ "no-baseline", no_argument, NULL, OPT_NO_BASELINE },
 	{ "quiet", no_argument, NULL, OPT_QUIET },
+	{ "refs", no_argument, NULL, OPT_REFS },
 	{ "list", no_argument, NULL, 'l' },
 	{ "help", no_argument, NULL, 'h' },
 	{ 0 },
@@ -42,11 +43,14 @@ void cli_usage(FILE *f)
 	      "  --warmup=N                     untimed batches first (default: 3)\n"
 	      "  --format=table|csv|json        output format (default: table)\n"
 	      "  --output=FILE                  write there instead of stdout (all or nothing)\n"
-	      "  --outdir=DIR                   also write DIR/results.csv and DIR/results.json\n"
+	      "  --outdir=DIR                   also write results.csv, results.json, table.txt\n"
+	      "                                 into DIR (created if missing)\n"
 	      "  --wait=hybrid|spin|futex       how a caller waits for the process backend\n"
 	      "  --spin-us=N                    hybrid: spin this long before sleeping (50)\n"
 	      "  --timeout-ms=N                 per-call watchdog, 0 for none (default: 10000)\n"
 	      "  --no-baseline                  do not add `none` when it was not asked for\n"
+	      "  --refs                         also time bare references (backend \"ref\"):\n"
+	      "                                 indirect call, pipe and shared-memory ping-pong\n"
 	      "  --quiet                        no progress on stderr\n"
 	      "  --list                         backends (supported here or why not), workloads\n"
 	      "  --help                         this text\n\n"
@@ -70,7 +74,10 @@ void cli_list(FILE *f)
 	}
 	fputs("workloads:\n", f);
 	for (size_t i = 0; (w = workload_at(i)); i++)
-		fprintf(f, "  %-12s %s\n", w->name, w->summary);
+		fprintf(f, "  %-14s %s\n", w->name, w->summary);
+	fputs("references (--refs):\n", f);
+	for (size_t i = 0; (w = ref_at(i)); i++)
+		fprintf(f, "  %-14s %s\n", w->name, w->summary);
 }
 
 static int bad(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -249,6 +256,7 @@ int cli_parse(int argc, char **argv, struct config *c)
 			break;
 		case OPT_NO_BASELINE: c->baseline = false; break;
 		case OPT_QUIET: c->progress = false; break;
+		case OPT_REFS: c->refs = true; break;
 		case 'l': cli_list(stdout); return -1;
 		case 'h': cli_usage(stdout); return -1;
 		case ':': return bad("%s needs a value", argv[optind - 1]);

@@ -27,6 +27,7 @@ struct config {
 	const char *outdir; /* also write results.csv and results.json there */
 	bool baseline;      /* measure `none` too, so overhead_pct has a reference */
 	bool progress;
+	bool refs;          /* also time the bare references (refs.c) as backend "ref" */
 	struct iso_options opt;
 	int argc;
 	char **argv;
@@ -70,6 +71,9 @@ void cli_list(FILE *f);
 /* run.c: measure every (backend, workload, size); fills *r. */
 void run_all(const struct config *c, struct results *r);
 const char *wait_name(enum iso_wait w);
+
+/* refs.c: bare costs to compare backends with; NULL past the end. */
+const struct workload *ref_at(size_t i);
 
 /* report.c: write the rows in one format; returns 0 or -1 with errno. */
 int report_write(FILE *f, enum format fmt, const struct config *c, const struct results *r);

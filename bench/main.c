@@ -68,7 +68,7 @@ int main(int argc, char **argv)
 {
 	struct config c;
 	struct results r = { 0 };
-	struct sink sinks[3] = { 0 };
+	struct sink sinks[4] = { 0 };
 	size_t nsinks = 0;
 	int status, err = cli_parse(argc, argv, &c);
 
@@ -89,6 +89,9 @@ int main(int argc, char **argv)
 		snprintf(path, sizeof(path), "%s/results.json", c.outdir);
 		if (!err)
 			err = sink_open(&sinks[nsinks++], path, FMT_JSON);
+		snprintf(path, sizeof(path), "%s/table.txt", c.outdir);
+		if (!err)
+			err = sink_open(&sinks[nsinks++], path, FMT_TABLE);
 	}
 	if (err) {
 		for (size_t i = 0; i < nsinks; i++)
@@ -103,9 +106,9 @@ int main(int argc, char **argv)
 		fprintf(stderr, "harness: skipped %s: %s\n", r.skipped[i].backend, r.skipped[i].reason);
 	for (size_t i = 0; i < r.nfailed; i++)
 		fprintf(stderr, "harness: failed %s\n", r.failed[i].what);
-	/* Nothing measured at all (every backend skipped) is a failure, not an empty table. */
-	status = r.nfailed || r.nrows == 0 ? 1 : 0;
-	if (r.nrows == 0) {
+	/* Every backend asked for was skipped (the baseline does not count): a failure. */
+	status = r.nfailed || r.nrows == 0 || r.nskipped == c.nbackends ? 1 : 0;
+	if (r.nrows == 0 || r.nskipped == c.nbackends) {
 		for (size_t i = 0; i < nsinks; i++)
 			sink_discard(&sinks[i]);
 		free(r.rows);

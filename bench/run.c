@@ -42,7 +42,8 @@ static int measure(const struct config *c, struct results *r, const char *backen
 		fail(r, backend, w, size, "out of memory", NULL);
 		return ISO_ENOMEM;
 	}
-	err = iso_domain_create(backend, &c->opt, &d);
+	/* The references run without a domain. */
+	err = strcmp(backend, "ref") == 0 ? ISO_OK : iso_domain_create(backend, &c->opt, &d);
 	if (err) {
 		fail(r, backend, w, size, iso_strerror(err), iso_reason());
 		free(ns);
@@ -113,14 +114,8 @@ void run_all(const struct config *c, struct results *r)
 	const char *backends[sizeof(c->backends) / sizeof(c->backends[0]) + 1];
 	size_t nb = 0, cells = 0, done = 0, nsizes;
 
-	if (c->baseline) {
-		bool have = false;
+	bool have_none = false;
 
-		for (size_t i = 0; i < c->nbackends; i++)
-			have |= strcmp(c->backends[i], "none") == 0;
-		if (!have)
-			backends[nb++] = "none";
-	}
 	for (size_t i = 0; i < c->nbackends; i++) {
 		if (iso_backend_probe(c->backends[i]) != ISO_OK) {
 			struct skip *s = &r->skipped[r->nskipped++];
@@ -129,10 +124,20 @@ void run_all(const struct config *c, struct results *r)
 			snprintf(s->reason, sizeof(s->reason), "%s", iso_reason());
 			continue;
 		}
+		have_none |= strcmp(c->backends[i], "none") == 0;
 		backends[nb++] = c->backends[i];
+	}
+	if (nb == 0)
+		return;
+	if (c->baseline && !have_none) {
+		memmove(backends + 1, backends, nb * sizeof(*backends));
+		backends[0] = "none";
+		nb++;
 	}
 	for (size_t i = 0; i < c->nworkloads; i++)
 		cells += (c->workloads[i]->sized && c->nsizes ? c->nsizes : 1) * nb;
+	for (size_t i = 0; c->refs && ref_at(i); i++)
+		cells++;
 	r->rows = calloc(cells ? cells : 1, sizeof(*r->rows));
 	if (!r->rows) {
 		snprintf(r->failed[r->nfailed++].what, sizeof(r->failed[0].what), "out of memory");
@@ -152,6 +157,13 @@ void run_all(const struct config *c, struct results *r)
 					r->nrows++;
 			}
 		}
+	}
+	for (size_t i = 0; c->refs && ref_at(i); i++, done++) {
+		const struct workload *w = ref_at(i);
+
+		progress(c, done, cells, "ref", w, w->default_size);
+		if (measure(c, r, "ref", w, w->default_size, &r->rows[r->nrows]) == 0)
+			r->nrows++;
 	}
 	progress(c, done, cells, NULL, NULL, 0);
 	overheads(r);
