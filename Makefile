@@ -18,6 +18,8 @@ ifneq ($(SANITIZE),)
 CFLAGS += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
 LDFLAGS += -fsanitize=$(SANITIZE)
 endif
+# In-process domains need the GOT resolved and read-only before any domain runs.
+LDFLAGS += -Wl,-z,now -Wl,-z,relro
 LDLIBS := -ljemalloc -ljansson -lm -pthread
 
 ifeq ($(V),1)
@@ -26,12 +28,12 @@ else
 Q := @
 endif
 
-LIB_SRC := $(wildcard backends/*.c)
+LIB_SRC := $(wildcard backends/*.c backends/*.S)
 WL_SRC := $(wildcard workloads/*.c)
 HARNESS_SRC := $(wildcard bench/*.c)
 TEST_SRC := $(wildcard tests/*.c)
 
-obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
+obj = $(patsubst %,$(BUILD)/obj/%.o,$(basename $(1)))
 LIB := $(BUILD)/libiso.a
 HARNESS_OBJ := $(call obj,$(HARNESS_SRC) $(WL_SRC))
 TEST_OBJ := $(call obj,$(TEST_SRC) $(WL_SRC))
@@ -52,6 +54,11 @@ $(BUILD)/obj/%.o: %.c | deps-build
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) $(CFLAGS) $(if $(filter bench/% tests/%,$<),-Iworkloads) -c -o $@ $<
+
+$(BUILD)/obj/%.o: %.S | deps-build
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  AS      $<")
+	$(Q)$(CC) $(CFLAGS) -c -o $@ $<
 
 $(LIB): $(call obj,$(LIB_SRC))
 	@$(if $(Q),echo "  AR      $@")

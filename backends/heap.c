@@ -15,16 +15,18 @@ static void *hook_alloc(extent_hooks_t *hooks, void *new_addr, size_t size,
 			size_t align, bool *zero, bool *commit, unsigned arena)
 {
 	struct iso_heap *h = (struct iso_heap *)hooks;
-	char *cur = atomic_load(&h->next), *p;
+	char *cur = atomic_load(h->next), *p;
 
 	(void)arena;
 	if (new_addr)
 		return NULL; /* growing in place is optional; the region is a bump range */
 	do {
+		if (cur < h->base || cur > h->end)
+			return NULL; /* a scribbled cursor: refuse rather than hand out anything */
 		p = (char *)(((uintptr_t)cur + align - 1) & ~(uintptr_t)(align - 1));
 		if (p > h->end || size > (size_t)(h->end - p))
 			return NULL;
-	} while (!atomic_compare_exchange_weak(&h->next, &cur, p + size));
+	} while (!atomic_compare_exchange_weak(h->next, &cur, p + size));
 	*zero = true; /* fresh anonymous pages, never handed out twice */
 	*commit = true;
 	return p;
@@ -59,12 +61,8 @@ static bool hook_merge(extent_hooks_t *hooks, void *a, size_t asize, void *b,
 	return false;
 }
 
-int iso_heap_init(struct iso_heap *h, void *base, size_t size)
+static void hooks_init(struct iso_heap *h, void *base, size_t size, char *_Atomic *cursor)
 {
-	struct je_arena_config cfg = { .extent_hooks = &h->hooks, .metadata_use_hooks = false };
-	size_t len = sizeof(h->arena);
-	int err;
-
 	*h = (struct iso_heap){
 		.hooks = {
 			.alloc = hook_alloc,
@@ -75,18 +73,43 @@ int iso_heap_init(struct iso_heap *h, void *base, size_t size)
 		},
 		.base = base,
 		.end = (char *)base + size,
+		.next = cursor ? cursor : &h->own_next,
 	};
-	atomic_init(&h->next, h->base);
+	atomic_store(h->next, h->base);
+}
+
+int iso_heap_init(struct iso_heap *h, void *base, size_t size, char *_Atomic *cursor)
+{
+	struct je_arena_config cfg = { .extent_hooks = &h->hooks, .metadata_use_hooks = false };
+	size_t len = sizeof(h->arena);
+	int err;
+
+	hooks_init(h, base, size, cursor);
 	err = mallctl("experimental.arenas_create_ext", &h->arena, &len, &cfg, sizeof(cfg));
 	if (err)
 		return iso_set_reason(ISO_ENOTSUP, "jemalloc cannot create an arena (error %d)", err);
 	h->ready = true;
 	/* Had jemalloc put its own bookkeeping into the region, a domain could corrupt it. */
-	if (atomic_load(&h->next) != h->base) {
+	if (atomic_load(h->next) != h->base) {
 		iso_heap_fini(h);
 		return iso_set_reason(ISO_ENOTSUP, "jemalloc placed its metadata in domain memory");
 	}
 	return ISO_OK;
+}
+
+int iso_heap_adopt(struct iso_heap *h, void *base, size_t size, unsigned arena)
+{
+	extent_hooks_t *hooks = &h->hooks;
+	char cmd[64];
+	int err;
+
+	hooks_init(h, base, size, NULL);
+	h->arena = arena;
+	snprintf(cmd, sizeof(cmd), "arena.%u.extent_hooks", arena);
+	err = mallctl(cmd, NULL, NULL, &hooks, sizeof(hooks));
+	if (err)
+		return iso_set_reason(ISO_ENOTSUP, "jemalloc: %s: error %d", cmd, err);
+	return ISO_OK; /* not `ready`: an adopted arena is never destroyed */
 }
 
 void iso_heap_fini(struct iso_heap *h)

@@ -16,12 +16,23 @@
 struct iso_heap {
 	extent_hooks_t hooks; /* first: the hooks find their heap from this pointer */
 	char *base, *end;
-	char *_Atomic next;
+	/* The bump cursor.  It may live in memory the domain can write (the domain
+	 * allocates while it runs), so the hooks check it against base/end. */
+	char *_Atomic *next;
+	char *_Atomic own_next; /* the cursor when the caller gives none */
 	unsigned arena;
 	bool ready;
 };
 
-int iso_heap_init(struct iso_heap *h, void *base, size_t size);
+/* A new arena over [base, base+size); cursor: where to keep the bump cursor (NULL: in h). */
+int iso_heap_init(struct iso_heap *h, void *base, size_t size, char *_Atomic *cursor);
+/* Route an existing arena's future extents into [base, base+size) (the trusted heap). */
+int iso_heap_adopt(struct iso_heap *h, void *base, size_t size, unsigned arena);
+/* The bytes handed out so far: [base, used end). */
+static inline char *iso_heap_top(const struct iso_heap *h)
+{
+	return atomic_load(h->next);
+}
 void iso_heap_fini(struct iso_heap *h);
 void *iso_heap_alloc(struct iso_heap *h, size_t n);
 void iso_heap_free(struct iso_heap *h, void *p);

@@ -1,37 +1,95 @@
-/* mprotect.c: mpk's domain model with page permissions, for CPUs without PKU (not built yet). */
-#include "backend.h"
+/* mprotect.c: mpk's domain model with page permissions, for CPUs without PKU: a system call per region per switch. */
+#include <errno.h>
+#include <sys/mman.h>
 
-static int mprotect_probe(void)
+#include "inproc.h"
+
+#define MAX_SAVED (4096 / sizeof(struct region))
+
+static int mprot_probe(void)
 {
-	return iso_set_reason(ISO_ENOTSUP, "mprotect domains are not built yet");
+	return inproc_probe();
 }
 
-static int mprotect_create(const struct iso_options *opt, struct iso_domain **out)
-{
-	(void)opt;
-	(void)out;
-	return mprotect_probe();
-}
-
-static void mprotect_destroy(struct iso_domain *d)
+static int mprot_map(struct inproc *d, char *lo, size_t len, int prot)
 {
 	(void)d;
+	return mprotect(lo, len, prot) ? iso_sys_error("mprotect") : ISO_OK;
 }
 
-static int mprotect_call(struct iso_domain *d, iso_fn *fn, const void *in, size_t in_len,
-			 void *out, size_t out_cap, size_t *out_len, long *ret)
+static void restore(struct region *s, size_t n)
 {
-	(void)d, (void)fn, (void)in, (void)in_len, (void)out, (void)out_cap;
-	(void)out_len, (void)ret;
-	return ISO_ENOTSUP;
+	while (n--)
+		mprotect(s[n].lo, s[n].len, s[n].prot);
+}
+
+/* Runs on the domain stack, so the trusted stack can be made read-only too. */
+static long body(struct gate *g)
+{
+	struct inproc_thread *t = &iso_thread;
+	struct region *s = t->saved;
+	size_t n = t->nsaved;
+	long r;
+
+	for (size_t i = 0; i < n; i++)
+		if (mprotect(s[i].lo, s[i].len, s[i].inside)) {
+			/* Never run the domain half-protected. */
+			t->enter_err = errno;
+			restore(s, i);
+			return 0;
+		}
+	r = g->fn(g->in, g->in_len, g->out, g->out_cap, g->out_len);
+	restore(s, n);
+	return r;
+}
+
+static size_t with(struct region *s, size_t n, int inside)
+{
+	for (size_t i = 0; i < n; i++)
+		s[i].inside = inside;
+	return n;
+}
+
+static long mprot_enter(struct inproc *d, struct gate *g)
+{
+	struct inproc_thread *t = &iso_thread;
+	struct region *s = t->saved;
+	size_t n;
+
+	/* Trusted memory read-only; secrets and the other domains out of sight. */
+	n = with(s, inproc_trusted(s, MAX_SAVED), PROT_READ);
+	n += with(s + n, iso_secrets(s + n, MAX_SAVED - n), PROT_NONE);
+	n += with(s + n, inproc_others(d, s + n, MAX_SAVED - n), PROT_NONE);
+	t->nsaved = n;
+	g->body = body;
+	return iso_stack_call(g);
+}
+
+/* In the signal handler: everything back as it was (mprotect is async-signal-safe). */
+static void mprot_recover(void)
+{
+	restore(iso_thread.saved, iso_thread.nsaved);
+}
+
+static const struct inproc_ops ops = {
+	.map = mprot_map,
+	.enter = mprot_enter,
+	.recover = mprot_recover,
+};
+
+static int mprot_create(const struct iso_options *opt, struct iso_domain **out)
+{
+	return inproc_create(&ops, opt, out);
 }
 
 const struct iso_backend iso_backend_mprotect = {
 	.version = ISO_BACKEND_V1,
 	.name = "mprotect",
 	.summary = "in-process domains guarded by page permissions (mprotect)",
-	.probe = mprotect_probe,
-	.create = mprotect_create,
-	.destroy = mprotect_destroy,
-	.call = mprotect_call,
+	.probe = mprot_probe,
+	.create = mprot_create,
+	.destroy = inproc_destroy,
+	.call = inproc_call,
+	.alloc = inproc_alloc,
+	.free = inproc_free,
 };

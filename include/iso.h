@@ -81,6 +81,15 @@ int iso_call(struct iso_domain *d, iso_fn *fn, const void *in, size_t in_len,
 void *iso_alloc(struct iso_domain *d, size_t n);
 void iso_free(struct iso_domain *d, void *p);
 
+/*
+ * Secrets: page-aligned memory no domain may read.  mpk tags it with a key domains
+ * cannot use, mprotect makes it PROT_NONE while a domain runs, and a process
+ * domain's child drops it after fork (its copy of the pages is discarded).  At most
+ * 16 ranges.  A range must be unsecreted with the same pointer and length.
+ */
+int iso_secret(void *p, size_t n);
+int iso_unsecret(void *p, size_t n);
+
 /* Name of an error code ("ISO_ECRASH: the domain crashed"). */
 const char *iso_strerror(int err);
 /*

@@ -1,0 +1,92 @@
+/* gate.S: the call gate: switch to the domain's stack, change rights, call, change back.
+ * The only WRPKRU instructions in isobench are in this file. */
+
+/* struct gate (inproc.h): field offsets, checked there with _Static_assert. */
+#define G_FN 0
+#define G_IN 8
+#define G_IN_LEN 16
+#define G_OUT 24
+#define G_OUT_CAP 32
+#define G_OUT_LEN 40
+#define G_STACK 48
+#define G_PKRU 56
+#define G_BODY 64
+
+/* PKRU := 0 (every key open: the trusted side's rights), as ERIM does it: a jump
+ * straight onto the wrpkru with another eax fails the check and goes round again. */
+.macro TRUSTED_PKRU
+1:	xor	%eax, %eax
+	xor	%ecx, %ecx
+	xor	%edx, %edx
+	wrpkru
+	test	%eax, %eax
+	jnz	1b
+.endm
+
+	.text
+
+/* long iso_stack_call(struct gate *g): g->body(g) on the domain stack g->stack. */
+	.globl	iso_stack_call
+	.type	iso_stack_call, @function
+iso_stack_call:
+	.cfi_startproc
+	push	%rbp
+	.cfi_def_cfa_offset 16
+	.cfi_offset %rbp, -16
+	mov	%rsp, %rbp
+	.cfi_def_cfa_register %rbp
+	mov	G_STACK(%rdi), %rsp
+	call	*G_BODY(%rdi)
+	mov	%rbp, %rsp
+	pop	%rbp
+	.cfi_def_cfa %rsp, 8
+	ret
+	.cfi_endproc
+	.size	iso_stack_call, .-iso_stack_call
+
+/* long iso_mpk_gate(struct gate *g): g->fn(in, in_len, out, out_cap, out_len) on the
+ * domain stack with PKRU = g->pkru, then back to trusted rights and the trusted stack. */
+	.globl	iso_mpk_gate
+	.type	iso_mpk_gate, @function
+iso_mpk_gate:
+	.cfi_startproc
+	push	%rbp
+	.cfi_def_cfa_offset 16
+	.cfi_offset %rbp, -16
+	mov	%rsp, %rbp
+	.cfi_def_cfa_register %rbp
+	push	%rbx
+	push	%r12
+	mov	%rdi, %rbx
+	mov	G_STACK(%rbx), %rsp
+	mov	G_PKRU(%rbx), %eax
+	xor	%ecx, %ecx
+	xor	%edx, %edx
+	wrpkru			/* domain rights from here; g stays readable */
+	mov	G_IN(%rbx), %rdi
+	mov	G_IN_LEN(%rbx), %rsi
+	mov	G_OUT(%rbx), %rdx
+	mov	G_OUT_CAP(%rbx), %rcx
+	mov	G_OUT_LEN(%rbx), %r8
+	call	*G_FN(%rbx)
+	mov	%rax, %r12
+	TRUSTED_PKRU
+	mov	%r12, %rax
+	lea	-16(%rbp), %rsp
+	pop	%r12
+	pop	%rbx
+	pop	%rbp
+	.cfi_def_cfa %rsp, 8
+	ret
+	.cfi_endproc
+	.size	iso_mpk_gate, .-iso_mpk_gate
+
+/* void iso_pkru_trusted(void): the fault handler's way back to trusted rights. */
+	.globl	iso_pkru_trusted
+	.type	iso_pkru_trusted, @function
+iso_pkru_trusted:
+	TRUSTED_PKRU
+	ret
+	.size	iso_pkru_trusted, .-iso_pkru_trusted
+
+	.section .note.GNU-stack,"",@progbits

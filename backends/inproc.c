@@ -1,0 +1,538 @@
+/* inproc.c: in-process domains (mpk, mprotect): memory, trusted regions, the call path, faults, rewind. */
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <errno.h>
+#include <link.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "inproc.h"
+
+#define PAGE 4096u
+#define STACK_SIZE ((size_t)1 << 20)
+#define ALTSTACK_SIZE ((size_t)64 << 10)
+#define THEAP_SIZE ((size_t)16 << 30)
+#define WATCHDOG_SIG (SIGRTMAX - 3)
+#define MAX_SAVED (PAGE / sizeof(struct region))
+
+_Thread_local struct inproc_thread iso_thread;
+
+/*
+ * One automatic arena and no separate arena for huge allocations: every trusted
+ * allocation goes to arena 0, whose extents come from one reserved range (the
+ * trusted heap), which a backend can then protect as a whole.
+ */
+const char *malloc_conf = "narenas:1,oversize_threshold:0";
+
+/*
+ * What the signal handler reads before it knows whose rights are in force lives in
+ * a section of its own, which no backend protects (it is cut out of the program's
+ * data region).  Page-aligned and page-sized, so cutting it out is exact.
+ */
+struct shared {
+	struct sigaction old[_NSIG]; /* the handlers isobench's own replaced */
+	bool pkru;                   /* mpk is in use: handlers first restore PKRU */
+} __attribute__((aligned(PAGE)));
+
+static struct shared shared __attribute__((section("iso_shared")));
+extern char __start_iso_shared[], __stop_iso_shared[];
+
+static const int handled[] = { SIGSEGV, SIGBUS, SIGABRT, SIGILL, SIGFPE, SIGTRAP };
+
+/* ---- trusted regions ---------------------------------------------------------- */
+
+static struct iso_heap theap;
+static int theap_err = ISO_ENOTSUP;
+static char theap_why[160] = "the trusted heap was not set up";
+static struct region prog[2];
+static size_t nprog;
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+static struct inproc *domains; /* under lock */
+
+/* A region that is read-write when no domain runs. */
+static struct region rw(void *lo, size_t len)
+{
+	return (struct region){ .lo = lo, .len = len, .prot = PROT_READ | PROT_WRITE };
+}
+
+static char *page_down(const void *p)
+{
+	return (char *)((uintptr_t)p & ~(uintptr_t)(PAGE - 1));
+}
+
+static char *page_up(const void *p)
+{
+	return page_down((const char *)p + PAGE - 1);
+}
+
+/* Runs before main, so the program's heap is in the trusted range from the start. */
+__attribute__((constructor)) static void theap_init(void)
+{
+	unsigned narenas = 0;
+	size_t len = sizeof(narenas);
+	void *p;
+
+	if (mallctl("opt.narenas", &narenas, &len, NULL, 0) || narenas != 1) {
+		snprintf(theap_why, sizeof(theap_why), "jemalloc ignored malloc_conf (narenas %u)",
+			 narenas);
+		return;
+	}
+	p = mmap(NULL, THEAP_SIZE, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (p == MAP_FAILED) {
+		snprintf(theap_why, sizeof(theap_why), "reserving the trusted heap: %s",
+			 strerror(errno));
+		return;
+	}
+	theap_err = iso_heap_adopt(&theap, p, THEAP_SIZE, 0);
+	if (theap_err)
+		snprintf(theap_why, sizeof(theap_why), "%s", iso_reason());
+}
+
+int inproc_probe(void)
+{
+	return theap_err ? iso_set_reason(theap_err, "%s", theap_why) : ISO_OK;
+}
+
+/* The main program's writable segment, less RELRO (read-only already) and `shared`. */
+static int find_program(struct dl_phdr_info *info, size_t size, void *arg)
+{
+	char *relro_end = NULL, *lo = NULL, *hi = NULL;
+
+	(void)size, (void)arg;
+	for (int i = 0; i < info->dlpi_phnum; i++) {
+		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+		char *start = (char *)info->dlpi_addr + ph->p_vaddr;
+
+		if (ph->p_type == PT_GNU_RELRO)
+			relro_end = page_down(start + ph->p_memsz);
+		else if (ph->p_type == PT_LOAD && (ph->p_flags & PF_W) && !lo) {
+			lo = page_down(start);
+			hi = page_up(start + ph->p_memsz);
+		}
+	}
+	if (relro_end > lo && relro_end <= hi)
+		lo = relro_end;
+	if (lo && __start_iso_shared >= lo && __stop_iso_shared <= hi) {
+		if (__start_iso_shared > lo)
+			prog[nprog++] = rw(lo, (size_t)(__start_iso_shared - lo));
+		lo = page_up(__stop_iso_shared);
+	}
+	if (lo && hi > lo)
+		prog[nprog++] = rw(lo, (size_t)(hi - lo));
+	return 1; /* the first object is the program itself */
+}
+
+size_t inproc_trusted(struct region *out, size_t max)
+{
+	size_t n = 0;
+	char *top = iso_heap_top(&theap);
+
+	for (size_t i = 0; i < nprog && n < max; i++)
+		out[n++] = prog[i];
+	if (n < max && top > theap.base)
+		out[n++] = rw(theap.base, (size_t)(top - theap.base));
+	if (n < max && iso_thread.stack.len)
+		out[n++] = iso_thread.stack;
+	return n;
+}
+
+size_t inproc_static(struct region *out, size_t max)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < nprog && n < max; i++)
+		out[n++] = prog[i];
+	if (n < max && theap.base)
+		out[n++] = rw(theap.base, (size_t)(theap.end - theap.base));
+	return n;
+}
+
+void inproc_use_pkru(void)
+{
+	shared.pkru = true;
+}
+
+size_t inproc_others(const struct inproc *self, struct region *out, size_t max)
+{
+	size_t n = 0;
+
+	pthread_mutex_lock(&lock);
+	for (const struct inproc *d = domains; d && n + 2 <= max; d = d->next) {
+		if (d == self)
+			continue;
+		out[n++] = rw(d->stack_lo, STACK_SIZE);
+		out[n++] = rw(d->in_buf, (size_t)(d->mem + d->mem_size - d->in_buf));
+	}
+	pthread_mutex_unlock(&lock);
+	return n;
+}
+
+/* ---- signals ------------------------------------------------------------------ */
+
+static void chain(int sig, siginfo_t *si, void *uc)
+{
+	const struct sigaction *o = &shared.old[sig];
+
+	if (o->sa_flags & SA_SIGINFO) {
+		o->sa_sigaction(sig, si, uc);
+	} else if (o->sa_handler == SIG_DFL || o->sa_handler == SIG_IGN) {
+		/* As if isobench were not there: the default action, now. */
+		signal(sig, SIG_DFL);
+		raise(sig);
+	} else {
+		o->sa_handler(sig);
+	}
+}
+
+/* Is the watchdog tick for the domain this thread is in, seen running at two ticks? */
+static bool watchdog_expired(struct inproc_thread *t, const siginfo_t *si)
+{
+	if (si->si_code != SI_TIMER || si->si_value.sival_ptr != t->cur)
+		return false;
+	if (t->wd_gen == t->gen)
+		return true;
+	t->wd_gen = t->gen;
+	return false;
+}
+
+static void on_signal(int sig, siginfo_t *si, void *uc)
+{
+	struct inproc_thread *t;
+	int err;
+
+	/* The kernel runs handlers with its default PKRU, which shuts the trusted key. */
+	if (shared.pkru)
+		iso_pkru_trusted();
+	t = &iso_thread;
+	if (sig == WATCHDOG_SIG) {
+		if (!t->cur || !watchdog_expired(t, si))
+			return;
+		err = ISO_ETIMEDOUT;
+	} else if (!t->cur) {
+		chain(sig, si, uc);
+		return;
+	} else {
+		err = sig == SIGSEGV || sig == SIGBUS ? ISO_EFAULT : ISO_ECRASH;
+	}
+	t->mask = ((ucontext_t *)uc)->uc_sigmask;
+	t->recover();
+	siglongjmp(*t->rewind, err);
+}
+
+_Noreturn void inproc_violation(int err)
+{
+	struct inproc_thread *t = &iso_thread;
+
+	pthread_sigmask(SIG_SETMASK, NULL, &t->mask);
+	t->recover();
+	siglongjmp(*t->rewind, err);
+}
+
+static pthread_once_t once = PTHREAD_ONCE_INIT;
+static int once_err;
+
+static void global_init(void)
+{
+	struct sigaction sa = { .sa_sigaction = on_signal,
+				.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_RESTART };
+
+	dl_iterate_phdr(find_program, NULL);
+	sigemptyset(&sa.sa_mask);
+	for (size_t i = 0; i < sizeof(handled) / sizeof(handled[0]); i++)
+		sigaddset(&sa.sa_mask, handled[i]);
+	sigaddset(&sa.sa_mask, WATCHDOG_SIG);
+	for (size_t i = 0; i < sizeof(handled) / sizeof(handled[0]); i++)
+		if (sigaction(handled[i], &sa, &shared.old[handled[i]]))
+			once_err = iso_sys_error("sigaction");
+	if (sigaction(WATCHDOG_SIG, &sa, &shared.old[WATCHDOG_SIG]))
+		once_err = iso_sys_error("sigaction");
+}
+
+/* ---- threads ------------------------------------------------------------------ */
+
+static pthread_key_t thread_key;
+static pthread_once_t key_once = PTHREAD_ONCE_INIT;
+
+static void thread_exit(void *arg)
+{
+	stack_t ss = { .ss_flags = SS_DISABLE };
+
+	(void)arg;
+	sigaltstack(&ss, NULL);
+	if (iso_thread.saved)
+		munmap(iso_thread.saved, PAGE + ALTSTACK_SIZE);
+}
+
+static void make_key(void)
+{
+	pthread_key_create(&thread_key, thread_exit);
+}
+
+/* This thread's stack mapping, less the TLS block glibc puts at the top of a thread's stack. */
+static void find_stack(struct region *r)
+{
+	char probe, line[256];
+	uintptr_t sp = (uintptr_t)&probe, lo, hi;
+	FILE *f = fopen("/proc/self/maps", "re");
+
+	*r = (struct region){ 0 };
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "%lx-%lx", &lo, &hi) == 2 && lo <= sp && sp < hi) {
+			*r = rw((char *)lo, hi - lo);
+			break;
+		}
+	if (f)
+		fclose(f);
+	if (r->len && syscall(SYS_gettid) != getpid()) {
+		void (*info)(size_t *, size_t *) = (void (*)(size_t *, size_t *))dlsym(
+			RTLD_DEFAULT, "_dl_get_tls_static_info");
+		size_t size = 0, align = 0;
+		char *tls;
+
+		if (!info) {
+			r->len = 0; /* cannot tell where the stack ends: leave it alone */
+			return;
+		}
+		info(&size, &align);
+		tls = page_down((char *)__builtin_thread_pointer() - size);
+		if (tls > r->lo && tls < r->lo + r->len)
+			r->len = (size_t)(tls - r->lo);
+	}
+}
+
+static int thread_init(const struct inproc *d)
+{
+	struct inproc_thread *t = &iso_thread;
+	stack_t ss;
+	char *mem;
+
+	pthread_once(&key_once, make_key);
+	/* One mapping: the page of saved regions, then the alternate signal stack. */
+	mem = mmap(NULL, PAGE + ALTSTACK_SIZE, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (mem == MAP_FAILED)
+		return iso_sys_error("mmap");
+	ss = (stack_t){ .ss_sp = mem + PAGE, .ss_size = ALTSTACK_SIZE };
+	if (sigaltstack(&ss, NULL)) {
+		munmap(mem, PAGE + ALTSTACK_SIZE);
+		return iso_sys_error("sigaltstack");
+	}
+	t->saved = (struct region *)mem;
+	find_stack(&t->stack);
+	if (d->ops->thread) {
+		int err = d->ops->thread(&t->stack);
+
+		if (err)
+			return err;
+	}
+	pthread_setspecific(thread_key, t);
+	t->ready = true;
+	return ISO_OK;
+}
+
+/* ---- domains ------------------------------------------------------------------ */
+
+/* Map the domain's memory afresh (zeroed) and give each part its rights. */
+static int layout(struct inproc *d)
+{
+	char *lo = d->stack_lo - PAGE;
+	int err;
+
+	if (mmap(lo, d->mem_size - (size_t)(lo - d->mem), PROT_NONE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED, -1, 0) == MAP_FAILED)
+		return iso_sys_error("mmap");
+	err = d->ops->map(d, d->stack_lo, STACK_SIZE, PROT_READ | PROT_WRITE);
+	if (!err)
+		err = d->ops->map(d, d->in_buf, (size_t)(d->mem + d->mem_size - d->in_buf),
+				  PROT_READ | PROT_WRITE);
+	if (!err)
+		err = iso_heap_init(&d->heap, d->heap_lo, d->heap_size,
+				    &((struct call_page *)d->call)->heap_next);
+	return err;
+}
+
+int inproc_create(const struct inproc_ops *ops, const struct iso_options *opt,
+		  struct iso_domain **out)
+{
+	size_t arena = opt->arena_size ? opt->arena_size : ISO_ARENA_DEFAULT;
+	struct inproc *d;
+	int err;
+
+	pthread_once(&once, global_init);
+	if (once_err)
+		return once_err;
+	if (arena < 64 * PAGE)
+		return iso_set_reason(ISO_EINVAL, "arena of %zu bytes is too small", arena);
+	d = calloc(1, sizeof(*d));
+	if (!d)
+		return ISO_ENOMEM;
+	d->ops = ops;
+	d->opt = *opt;
+	d->pkey = -1;
+	d->xfer_cap = (arena / 4) & ~(size_t)(PAGE - 1);
+	d->heap_size = (arena / 2) & ~(size_t)(PAGE - 1);
+	/* guard | stack | guard | in | out | call page | heap */
+	d->mem_size = PAGE + STACK_SIZE + PAGE + 2 * d->xfer_cap + PAGE + d->heap_size;
+	d->mem = mmap(NULL, d->mem_size, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+		      -1, 0);
+	if (d->mem == MAP_FAILED) {
+		free(d);
+		return iso_sys_error("mmap");
+	}
+	d->stack_lo = d->mem + PAGE;
+	d->stack_top = d->stack_lo + STACK_SIZE;
+	d->in_buf = d->stack_top + PAGE;
+	d->out_buf = d->in_buf + d->xfer_cap;
+	d->call = d->out_buf + d->xfer_cap;
+	d->heap_lo = d->call + PAGE;
+	err = ops->setup ? ops->setup(d) : ISO_OK;
+	if (!err)
+		err = layout(d);
+	if (!err && opt->timeout_ms) {
+		struct sigevent sev = { .sigev_notify = SIGEV_THREAD_ID, .sigev_signo = WATCHDOG_SIG,
+					.sigev_value.sival_ptr = d };
+		/* Ticks at half the timeout: a call seen at two ticks ran half to one timeout. */
+		long half_ns = opt->timeout_ms * 500000L;
+		struct itimerspec its = {
+			.it_interval = { half_ns / 1000000000L, half_ns % 1000000000L },
+			.it_value = { half_ns / 1000000000L, half_ns % 1000000000L },
+		};
+
+		sev._sigev_un._tid = (pid_t)syscall(SYS_gettid);
+		if (timer_create(CLOCK_MONOTONIC, &sev, &d->timer))
+			err = iso_sys_error("timer_create");
+		else if ((d->has_timer = true), timer_settime(d->timer, 0, &its, NULL))
+			err = iso_sys_error("timer_settime");
+	}
+	if (err) {
+		inproc_destroy(&d->base);
+		return err;
+	}
+	pthread_mutex_lock(&lock);
+	d->next = domains;
+	domains = d;
+	pthread_mutex_unlock(&lock);
+	*out = &d->base;
+	return ISO_OK;
+}
+
+void inproc_destroy(struct iso_domain *dom)
+{
+	struct inproc *d = (struct inproc *)dom;
+
+	pthread_mutex_lock(&lock);
+	for (struct inproc **p = &domains; *p; p = &(*p)->next)
+		if (*p == d) {
+			*p = d->next;
+			break;
+		}
+	pthread_mutex_unlock(&lock);
+	if (d->has_timer)
+		timer_delete(d->timer);
+	iso_heap_fini(&d->heap);
+	if (d->ops->teardown)
+		d->ops->teardown(d);
+	munmap(d->mem, d->mem_size);
+	free(d);
+}
+
+/* After a failure: the heap and stack are discarded and made anew. */
+static int discard(struct inproc *d, bool in_malloc)
+{
+	/* jemalloc may hold the arena's locks if the fault came from inside it:
+	 * destroying the arena would deadlock, so abandon it instead. */
+	if (in_malloc)
+		d->heap.ready = false;
+	iso_heap_fini(&d->heap);
+	return layout(d);
+}
+
+int inproc_call(struct iso_domain *dom, iso_fn *fn, const void *in, size_t in_len,
+		void *out, size_t out_cap, size_t *out_len, long *ret)
+{
+	struct inproc *d = (struct inproc *)dom;
+	struct inproc_thread *t = &iso_thread;
+	struct call_page *cp = (struct call_page *)d->call;
+	bool in_shared = in_len && iso_heap_owns(&d->heap, in, in_len);
+	bool out_shared = out_cap && iso_heap_owns(&d->heap, out, out_cap);
+	struct gate g = { .fn = fn, .in_len = in_len, .out_cap = out_cap,
+			  .out_len = &cp->out_len, .stack = d->stack_top, .pkru = d->pkru, .d = d };
+	sigjmp_buf jb;
+	size_t n;
+	long r;
+	int err;
+
+	if (t->cur)
+		return iso_set_reason(ISO_EINVAL, "iso_call from inside a domain");
+	if ((!in_shared && in_len > d->xfer_cap) || (!out_shared && out_cap > d->xfer_cap))
+		return iso_set_reason(ISO_E2BIG, "%zu bytes exceed the %zu-byte exchange buffer",
+				      in_len > out_cap ? in_len : out_cap, d->xfer_cap);
+	if (!t->ready && (err = thread_init(d)))
+		return err;
+	if (in_len && !in_shared)
+		memcpy(d->in_buf, in, in_len);
+	g.in = in_shared ? in : d->in_buf;
+	g.out = out_shared ? out : d->out_buf;
+	cp->out_len = 0;
+
+	err = sigsetjmp(jb, 0);
+	if (err) {
+		bool in_malloc = t->malloc_depth > 0;
+
+		t->cur = NULL;
+		t->heap = NULL;
+		t->malloc_depth = 0;
+		pthread_sigmask(SIG_SETMASK, &t->mask, NULL);
+		int again = discard(d, in_malloc);
+
+		return again ? again : iso_set_reason(err, "the domain was rewound");
+	}
+	t->rewind = &jb;
+	t->recover = d->ops->recover;
+	t->gen++;
+	t->heap = &d->heap;
+	atomic_signal_fence(memory_order_seq_cst);
+	t->cur = d;
+	atomic_signal_fence(memory_order_seq_cst);
+	r = d->ops->enter(d, &g);
+	atomic_signal_fence(memory_order_seq_cst);
+	t->cur = NULL;
+	t->heap = NULL;
+	if (t->enter_err) {
+		errno = t->enter_err;
+		t->enter_err = 0;
+		return iso_sys_error("protecting the trusted regions");
+	}
+
+	/* The domain can write the call page: read the length once, then judge it. */
+	n = *(volatile size_t *)&cp->out_len;
+	if (n > out_cap)
+		return iso_set_reason(ISO_E2BIG, "the domain reported %zu bytes for a %zu-byte buffer",
+				      n, out_cap);
+	if (n && !out_shared)
+		memcpy(out, d->out_buf, n);
+	if (out_len)
+		*out_len = n;
+	if (ret)
+		*ret = r;
+	return ISO_OK;
+}
+
+void *inproc_alloc(struct iso_domain *dom, size_t n)
+{
+	return iso_heap_alloc(&((struct inproc *)dom)->heap, n);
+}
+
+void inproc_free(struct iso_domain *dom, void *p)
+{
+	struct inproc *d = (struct inproc *)dom;
+
+	if (iso_heap_owns(&d->heap, p, 1))
+		iso_heap_free(&d->heap, p);
+}

@@ -1,0 +1,140 @@
+/* inproc.h: what the in-process backends (mpk, mprotect) share: domain memory, the call path, rewind. */
+#ifndef ISO_INPROC_H
+#define ISO_INPROC_H
+
+#include <setjmp.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "backend.h"
+#include "heap.h"
+
+/* What the gate needs; offsets are fixed by gate.S. */
+struct gate {
+	iso_fn *fn;
+	const void *in;
+	size_t in_len;
+	void *out;
+	size_t out_cap;
+	size_t *out_len; /* in domain memory */
+	void *stack;     /* top of the domain stack, 16-byte aligned */
+	uint32_t pkru;   /* mpk: PKRU inside the domain */
+	uint32_t pad;
+	long (*body)(struct gate *); /* iso_stack_call: run on the domain stack */
+	struct inproc *d;
+};
+
+_Static_assert(offsetof(struct gate, out_len) == 40, "gate.S G_OUT_LEN");
+_Static_assert(offsetof(struct gate, stack) == 48, "gate.S G_STACK");
+_Static_assert(offsetof(struct gate, pkru) == 56, "gate.S G_PKRU");
+_Static_assert(offsetof(struct gate, body) == 64, "gate.S G_BODY");
+
+long iso_stack_call(struct gate *g);
+long iso_mpk_gate(struct gate *g);
+void iso_pkru_trusted(void);
+
+/* A range of memory and the protection it has when no domain runs. */
+struct region {
+	char *lo;
+	size_t len;
+	int prot;   /* normally */
+	int inside; /* mprotect: while a domain runs */
+};
+
+struct inproc;
+
+/* What differs between the in-process backends. */
+struct inproc_ops {
+	int (*setup)(struct inproc *d);     /* optional: once per domain (mpk: its key) */
+	void (*teardown)(struct inproc *d); /* optional */
+	/* Give [lo, lo+len) of the domain's memory the protection prot (mpk: and its key). */
+	int (*map)(struct inproc *d, char *lo, size_t len, int prot);
+	/* optional: a thread's first call; its trusted stack is *stack (mpk: tag it). */
+	int (*thread)(const struct region *stack);
+	/* Run g->fn with domain rights on the domain stack; returns its value. */
+	long (*enter)(struct inproc *d, struct gate *g);
+	/* In the signal handler, before the rewind: give the trusted side its rights back. */
+	void (*recover)(void);
+};
+
+struct inproc {
+	struct iso_domain base;
+	const struct inproc_ops *ops;
+	struct iso_options opt;
+	char *mem; /* guard | stack | guard | call page | in | out | heap */
+	size_t mem_size;
+	char *stack_lo, *stack_top;
+	char *call;    /* one page: out_len, the heap cursor */
+	char *in_buf, *out_buf;
+	size_t xfer_cap;
+	char *heap_lo;
+	size_t heap_size;
+	struct iso_heap heap;
+	int pkey;      /* mpk */
+	uint32_t pkru; /* mpk: PKRU while this domain runs */
+	timer_t timer;
+	bool has_timer;
+	struct inproc *next; /* every live in-process domain */
+};
+
+/* The call page's layout. */
+struct call_page {
+	size_t out_len;
+	char *_Atomic heap_next;
+};
+
+/*
+ * Per-thread state.  It lives in TLS, which no backend protects, so the signal
+ * handler can read it whatever rights are in force.
+ */
+struct inproc_thread {
+	struct inproc *cur;  /* the domain this thread is inside, or NULL */
+	struct iso_heap *heap; /* where malloc goes inside it */
+	sigjmp_buf *rewind;
+	void (*recover)(void);
+	int enter_err;        /* mprotect: protecting failed, fn did not run */
+	unsigned long gen;    /* calls made; the watchdog compares ticks */
+	unsigned long wd_gen; /* gen at the watchdog's last tick */
+	int malloc_depth;     /* inside jemalloc: its locks may be held */
+	sigset_t mask;        /* the signal mask to restore after a rewind */
+	bool ready;
+	struct region stack;  /* this thread's trusted stack */
+	/* mprotect: what the current call protected, to restore it exactly. */
+	struct region *saved;
+	size_t nsaved;
+};
+
+extern _Thread_local struct inproc_thread iso_thread;
+
+/* The trusted regions: the program's writable data, the trusted heap (used part),
+ * the calling thread's stack, the secrets.  Returns how many it wrote (at most max). */
+size_t inproc_trusted(struct region *out, size_t max);
+/* The regions to tag once (mpk): the program's data and the whole trusted heap range. */
+size_t inproc_static(struct region *out, size_t max);
+/* Handlers must restore PKRU before anything else from now on (mpk is in use). */
+void inproc_use_pkru(void);
+/* Secret ranges (iso_secret), for the backends. */
+size_t iso_secrets(struct region *out, size_t max);
+/* mpk: called for each range iso_secret adds (add) or drops; NULL when mpk is unused. */
+extern int (*iso_secret_tag)(const struct region *r, bool add);
+/* The other live in-process domains' memory, for mprotect to hide. */
+size_t inproc_others(const struct inproc *self, struct region *out, size_t max);
+
+int inproc_create(const struct inproc_ops *ops, const struct iso_options *opt,
+		  struct iso_domain **out);
+void inproc_destroy(struct iso_domain *d);
+int inproc_call(struct iso_domain *d, iso_fn *fn, const void *in, size_t in_len, void *out,
+		size_t out_cap, size_t *out_len, long *ret);
+void *inproc_alloc(struct iso_domain *d, size_t n);
+void inproc_free(struct iso_domain *d, void *p);
+/* Is the trusted heap in place?  ISO_OK or ISO_ENOTSUP + reason. */
+int inproc_probe(void);
+
+/* Abandon the current domain call with err (a violation found outside a signal). */
+_Noreturn void inproc_violation(int err);
+
+#endif

@@ -1,0 +1,56 @@
+/* secret.c: memory the caller marks secret: no domain may read it, on any backend. */
+#include <pthread.h>
+#include <stdint.h>
+#include <sys/mman.h>
+
+#include "inproc.h"
+
+#define MAX_SECRETS 16
+
+static struct region secrets[MAX_SECRETS];
+static size_t nsecrets;
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+
+int (*iso_secret_tag)(const struct region *r, bool add);
+
+int iso_secret(void *p, size_t n)
+{
+	struct region r = { p, n, PROT_READ | PROT_WRITE, PROT_NONE };
+	int err = ISO_OK;
+
+	if (!p || !n || ((uintptr_t)p | n) & 4095)
+		return iso_set_reason(ISO_EINVAL, "a secret must be whole pages");
+	pthread_mutex_lock(&lock);
+	if (nsecrets == MAX_SECRETS)
+		err = iso_set_reason(ISO_ENOMEM, "at most %d secret ranges", MAX_SECRETS);
+	else if (!iso_secret_tag || !(err = iso_secret_tag(&r, true)))
+		secrets[nsecrets++] = r;
+	pthread_mutex_unlock(&lock);
+	return err;
+}
+
+int iso_unsecret(void *p, size_t n)
+{
+	int err = iso_set_reason(ISO_EINVAL, "no secret range starts there with that length");
+
+	pthread_mutex_lock(&lock);
+	for (size_t i = 0; i < nsecrets; i++)
+		if (secrets[i].lo == p && secrets[i].len == n) {
+			err = iso_secret_tag ? iso_secret_tag(&secrets[i], false) : ISO_OK;
+			secrets[i] = secrets[--nsecrets];
+			break;
+		}
+	pthread_mutex_unlock(&lock);
+	return err;
+}
+
+size_t iso_secrets(struct region *out, size_t max)
+{
+	size_t n = 0;
+
+	/* No lock: the mprotect backend reads this on every call; a torn read of a
+	 * range being added at that moment is the caller's race, not a safety hole. */
+	for (size_t i = 0; i < nsecrets && n < max; i++)
+		out[n++] = secrets[i];
+	return n;
+}
