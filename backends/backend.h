@@ -2,6 +2,8 @@
 #ifndef ISO_BACKEND_H
 #define ISO_BACKEND_H
 
+#include <stddef.h>
+
 #include "iso.h"
 
 #define ISO_BACKEND_V1 1
@@ -28,6 +30,17 @@ struct iso_backend {
 struct iso_domain {
 	const struct iso_backend *be;
 };
+
+/* A range of memory and its protections. */
+struct region {
+	char *lo;
+	size_t len;
+	int prot;   /* normally */
+	int inside; /* mprotect: while a domain runs */
+};
+
+/* Secret ranges (iso_secret, secret.c), for the backends. */
+size_t iso_secrets(struct region *out, size_t max);
 
 extern const struct iso_backend iso_backend_none;
 extern const struct iso_backend iso_backend_process;

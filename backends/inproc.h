@@ -37,14 +37,6 @@ long iso_stack_call(struct gate *g);
 long iso_mpk_gate(struct gate *g);
 void iso_pkru_trusted(void);
 
-/* A range of memory and the protection it has when no domain runs. */
-struct region {
-	char *lo;
-	size_t len;
-	int prot;   /* normally */
-	int inside; /* mprotect: while a domain runs */
-};
-
 struct inproc;
 
 /* What differs between the in-process backends. */
@@ -117,8 +109,6 @@ size_t inproc_trusted(struct region *out, size_t max);
 size_t inproc_static(struct region *out, size_t max);
 /* Handlers must restore PKRU before anything else from now on (mpk is in use). */
 void inproc_use_pkru(void);
-/* Secret ranges (iso_secret), for the backends. */
-size_t iso_secrets(struct region *out, size_t max);
 /* mpk: called for each range iso_secret adds (add) or drops; NULL when mpk is unused. */
 extern int (*iso_secret_tag)(const struct region *r, bool add);
 /* The other live in-process domains' memory, for mprotect to hide. */

@@ -8,7 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -111,14 +110,31 @@ static void child_wait_request(struct proc_domain *d, uint32_t seen)
 		}
 	}
 	for (;;) {
+		/* PR_SET_PDEATHSIG follows the creating thread, not the process: poll instead. */
+		static const struct timespec orphan_check = { 1, 0 };
+
 		atomic_store(&c->child_sleeping, 1);
 		if (atomic_load(&c->req) != seen)
 			break;
-		futex(&c->req, FUTEX_WAIT, seen, NULL);
+		if (futex(&c->req, FUTEX_WAIT, seen, &orphan_check) < 0 && errno == ETIMEDOUT &&
+		    getppid() != d->parent)
+			_exit(0);
 		if (atomic_load(&c->req) != seen)
 			break;
 	}
 	atomic_store_explicit(&c->child_sleeping, 0, memory_order_relaxed);
+}
+
+/* The child is a copy of the parent: its copies of secret pages are thrown away. */
+static void drop_secrets(void)
+{
+	struct region r[16];
+	size_t n = iso_secrets(r, 16);
+
+	for (size_t i = 0; i < n; i++)
+		if (mmap(r[i].lo, r[i].len, PROT_NONE, MAP_FIXED | MAP_PRIVATE | MAP_ANONYMOUS, -1,
+			 0) == MAP_FAILED)
+			_exit(127); /* never run a domain that could still read a secret */
 }
 
 static _Noreturn void child_main(struct proc_domain *d)
@@ -130,8 +146,7 @@ static _Noreturn void child_main(struct proc_domain *d)
 	sigset_t all;
 	uint32_t seen = 0;
 
-	/* Die with the parent, crash quietly and promptly, whatever the parent installed. */
-	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	/* Crash quietly and promptly, whatever the parent installed. */
 	if (getppid() != d->parent)
 		_exit(0);
 	setrlimit(RLIMIT_CORE, &nocore);
@@ -139,6 +154,7 @@ static _Noreturn void child_main(struct proc_domain *d)
 		signal(fatal[i], SIG_DFL);
 	sigfillset(&all);
 	sigprocmask(SIG_UNBLOCK, &all, NULL);
+	drop_secrets();
 
 	head.list.next = &c->entry;
 	head.futex_offset = (long)((char *)&c->state - (char *)&c->entry);
