@@ -23,13 +23,6 @@
 _Thread_local struct inproc_thread iso_thread;
 
 /*
- * One automatic arena and no separate arena for huge allocations: every trusted
- * allocation goes to arena 0, whose extents come from one reserved range (the
- * trusted heap), which a backend can then protect as a whole.
- */
-const char *malloc_conf = "narenas:1,oversize_threshold:0";
-
-/*
  * What the signal handler reads before it knows whose rights are in force lives in
  * a section of its own, which no backend protects (it is cut out of the program's
  * data region).  Page-aligned and page-sized, so cutting it out is exact.
@@ -70,28 +63,45 @@ static char *page_up(const void *p)
 	return page_down((const char *)p + PAGE - 1);
 }
 
-/* Runs before main, so the program's heap is in the trusted range from the start. */
-__attribute__((constructor)) static void theap_init(void)
-{
-	unsigned narenas = 0;
-	size_t len = sizeof(narenas);
-	void *p;
+static pthread_once_t theap_once = PTHREAD_ONCE_INIT;
 
-	if (mallctl("opt.narenas", &narenas, &len, NULL, 0) || narenas != 1) {
-		snprintf(theap_why, sizeof(theap_why), "jemalloc ignored malloc_conf (narenas %u)",
-			 narenas);
-		return;
-	}
-	p = mmap(NULL, THEAP_SIZE, PROT_READ | PROT_WRITE,
-		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+/*
+ * The trusted heap is an arena of its own over one reserved range, so a backend can
+ * protect it as a whole.  malloc.c sends every allocation made outside a domain
+ * there, from the program's very first one on (that call sets it up).
+ */
+static void theap_init(void)
+{
+	void *p = mmap(NULL, THEAP_SIZE, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+
 	if (p == MAP_FAILED) {
 		snprintf(theap_why, sizeof(theap_why), "reserving the trusted heap: %s",
 			 strerror(errno));
 		return;
 	}
-	theap_err = iso_heap_adopt(&theap, p, THEAP_SIZE, 0);
-	if (theap_err)
+	theap_err = iso_heap_init(&theap, p, THEAP_SIZE, NULL);
+	if (theap_err) {
 		snprintf(theap_why, sizeof(theap_why), "%s", iso_reason());
+		munmap(p, THEAP_SIZE);
+	}
+}
+
+int inproc_trusted_arena(void)
+{
+	pthread_once(&theap_once, theap_init);
+	return theap_err ? -1 : (int)theap.arena;
+}
+
+/* Without malloc.c (AddressSanitizer builds) nothing sets the trusted heap up. */
+__attribute__((constructor)) static void theap_check(void)
+{
+#if defined(__SANITIZE_ADDRESS__)
+	snprintf(theap_why, sizeof(theap_why),
+		 "built with AddressSanitizer, which owns malloc: no trusted heap");
+#else
+	inproc_trusted_arena();
+#endif
 }
 
 int inproc_probe(void)

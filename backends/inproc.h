@@ -121,6 +121,8 @@ int inproc_call(struct iso_domain *d, iso_fn *fn, const void *in, size_t in_len,
 		size_t out_cap, size_t *out_len, long *ret);
 void *inproc_alloc(struct iso_domain *d, size_t n);
 void inproc_free(struct iso_domain *d, void *p);
+/* The trusted heap's jemalloc arena (set up on first use), or -1 if it could not be. */
+int inproc_trusted_arena(void);
 /* Is the trusted heap in place?  ISO_OK or ISO_ENOTSUP + reason. */
 int inproc_probe(void);
 

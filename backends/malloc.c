@@ -16,6 +16,19 @@
 
 #define INSIDE(h) MALLOCX_ARENA((h)->arena) | MALLOCX_TCACHE_NONE
 
+/* Outside a domain: the trusted heap's arena (0 until it is set up, or if it failed). */
+static int outside(void)
+{
+	static int flags = -1;
+
+	if (__builtin_expect(flags < 0, 0)) {
+		int arena = inproc_trusted_arena();
+
+		flags = arena >= 0 ? MALLOCX_ARENA((unsigned)arena) : 0;
+	}
+	return flags;
+}
+
 /* A domain handing the allocator memory that is not its own is a violation. */
 static void check_owned(struct iso_heap *h, void *p)
 {
@@ -29,7 +42,7 @@ static void *alloc(size_t n, int flags)
 	void *p;
 
 	if (!h)
-		return mallocx(n ? n : 1, flags);
+		return mallocx(n ? n : 1, flags | outside());
 	iso_thread.malloc_depth++;
 	p = mallocx(n ? n : 1, flags | INSIDE(h));
 	iso_thread.malloc_depth--;
@@ -88,7 +101,7 @@ void *realloc(void *p, size_t n)
 		return NULL;
 	}
 	if (!h) {
-		q = rallocx(p, n, 0);
+		q = rallocx(p, n, outside());
 	} else {
 		check_owned(h, p);
 		iso_thread.malloc_depth++;
