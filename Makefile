@@ -74,7 +74,7 @@ harness: $(BUILD)/harness
 
 $(BUILD)/tests: $(TEST_OBJ) $(LIB) | deps-test
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) $(LDFLAGS) -o $@ $(TEST_OBJ) $(LIB) -lcriterion $(LDLIBS)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $(TEST_OBJ) $(LIB) -lcriterion -lsnappy $(LDLIBS)
 
 test: deps-test $(BUILD)/tests harness
 	$(Q)$(BUILD)/tests --jobs=2

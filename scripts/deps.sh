@@ -4,7 +4,7 @@
 set -eu
 
 build="gcc make libjemalloc-dev libjansson-dev"
-test="libcriterion-dev"
+test="libcriterion-dev libsnappy-dev qemu-system-x86 cpio"
 bench=""
 
 case "${1:-build}" in
