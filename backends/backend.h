@@ -22,6 +22,7 @@ struct iso_backend {
 	/* Must check the domain's out_len <= out_cap before copying anything back. */
 	int (*call)(struct iso_domain *d, iso_fn *fn, const void *in, size_t in_len,
 		    void *out, size_t out_cap, size_t *out_len, long *ret);
+	int (*bare)(struct iso_domain *d, unsigned long iters); /* optional */
 	void *(*alloc)(struct iso_domain *d, size_t n); /* optional */
 	void (*free)(struct iso_domain *d, void *p);    /* optional, with alloc */
 };

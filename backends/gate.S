@@ -81,6 +81,38 @@ iso_mpk_gate:
 	.cfi_endproc
 	.size	iso_mpk_gate, .-iso_mpk_gate
 
+/* void iso_mpk_bare(struct gate *g, unsigned long iters): the gate's own cost: on the
+ * domain stack, iters times WRPKRU(g->pkru), call an empty function, WRPKRU(trusted). */
+	.globl	iso_mpk_bare
+	.type	iso_mpk_bare, @function
+iso_mpk_bare:
+	push	%rbp
+	mov	%rsp, %rbp
+	push	%rbx
+	push	%r12
+	mov	%rdi, %rbx
+	mov	%rsi, %r12
+	mov	G_STACK(%rbx), %rsp
+	test	%r12, %r12
+	jz	3f
+2:	mov	G_PKRU(%rbx), %eax
+	xor	%ecx, %ecx
+	xor	%edx, %edx
+	wrpkru
+	call	empty
+	TRUSTED_PKRU
+	dec	%r12
+	jnz	2b
+3:	lea	-16(%rbp), %rsp
+	pop	%r12
+	pop	%rbx
+	pop	%rbp
+	ret
+	.size	iso_mpk_bare, .-iso_mpk_bare
+
+empty:
+	ret
+
 /* void iso_pkru_trusted(void): the fault handler's way back to trusted rights. */
 	.globl	iso_pkru_trusted
 	.type	iso_pkru_trusted, @function

@@ -534,6 +534,25 @@ int inproc_call(struct iso_domain *dom, iso_fn *fn, const void *in, size_t in_le
 	return ISO_OK;
 }
 
+int inproc_bare(struct iso_domain *dom, unsigned long iters)
+{
+	struct inproc *d = (struct inproc *)dom;
+	struct gate g = { .stack = d->stack_top, .pkru = d->pkru, .d = d };
+	int err;
+
+	if (iso_thread.cur)
+		return iso_set_reason(ISO_EINVAL, "iso_domain_bare from inside a domain");
+	if (!iso_thread.ready && (err = thread_init(d)))
+		return err;
+	d->ops->bare(d, &g, iters);
+	if (iso_thread.enter_err) {
+		errno = iso_thread.enter_err;
+		iso_thread.enter_err = 0;
+		return iso_sys_error("protecting the trusted regions");
+	}
+	return ISO_OK;
+}
+
 void *inproc_alloc(struct iso_domain *dom, size_t n)
 {
 	return iso_heap_alloc(&((struct inproc *)dom)->heap, n);

@@ -35,6 +35,7 @@ _Static_assert(offsetof(struct gate, body) == 64, "gate.S G_BODY");
 
 long iso_stack_call(struct gate *g);
 long iso_mpk_gate(struct gate *g);
+void iso_mpk_bare(struct gate *g, unsigned long iters);
 void iso_pkru_trusted(void);
 
 struct inproc;
@@ -49,6 +50,8 @@ struct inproc_ops {
 	int (*thread)(const struct region *stack);
 	/* Run g->fn with domain rights on the domain stack; returns its value. */
 	long (*enter)(struct inproc *d, struct gate *g);
+	/* The switching alone, iters times (iso_domain_bare); g has the stack and pkru. */
+	void (*bare)(struct inproc *d, struct gate *g, unsigned long iters);
 	/* In the signal handler, before the rewind: give the trusted side its rights back. */
 	void (*recover)(void);
 };
@@ -119,6 +122,7 @@ int inproc_create(const struct inproc_ops *ops, const struct iso_options *opt,
 void inproc_destroy(struct iso_domain *d);
 int inproc_call(struct iso_domain *d, iso_fn *fn, const void *in, size_t in_len, void *out,
 		size_t out_cap, size_t *out_len, long *ret);
+int inproc_bare(struct iso_domain *d, unsigned long iters);
 void *inproc_alloc(struct iso_domain *d, size_t n);
 void inproc_free(struct iso_domain *d, void *p);
 /* The trusted heap's jemalloc arena (set up on first use), or -1 if it could not be. */

@@ -114,6 +114,12 @@ static long mpk_enter(struct inproc *d, struct gate *g)
 	return iso_mpk_gate(g);
 }
 
+static void mpk_bare(struct inproc *d, struct gate *g, unsigned long iters)
+{
+	(void)d;
+	iso_mpk_bare(g, iters);
+}
+
 /* The handler has already restored PKRU; nothing else changed on entry. */
 static void mpk_recover(void)
 {
@@ -125,6 +131,7 @@ static const struct inproc_ops ops = {
 	.map = mpk_map,
 	.thread = mpk_thread,
 	.enter = mpk_enter,
+	.bare = mpk_bare,
 	.recover = mpk_recover,
 };
 
@@ -141,6 +148,7 @@ const struct iso_backend iso_backend_mpk = {
 	.create = mpk_create,
 	.destroy = inproc_destroy,
 	.call = inproc_call,
+	.bare = inproc_bare,
 	.alloc = inproc_alloc,
 	.free = inproc_free,
 };

@@ -1,5 +1,6 @@
 /* mprotect.c: mpk's domain model with page permissions, for CPUs without PKU: a system call per region per switch. */
 #include <errno.h>
+#include <stdbool.h>
 #include <sys/mman.h>
 
 #include "inproc.h"
@@ -23,24 +24,40 @@ static void restore(struct region *s, size_t n)
 		mprotect(s[n].lo, s[n].len, s[n].prot);
 }
 
+static bool protect(struct inproc_thread *t)
+{
+	struct region *s = t->saved;
+
+	for (size_t i = 0; i < t->nsaved; i++)
+		if (mprotect(s[i].lo, s[i].len, s[i].inside)) {
+			t->enter_err = errno;
+			restore(s, i);
+			return false;
+		}
+	return true;
+}
+
 /* Runs on the domain stack, so the trusted stack can be made read-only too. */
 static long body(struct gate *g)
 {
 	struct inproc_thread *t = &iso_thread;
-	struct region *s = t->saved;
-	size_t n = t->nsaved;
 	long r;
 
-	for (size_t i = 0; i < n; i++)
-		if (mprotect(s[i].lo, s[i].len, s[i].inside)) {
-			/* Never run the domain half-protected. */
-			t->enter_err = errno;
-			restore(s, i);
-			return 0;
-		}
+	if (!protect(t))
+		return 0; /* never run the domain half-protected */
 	r = g->fn(g->in, g->in_len, g->out, g->out_cap, g->out_len);
-	restore(s, n);
+	restore(t->saved, t->nsaved);
 	return r;
+}
+
+/* iso_domain_bare: the same protect and restore, iters (in in_len) times, no call. */
+static long bare_body(struct gate *g)
+{
+	struct inproc_thread *t = &iso_thread;
+
+	for (size_t i = 0; i < g->in_len && protect(t); i++)
+		restore(t->saved, t->nsaved);
+	return 0;
 }
 
 static size_t with(struct region *s, size_t n, int inside)
@@ -50,19 +67,32 @@ static size_t with(struct region *s, size_t n, int inside)
 	return n;
 }
 
-static long mprot_enter(struct inproc *d, struct gate *g)
+/* Trusted memory read-only; secrets and the other domains out of sight. */
+static void plan(struct inproc *d)
 {
 	struct inproc_thread *t = &iso_thread;
 	struct region *s = t->saved;
 	size_t n;
 
-	/* Trusted memory read-only; secrets and the other domains out of sight. */
 	n = with(s, inproc_trusted(s, MAX_SAVED), PROT_READ);
 	n += with(s + n, iso_secrets(s + n, MAX_SAVED - n), PROT_NONE);
 	n += with(s + n, inproc_others(d, s + n, MAX_SAVED - n), PROT_NONE);
 	t->nsaved = n;
+}
+
+static long mprot_enter(struct inproc *d, struct gate *g)
+{
+	plan(d);
 	g->body = body;
 	return iso_stack_call(g);
+}
+
+static void mprot_bare(struct inproc *d, struct gate *g, unsigned long iters)
+{
+	plan(d);
+	g->body = bare_body;
+	g->in_len = iters;
+	iso_stack_call(g);
 }
 
 /* In the signal handler: everything back as it was (mprotect is async-signal-safe). */
@@ -74,6 +104,7 @@ static void mprot_recover(void)
 static const struct inproc_ops ops = {
 	.map = mprot_map,
 	.enter = mprot_enter,
+	.bare = mprot_bare,
 	.recover = mprot_recover,
 };
 
@@ -90,6 +121,7 @@ const struct iso_backend iso_backend_mprotect = {
 	.create = mprot_create,
 	.destroy = inproc_destroy,
 	.call = inproc_call,
+	.bare = inproc_bare,
 	.alloc = inproc_alloc,
 	.free = inproc_free,
 };

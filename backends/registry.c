@@ -135,6 +135,16 @@ int iso_call(struct iso_domain *d, iso_fn *fn, const void *in, size_t in_len,
 	return d->be->call(d, fn, in, in_len, out, out_cap, out_len, ret);
 }
 
+int iso_domain_bare(struct iso_domain *d, unsigned long iters)
+{
+	if (!d)
+		return iso_set_reason(ISO_EINVAL, "no domain");
+	if (!d->be->bare)
+		return iso_set_reason(ISO_ENOTSUP, "%s has no switching mechanism to time alone",
+				      d->be->name);
+	return d->be->bare(d, iters);
+}
+
 void *iso_alloc(struct iso_domain *d, size_t n)
 {
 	if (!d || !d->be->alloc)

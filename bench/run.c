@@ -28,11 +28,30 @@ static void fail(struct results *r, const char *backend, const struct workload *
 		 detail && *detail ? ": " : "", detail ? detail : "");
 }
 
+/*
+ * Without --iterations: as many calls per batch as take about BATCH_NS, at most the
+ * workload's default, so a slow backend does not take minutes per row.
+ */
+#define BATCH_NS 5e6
+#define PROBE_CALLS 8
+
+static int size_batch(const struct workload *w, void *state, struct iso_domain *d, double ghz,
+		      uint64_t *iters)
+{
+	uint64_t t0 = tsc_begin();
+	int err = w->run(state, d, PROBE_CALLS);
+	double per_call = (double)(tsc_end() - t0) / ghz / PROBE_CALLS;
+	double fit = per_call > 0 ? BATCH_NS / per_call : (double)w->default_iters;
+
+	*iters = fit >= (double)w->default_iters ? w->default_iters : fit < 1 ? 1 : (uint64_t)fit;
+	return err;
+}
+
 /* Time one row.  Returns 0, or an error code with the failure recorded in *r. */
 static int measure(const struct config *c, struct results *r, const char *backend,
 		   const struct workload *w, size_t size, struct row *row)
 {
-	uint64_t iters = c->iterations ? c->iterations : w->default_iters;
+	uint64_t iters = c->iterations;
 	double *ns = calloc(c->repetitions, sizeof(*ns));
 	struct iso_domain *d = NULL;
 	void *state = NULL;
@@ -50,6 +69,13 @@ static int measure(const struct config *c, struct results *r, const char *backen
 		return err;
 	}
 	err = w->setup(d, size, &state);
+	if (err == ISO_ENOTSUP) {
+		iso_domain_destroy(d);
+		free(ns);
+		return err; /* the workload does not apply here: no row, no failure */
+	}
+	if (!err && !iters)
+		err = size_batch(w, state, d, r->tsc.ghz, &iters);
 	for (unsigned i = 0; !err && i < c->warmup; i++)
 		err = w->run(state, d, iters);
 	for (unsigned i = 0; !err && i < c->repetitions; i++) {

@@ -74,6 +74,14 @@ int iso_call(struct iso_domain *d, iso_fn *fn, const void *in, size_t in_len,
 	     void *out, size_t out_cap, size_t *out_len, long *ret);
 
 /*
+ * The backend's switching mechanism alone, iters times, without running any domain
+ * code (mprotect: protect and restore the same regions a call does; mpk: two WRPKRU
+ * and a call on the domain stack): the floor a round trip is measured against.
+ * ISO_ENOTSUP where a backend has no such mechanism (none, process).
+ */
+int iso_domain_bare(struct iso_domain *d, unsigned long iters);
+
+/*
  * Zero-copy buffers: memory both the trusted side and the domain may touch.  An
  * iso_call whose `in` or `out` lies wholly inside one is passed as is.  The domain
  * can write these buffers at any time it runs: validate what you read from them.

@@ -172,3 +172,27 @@ const struct workload wl_call_small = {
 	.run = small_run,
 	.teardown = no_teardown,
 };
+
+/* ---- switch-bare: the backend's switching mechanism alone, no domain code ------- */
+
+static int bare_setup(struct iso_domain *d, size_t size, void **state)
+{
+	(void)size;
+	*state = NULL;
+	return iso_domain_bare(d, 1); /* ISO_ENOTSUP: not applicable to this backend */
+}
+
+static int bare_run(void *state, struct iso_domain *d, uint64_t iters)
+{
+	(void)state;
+	return iso_domain_bare(d, iters);
+}
+
+const struct workload wl_switch_bare = {
+	.name = "switch-bare",
+	.summary = "the switch alone (mpk: 2 WRPKRU + call; mprotect: the same mprotects)",
+	.default_iters = 10000,
+	.setup = bare_setup,
+	.run = bare_run,
+	.teardown = no_teardown,
+};

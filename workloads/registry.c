@@ -3,12 +3,13 @@
 
 #include "workload.h"
 
-extern const struct workload wl_call_null, wl_call_args, wl_call_small;
+extern const struct workload wl_call_null, wl_call_args, wl_call_small, wl_switch_bare;
 
 static const struct workload *const workloads[] = {
 	&wl_call_null,
 	&wl_call_args,
 	&wl_call_small,
+	&wl_switch_bare,
 };
 
 const struct workload *workload_at(size_t i)

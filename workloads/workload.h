@@ -17,7 +17,8 @@ struct workload {
 	bool sized;            /* takes the harness's --size (bytes of payload) */
 	size_t default_size;   /* the payload when not sized, or when no --size is given */
 	uint64_t default_iters; /* calls per timed batch unless --iterations says otherwise */
-	/* Prepare inputs and expected results for `size`; *state is handed to run. */
+	/* Prepare inputs and expected results for `size`; *state is handed to run.
+	 * ISO_ENOTSUP: the workload does not apply to this backend (no row, no error). */
 	int (*setup)(struct iso_domain *d, size_t size, void **state);
 	/* Make `iters` calls, checking each result; ISO_OK, an ISO_E* code or WL_EWRONG. */
 	int (*run)(void *state, struct iso_domain *d, uint64_t iters);
