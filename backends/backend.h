@@ -42,6 +42,8 @@ struct region {
 
 /* Secret ranges (iso_secret, secret.c), for the backends. */
 size_t iso_secrets(struct region *out, size_t max);
+/* Changes whenever a secret is added: a process child forked before must go. */
+unsigned iso_secrets_gen(void);
 
 extern const struct iso_backend iso_backend_none;
 extern const struct iso_backend iso_backend_process;

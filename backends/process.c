@@ -1,6 +1,8 @@
 /* process.c: the domain is a forked child; calls travel through one MAP_SHARED arena. */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <poll.h>
+#include <pthread.h>
 #include <linux/futex.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -49,6 +51,7 @@ struct proc_domain {
 	struct iso_heap heap;
 	pid_t pid; /* -1 while there is no child (a respawn failed) */
 	pid_t parent;
+	unsigned secrets_gen; /* iso_secrets_gen() when the child was forked */
 	uint32_t seq;
 };
 
@@ -110,19 +113,50 @@ static void child_wait_request(struct proc_domain *d, uint32_t seen)
 		}
 	}
 	for (;;) {
-		/* PR_SET_PDEATHSIG follows the creating thread, not the process: poll instead. */
-		static const struct timespec orphan_check = { 1, 0 };
-
 		atomic_store(&c->child_sleeping, 1);
 		if (atomic_load(&c->req) != seen)
 			break;
-		if (futex(&c->req, FUTEX_WAIT, seen, &orphan_check) < 0 && errno == ETIMEDOUT &&
-		    getppid() != d->parent)
-			_exit(0);
+		futex(&c->req, FUTEX_WAIT, seen, NULL);
 		if (atomic_load(&c->req) != seen)
 			break;
 	}
 	atomic_store_explicit(&c->child_sleeping, 0, memory_order_relaxed);
+}
+
+/*
+ * The child must not outlive the program, even busy in an endless call.
+ * PR_SET_PDEATHSIG follows the thread that forked, not the process, so a thread of
+ * the child's own waits on a pidfd of the parent instead.
+ */
+static void *orphan_watch(void *arg)
+{
+	pid_t parent = (pid_t)(intptr_t)arg;
+	int fd = (int)syscall(SYS_pidfd_open, parent, 0);
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+
+	while (fd >= 0 && poll(&p, 1, -1) < 0 && errno == EINTR)
+		;
+	while (fd < 0 && getppid() == parent) /* no pidfds (Linux < 5.3): poll the slow way */
+		usleep(100000);
+	_exit(0);
+}
+
+static void watch_parent(pid_t parent)
+{
+	pthread_t t;
+	pthread_attr_t a;
+	sigset_t all, old;
+
+	pthread_attr_init(&a);
+	pthread_attr_setstacksize(&a, 64 << 10);
+	pthread_attr_setdetachstate(&a, PTHREAD_CREATE_DETACHED);
+	/* Signals for the child (crashes included) stay with the thread that runs calls. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	if (pthread_create(&t, &a, orphan_watch, (void *)(intptr_t)parent))
+		_exit(127);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	pthread_attr_destroy(&a);
 }
 
 /* The child is a copy of the parent: its copies of secret pages are thrown away. */
@@ -149,6 +183,7 @@ static _Noreturn void child_main(struct proc_domain *d)
 	/* Crash quietly and promptly, whatever the parent installed. */
 	if (getppid() != d->parent)
 		_exit(0);
+	watch_parent(d->parent);
 	setrlimit(RLIMIT_CORE, &nocore);
 	for (size_t i = 0; i < sizeof(fatal) / sizeof(fatal[0]); i++)
 		signal(fatal[i], SIG_DFL);
@@ -186,6 +221,8 @@ static int spawn(struct proc_domain *d)
 	memset(c, 0, sizeof(*c));
 	atomic_store(&c->state, DONE);
 	d->seq = 0;
+	d->parent = getpid(); /* the program may have forked since the domain was made */
+	d->secrets_gen = iso_secrets_gen();
 	pid = fork();
 	if (pid < 0) {
 		d->pid = -1;
@@ -208,11 +245,14 @@ static void reap(struct proc_domain *d)
 	d->pid = -1;
 }
 
+/* Has the child exited?  WNOWAIT: it stays a zombie, so its pid is not reused before reap(). */
 static bool child_exited(struct proc_domain *d)
 {
-	int st;
+	siginfo_t si = { 0 };
 
-	return waitpid(d->pid, &st, WNOHANG) != 0; /* its pid, or -1: nothing to wait for */
+	if (waitid(P_PID, (id_t)d->pid, &si, WEXITED | WNOHANG | WNOWAIT) < 0)
+		return true; /* nothing to wait for: it is gone */
+	return si.si_pid == d->pid;
 }
 
 static void sleep_until(int64_t wake_ns, int64_t deadline, struct timespec *ts)
@@ -300,6 +340,9 @@ static int proc_call(struct iso_domain *dom, iso_fn *fn, const void *in, size_t 
 	if ((!in_shared && in_len > d->xfer_cap) || (!out_shared && out_cap > d->xfer_cap))
 		return iso_set_reason(ISO_E2BIG, "%zu bytes exceed the %zu-byte exchange buffer",
 				      in_len > out_cap ? in_len : out_cap, d->xfer_cap);
+	/* A secret added since the child was forked is still in its copy: fork anew. */
+	if (d->pid > 0 && d->secrets_gen != iso_secrets_gen())
+		reap(d);
 	if (d->pid < 0 && (err = spawn(d)))
 		return err;
 	if (in_len && !in_shared)
@@ -365,7 +408,6 @@ static int proc_create(const struct iso_options *opt, struct iso_domain **out)
 	size = (size + PAGE - 1) & ~(size_t)(PAGE - 1);
 	d->opt = *opt;
 	d->pid = -1;
-	d->parent = getpid();
 	d->arena_size = size;
 	/* Untouched pages of a shared anonymous mapping cost nothing: size is cheap. */
 	d->arena = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);

@@ -1,5 +1,6 @@
 /* secret.c: memory the caller marks secret: no domain may read it, on any backend. */
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <sys/mman.h>
 
@@ -10,6 +11,7 @@
 static struct region secrets[MAX_SECRETS];
 static size_t nsecrets;
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+static _Atomic unsigned gen;
 
 int (*iso_secret_tag)(const struct region *r, bool add);
 
@@ -23,8 +25,10 @@ int iso_secret(void *p, size_t n)
 	pthread_mutex_lock(&lock);
 	if (nsecrets == MAX_SECRETS)
 		err = iso_set_reason(ISO_ENOMEM, "at most %d secret ranges", MAX_SECRETS);
-	else if (!iso_secret_tag || !(err = iso_secret_tag(&r, true)))
+	else if (!iso_secret_tag || !(err = iso_secret_tag(&r, true))) {
 		secrets[nsecrets++] = r;
+		gen++;
+	}
 	pthread_mutex_unlock(&lock);
 	return err;
 }
@@ -42,6 +46,11 @@ int iso_unsecret(void *p, size_t n)
 		}
 	pthread_mutex_unlock(&lock);
 	return err;
+}
+
+unsigned iso_secrets_gen(void)
+{
+	return gen;
 }
 
 size_t iso_secrets(struct region *out, size_t max)

@@ -1,0 +1,507 @@
+/* process.c: the process backend's failure handling: crashes, hangs, outside kills, no leaks. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <criterion/criterion.h>
+#include <criterion/parameterized.h>
+
+#include "iso.h"
+#include "util.h"
+
+/* ---- functions run inside the domain --------------------------------------------- */
+
+static long pid_fn(const void *in, size_t in_len, void *out, size_t out_cap, size_t *out_len)
+{
+	(void)in, (void)in_len, (void)out, (void)out_cap, (void)out_len;
+	return (long)getpid();
+}
+
+/* out = in + 1 (bytewise); returns in_len. */
+static long inc_fn(const void *in, size_t in_len, void *out, size_t out_cap, size_t *out_len)
+{
+	const unsigned char *s = in;
+	unsigned char *o = out;
+
+	if (out_cap < in_len)
+		return -1;
+	for (size_t i = 0; i < in_len; i++)
+		o[i] = (unsigned char)(s[i] + 1);
+	*out_len = in_len;
+	return (long)in_len;
+}
+
+/* What a failing function does first: wreck everything it was given. */
+static void scribble(const void *in, size_t in_len, void *out, size_t out_cap, size_t *out_len)
+{
+	memset((void *)in, 0, in_len); /* the domain's copy; the caller's must not change */
+	memset(out, 0xEE, out_cap);
+	*out_len = out_cap;
+}
+
+/* Sanitizers would turn the NULL write into their own abort: keep it a real SIGSEGV. */
+__attribute__((no_sanitize("address", "undefined"))) static long
+segv_fn(const void *in, size_t in_len, void *out, size_t out_cap, size_t *out_len)
+{
+	/* Both volatile: GCC's points-to analysis otherwise deletes a store through NULL. */
+	volatile int *volatile p = NULL;
+
+	scribble(in, in_len, out, out_cap, out_len);
+	*p = 1;
+	return 0;
+}
+
+static long abort_fn(const void *in, size_t in_len, void *out, size_t out_cap, size_t *out_len)
+{
+	scribble(in, in_len, out, out_cap, out_len);
+	abort();
+}
+
+static long exit_fn(const void *in, size_t in_len, void *out, size_t out_cap, size_t *out_len)
+{
+	scribble(in, in_len, out, out_cap, out_len);
+	_exit(3);
+}
+
+static long sigkill_fn(const void *in, size_t in_len, void *out, size_t out_cap, size_t *out_len)
+{
+	scribble(in, in_len, out, out_cap, out_len);
+	kill(getpid(), SIGKILL);
+	pause(); /* SIGKILL is never blocked: this is not reached */
+	return 0;
+}
+
+static long hang_fn(const void *in, size_t in_len, void *out, size_t out_cap, size_t *out_len)
+{
+	volatile unsigned long spin = 0;
+
+	scribble(in, in_len, out, out_cap, out_len);
+	for (;;)
+		spin++;
+	return 0;
+}
+
+/* Tells the test it is running (one byte to the descriptor in `in`), then never returns. */
+static long announce_hang_fn(const void *in, size_t in_len, void *out, size_t out_cap,
+			     size_t *out_len)
+{
+	volatile unsigned long spin = 0;
+	int fd;
+
+	(void)out, (void)out_cap, (void)out_len;
+	if (in_len != sizeof(fd))
+		return -1;
+	memcpy(&fd, in, sizeof(fd));
+	if (write(fd, "h", 1) != 1)
+		return -1;
+	for (;;)
+		spin++;
+	return 0;
+}
+
+static long sleep_fn(const void *in, size_t in_len, void *out, size_t out_cap, size_t *out_len)
+{
+	struct timespec ts = { 0, 30 * 1000000L };
+
+	(void)in, (void)in_len, (void)out, (void)out_cap, (void)out_len;
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+	return 42;
+}
+
+/* ---- helpers --------------------------------------------------------------------- */
+
+struct leaks {
+	int fds, maps;
+};
+
+/*
+ * A first domain initialises jemalloc's arena machinery for good (the first
+ * experimental.arenas_create_ext maps bookkeeping that stays): count after that one.
+ */
+static struct leaks leaks_baseline(void)
+{
+	struct iso_domain *d = NULL;
+
+	cr_assert_eq(iso_domain_create("process", NULL, &d), ISO_OK, "%s", iso_reason());
+	iso_domain_destroy(d);
+	return (struct leaks){ count_fds(), count_maps() };
+}
+
+/* After destroy: the child is reaped and nothing is left open or mapped. */
+static void assert_no_leaks(struct leaks before)
+{
+	int st;
+
+	errno = 0;
+	cr_assert_eq(waitpid(-1, &st, WNOHANG), -1, "a child is left behind");
+	cr_assert_eq(errno, ECHILD, "a child is left behind (errno %d)", errno);
+	cr_assert_eq(count_fds(), before.fds, "descriptors: %d before create, %d after destroy",
+		     before.fds, count_fds());
+	cr_assert_eq(count_maps(), before.maps, "mappings: %d before create, %d after destroy",
+		     before.maps, count_maps());
+}
+
+static struct iso_domain *open_process(unsigned timeout_ms, enum iso_wait wait)
+{
+	struct iso_options opt = { .timeout_ms = timeout_ms, .wait = wait };
+	struct iso_domain *d = NULL;
+	int err = iso_domain_create("process", &opt, &d);
+
+	cr_assert_eq(err, ISO_OK, "create: %s (%s)", iso_strerror(err), iso_reason());
+	return d;
+}
+
+static pid_t child_pid(struct iso_domain *d)
+{
+	long pid = 0;
+	int err = iso_call(d, pid_fn, NULL, 0, NULL, 0, NULL, &pid);
+
+	cr_assert_eq(err, ISO_OK, "%s (%s)", iso_strerror(err), iso_reason());
+	cr_assert_neq(pid, (long)getpid(), "the domain runs in the caller's own process");
+	return (pid_t)pid;
+}
+
+static void assert_round_trip(struct iso_domain *d)
+{
+	unsigned char in[300], out[300];
+	size_t out_len = 0;
+	long ret = 0;
+	int err;
+
+	fill_pattern(in, sizeof(in), 17);
+	err = iso_call(d, inc_fn, in, sizeof(in), out, sizeof(out), &out_len, &ret);
+	cr_assert_eq(err, ISO_OK, "%s (%s)", iso_strerror(err), iso_reason());
+	cr_assert_eq(out_len, sizeof(in));
+	cr_assert_eq(ret, (long)sizeof(in));
+	for (size_t i = 0; i < sizeof(in); i++)
+		cr_assert_eq(out[i], (unsigned char)(in[i] + 1), "byte %zu", i);
+}
+
+/* The child is gone for good: reaped (no zombie) by the library, not by us. */
+static void assert_reaped(pid_t pid)
+{
+	int st;
+
+	errno = 0;
+	cr_assert_eq(waitpid(pid, &st, WNOHANG), -1, "old child %d not reaped", (int)pid);
+	cr_assert_eq(errno, ECHILD);
+}
+
+/* ---- one failure of each kind, under every wait policy -------------------------- */
+
+enum failure { F_SEGV, F_ABORT, F_EXIT, F_SIGKILL, F_HANG, F_KINDS };
+
+static iso_fn *const failing_fn[F_KINDS] = { segv_fn, abort_fn, exit_fn, sigkill_fn, hang_fn };
+static const char *const failure_name[F_KINDS] = { "segfault", "abort", "_exit(3)",
+						   "SIGKILL", "endless loop" };
+
+struct failure_param {
+	int failure; /* enum failure */
+	int wait;    /* enum iso_wait */
+};
+
+static struct failure_param failure_params[F_KINDS * 3];
+
+ParameterizedTestParameters(process, failure_is_reported_and_recovered)
+{
+	size_t n = 0;
+
+	for (int f = 0; f < F_KINDS; f++)
+		for (int w = ISO_WAIT_HYBRID; w <= ISO_WAIT_FUTEX; w++)
+			failure_params[n++] = (struct failure_param){ f, w };
+	return cr_make_param_array(struct failure_param, failure_params, n);
+}
+
+ParameterizedTest(struct failure_param *p, process, failure_is_reported_and_recovered,
+		  .timeout = 20)
+{
+	const bool hang = p->failure == F_HANG;
+	/* A crash is seen at once; the generous watchdog only bounds a detection bug. */
+	const unsigned timeout_ms = hang ? 100 : 1500;
+	const int expect = hang ? ISO_ETIMEDOUT : ISO_ECRASH;
+	struct leaks before = leaks_baseline();
+	struct iso_domain *d = open_process(timeout_ms, (enum iso_wait)p->wait);
+	unsigned char trusted[4096], out[512];
+	uint64_t sum;
+	size_t out_len = 12345;
+	long ret = 999;
+	pid_t old, now;
+	int64_t t;
+	int err;
+
+	assert_round_trip(d);
+	old = child_pid(d);
+	fill_pattern(trusted, sizeof(trusted), 23);
+	sum = fnv1a(trusted, sizeof(trusted));
+	memset(out, 0x11, sizeof(out));
+
+	t = now_ms();
+	err = iso_call(d, failing_fn[p->failure], trusted, sizeof(trusted), out, sizeof(out),
+		       &out_len, &ret);
+	t = now_ms() - t;
+	cr_assert_eq(err, expect, "%s, wait %d: got %s (%s), want %s", failure_name[p->failure],
+		     p->wait, iso_strerror(err), iso_reason(), iso_strerror(expect));
+	cr_assert_lt(t, 2000, "%s: the call took %ld ms", failure_name[p->failure], (long)t);
+	if (hang)
+		cr_assert_geq(t, 90, "the watchdog fired after %ld ms, before its 100", (long)t);
+	cr_assert_neq(iso_reason()[0], '\0', "no reason given");
+	cr_assert_eq(fnv1a(trusted, sizeof(trusted)), sum, "the caller's input changed");
+	cr_assert_eq(first_not(out, sizeof(out), 0x11), sizeof(out), "out written on failure");
+	cr_assert_eq(out_len, 12345, "out_len written on failure");
+	cr_assert_eq(ret, 999, "ret written on failure");
+	assert_reaped(old);
+
+	assert_round_trip(d); /* the next call works: the child was respawned */
+	now = child_pid(d);
+	cr_assert_neq(now, old, "the dead child's pid is still used");
+	iso_domain_destroy(d);
+	assert_no_leaks(before);
+}
+
+/* ---- many crashes ----------------------------------------------------------------- */
+
+Test(process, thousand_crashes_leak_nothing, .timeout = 40)
+{
+	struct leaks before = leaks_baseline();
+	struct iso_domain *d = open_process(2000, ISO_WAIT_HYBRID);
+	unsigned char in[64] = { 1 };
+	int err;
+
+	for (int i = 0; i < 1000; i++) {
+		err = iso_call(d, segv_fn, in, sizeof(in), NULL, 0, NULL, NULL);
+		cr_assert_eq(err, ISO_ECRASH, "crash %d: got %s (%s)", i, iso_strerror(err),
+			     iso_reason());
+	}
+	cr_assert_eq(in[0], 1);
+	assert_round_trip(d);
+	iso_domain_destroy(d);
+	assert_no_leaks(before);
+}
+
+/* Creating and destroying domains over and over leaks no child, descriptor or mapping. */
+Test(process, create_destroy_leaks_nothing, .timeout = 30)
+{
+	struct leaks before = leaks_baseline();
+
+	for (int i = 0; i < 200; i++) {
+		struct iso_domain *d = open_process(0, ISO_WAIT_HYBRID);
+		void *b = iso_alloc(d, 100000);
+
+		cr_assert_not_null(b, "iso_alloc in domain #%d", i);
+		assert_round_trip(d);
+		iso_domain_destroy(d);
+	}
+	assert_no_leaks(before);
+}
+
+/* ---- a child killed from outside ------------------------------------------------ */
+
+static int wait_params[3];
+
+ParameterizedTestParameters(process, child_killed_from_outside)
+{
+	for (int w = ISO_WAIT_HYBRID; w <= ISO_WAIT_FUTEX; w++)
+		wait_params[w] = w;
+	return cr_make_param_array(int, wait_params, 3);
+}
+
+/*
+ * What is right, from process.c: the call posts its request without first asking whether
+ * the child still lives; the dead child never answers and wait_reply notices the death
+ * (waitpid between futex sleeps, or every ~1M spins) and returns ISO_ECRASH, then
+ * respawns.  The domain's state (the child's private heap) was lost, so reporting
+ * ISO_ECRASH rather than silently succeeding is what the caller must hear; the call
+ * after it succeeds on the new child.  The watchdog (2 s) only bounds a hang.
+ */
+ParameterizedTest(int *wait, process, child_killed_from_outside, .timeout = 20)
+{
+	struct leaks before = leaks_baseline();
+	struct iso_domain *d = open_process(2000, (enum iso_wait)*wait);
+	pid_t pid, ppid = 0, again;
+	int64_t t;
+	int err;
+
+	pid = child_pid(d);
+	cr_assert_eq(proc_state(pid, &ppid) != 0 && ppid == getpid(), 1,
+		     "pid %d is not our child", (int)pid);
+	cr_assert_eq(kill(pid, SIGKILL), 0);
+	/* Wait for it to be dead (a zombie nobody has reaped), so the call surely finds it so. */
+	t = now_ms();
+	while (proc_state(pid, &ppid) != 'Z') {
+		cr_assert_lt(now_ms() - t, 2000, "the killed child does not die");
+		usleep(1000);
+	}
+
+	t = now_ms();
+	err = iso_call(d, pid_fn, NULL, 0, NULL, 0, NULL, NULL);
+	t = now_ms() - t;
+	cr_assert_eq(err, ISO_ECRASH, "wait %d: got %s (%s)", *wait, iso_strerror(err),
+		     iso_reason());
+	cr_assert_lt(t, 1000, "noticing the dead child took %ld ms", (long)t);
+	assert_reaped(pid);
+	assert_round_trip(d);
+	again = child_pid(d);
+	cr_assert_neq(again, pid);
+	iso_domain_destroy(d);
+	assert_no_leaks(before);
+}
+
+/* ---- other process-specific behaviour --------------------------------------------- */
+
+Test(process, watchdog_does_not_fire_early)
+{
+	struct iso_domain *d = open_process(1000, ISO_WAIT_HYBRID);
+	long ret = 0;
+	int err = iso_call(d, sleep_fn, NULL, 0, NULL, 0, NULL, &ret);
+
+	cr_assert_eq(err, ISO_OK, "a 30 ms call under a 1 s watchdog: %s", iso_strerror(err));
+	cr_assert_eq(ret, 42);
+	iso_domain_destroy(d);
+}
+
+/* Copies must fit the exchange buffers (a quarter of the arena each); iso_alloc ones need not. */
+Test(process, exchange_buffer_limits)
+{
+	struct iso_options opt = { .arena_size = (size_t)8 << 20 };
+	struct iso_domain *d = NULL;
+	const size_t big = (size_t)3 << 20; /* > the 2 MiB exchange buffer */
+	unsigned char *in = malloc(big), *z;
+	size_t out_len = 7;
+	long ret = 0;
+	int err;
+
+	cr_assert_not_null(in);
+	fill_pattern(in, big, 5);
+	cr_assert_eq(iso_domain_create("process", &opt, &d), ISO_OK, "%s", iso_reason());
+	err = iso_call(d, inc_fn, in, big, NULL, 0, &out_len, &ret);
+	cr_assert_eq(err, ISO_E2BIG, "copying %zu bytes: %s", big, iso_strerror(err));
+	cr_assert_eq(out_len, 7);
+	assert_round_trip(d);
+
+	z = iso_alloc(d, big);
+	cr_assert_not_null(z, "iso_alloc(3 MiB) in an 8 MiB arena (%s)", iso_reason());
+	memcpy(z, in, big);
+	err = iso_call(d, inc_fn, z, big, z, big, &out_len, &ret);
+	cr_assert_eq(err, ISO_OK, "zero-copy %zu bytes: %s (%s)", big, iso_strerror(err),
+		     iso_reason());
+	cr_assert_eq(out_len, big);
+	for (size_t i = 0; i < big; i += 4093)
+		cr_assert_eq(z[i], (unsigned char)(in[i] + 1), "byte %zu", i);
+	iso_free(d, z);
+	iso_domain_destroy(d);
+	free(in);
+
+	opt.arena_size = 4096;
+	d = (void *)1;
+	cr_assert_eq(iso_domain_create("process", &opt, &d), ISO_EINVAL, "a one-page arena");
+	cr_assert_null(d);
+}
+
+static void *create_on_thread(void *arg)
+{
+	struct iso_domain *d = open_process(2000, ISO_WAIT_HYBRID);
+
+	(void)child_pid(d); /* the child is up and running before this thread exits */
+	*(struct iso_domain **)arg = d;
+	return NULL;
+}
+
+/*
+ * iso.h lets several threads use a domain one at a time, so a domain made on a thread
+ * that has since exited must still work, and its first call must not report a crash.
+ */
+Test(process, domain_outlives_creating_thread, .timeout = 20)
+{
+	struct iso_domain *d = NULL;
+	char why[256];
+	pthread_t t;
+	int err;
+
+	cr_assert_eq(pthread_create(&t, NULL, create_on_thread, &d), 0);
+	cr_assert_eq(pthread_join(t, NULL), 0);
+	cr_assert_not_null(d);
+	usleep(20000); /* let anything tied to the thread's exit happen */
+	err = iso_call(d, pid_fn, NULL, 0, NULL, 0, NULL, NULL);
+	snprintf(why, sizeof(why), "%s", iso_reason());
+	iso_domain_destroy(d);
+	cr_assert_eq(err, ISO_OK, "first call after the creating thread exited: %s (%s)",
+		     iso_strerror(err), why);
+}
+
+/* ---- the trusted process dies: its domain's child must not live on ------------- */
+
+/*
+ * A helper process H makes a domain and reports the domain's child G; H is then
+ * SIGKILLed, either while G idles between calls or while G runs a call that never
+ * returns (no watchdog).  We are a subreaper, so the orphaned G becomes our child and
+ * we can see it exit (and reap it).  G must be gone within 3 s either way: a program
+ * that dies (SIGKILL, a crash, the OOM killer) in the middle of a call to a hung domain
+ * must not leave the untrusted code running, holding a core, for ever.
+ */
+static void helper(int fd, bool busy)
+{
+	struct iso_domain *d = NULL;
+	long pid = 0;
+
+	if (iso_domain_create("process", NULL, &d) ||
+	    iso_call(d, pid_fn, NULL, 0, NULL, 0, NULL, &pid) ||
+	    write(fd, &pid, sizeof(pid)) != sizeof(pid))
+		_exit(1);
+	if (busy)
+		iso_call(d, announce_hang_fn, &fd, sizeof(fd), NULL, 0, NULL, NULL);
+	else if (write(fd, "i", 1) != 1)
+		_exit(1);
+	for (;;)
+		pause();
+}
+
+static void orphan_case(bool busy)
+{
+	int fds[2], st;
+	long g = 0;
+	char what = 0;
+	pid_t h, r = 0;
+	int64_t t;
+
+	cr_assert_eq(prctl(PR_SET_CHILD_SUBREAPER, 1), 0);
+	cr_assert_eq(pipe(fds), 0);
+	h = fork();
+	cr_assert_geq(h, 0);
+	if (h == 0)
+		helper(fds[1], busy);
+	cr_assert_eq(read(fds[0], &g, sizeof(g)), (ssize_t)sizeof(g), "the helper failed");
+	cr_assert_eq(read(fds[0], &what, 1), 1);
+	cr_assert_eq(what, busy ? 'h' : 'i');
+	cr_assert_eq(kill(h, SIGKILL), 0);
+	cr_assert_eq(waitpid(h, &st, 0), h);
+	for (t = now_ms(); now_ms() - t < 3000; usleep(5000))
+		if ((r = waitpid((pid_t)g, &st, WNOHANG)) != 0)
+			break;
+	if (r == 0) { /* still running: clean up before failing */
+		kill((pid_t)g, SIGKILL);
+		waitpid((pid_t)g, &st, 0);
+	}
+	close(fds[0]);
+	close(fds[1]);
+	cr_assert_eq(r, (pid_t)g, "the %s domain child %ld outlived its trusted process by 3 s",
+		     busy ? "busy" : "idle", g);
+}
+
+Test(process, orphan_idle_child_exits, .timeout = 20)
+{
+	orphan_case(false);
+}
+
+Test(process, orphan_busy_child_exits, .timeout = 20)
+{
+	orphan_case(true);
+}

@@ -1,0 +1,129 @@
+/* util.h: helpers the test files share: backend parameters, leak counters, checksums, clocks. */
+#ifndef ISO_TESTS_UTIL_H
+#define ISO_TESTS_UTIL_H
+
+#include <dirent.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/types.h>
+#include <time.h>
+
+#include <criterion/criterion.h>
+
+#include "iso.h"
+
+/* Parameters are copied into a re-executed test process: names inline, no pointers. */
+struct backend_param {
+	char name[16];
+};
+
+/* Every registered backend, in registry order; the count. */
+static inline size_t backend_params(struct backend_param *p, size_t max)
+{
+	const char *name;
+	size_t n = 0;
+
+	for (size_t i = 0; n < max && (name = iso_backend_name(i)); i++) {
+		snprintf(p[n].name, sizeof(p[n].name), "%s", name);
+		n++;
+	}
+	return n;
+}
+
+/* Skip (not fail) a backend this machine cannot run, saying why. */
+#define SKIP_UNSUPPORTED(name)                                                         \
+	do {                                                                           \
+		if (iso_backend_probe(name) == ISO_ENOTSUP)                            \
+			cr_skip_test("%s not supported here: %s", (name), iso_reason()); \
+	} while (0)
+
+static inline uint64_t fnv1a(const void *p, size_t n)
+{
+	const unsigned char *c = p;
+	uint64_t h = 0xcbf29ce484222325ULL;
+
+	while (n--)
+		h = (h ^ *c++) * 0x100000001b3ULL;
+	return h;
+}
+
+/* Deterministic bytes (xorshift32) so a mismatch is reproducible. */
+static inline void fill_pattern(void *p, size_t n, uint32_t seed)
+{
+	unsigned char *c = p;
+	uint32_t x = seed ? seed : 2463534242u;
+
+	for (size_t i = 0; i < n; i++) {
+		x ^= x << 13, x ^= x >> 17, x ^= x << 5;
+		c[i] = (unsigned char)x;
+	}
+}
+
+/* Index of the first byte of p[0..n) that is not `v`, or n. */
+static inline size_t first_not(const void *p, size_t n, unsigned char v)
+{
+	const unsigned char *c = p;
+	size_t i = 0;
+
+	while (i < n && c[i] == v)
+		i++;
+	return i;
+}
+
+static inline int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+}
+
+/* Open descriptors of this process (the directory's own descriptor included, every time). */
+static inline int count_fds(void)
+{
+	DIR *dir = opendir("/proc/self/fd");
+	int n = 0;
+
+	cr_assert_not_null(dir, "opendir /proc/self/fd");
+	while (readdir(dir))
+		n++;
+	closedir(dir);
+	return n;
+}
+
+/* Lines of /proc/self/maps: one per mapping. */
+static inline int count_maps(void)
+{
+	FILE *f = fopen("/proc/self/maps", "r");
+	int n = 0, c;
+
+	cr_assert_not_null(f, "fopen /proc/self/maps");
+	while ((c = getc(f)) != EOF)
+		n += c == '\n';
+	fclose(f);
+	return n;
+}
+
+/* State letter and parent of a process from /proc/PID/stat; 0 if it is gone. */
+static inline char proc_state(pid_t pid, pid_t *ppid)
+{
+	char path[64], buf[512], *p;
+	FILE *f;
+	size_t n;
+	char state = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	f = fopen(path, "r");
+	if (!f)
+		return 0;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	p = strrchr(buf, ')');
+	if (!p || sscanf(p + 1, " %c %d", &state, ppid) != 2)
+		state = 0;
+	return state;
+}
+
+#endif
