@@ -1,5 +1,7 @@
 /* inproc.c: in-process domains (mpk, mprotect): memory, trusted regions, the call path, faults, rewind. */
 #define _GNU_SOURCE
+#include <cpuid.h>
+#include <dirent.h>
 #include <dlfcn.h>
 #include <errno.h>
 #include <link.h>
@@ -18,6 +20,7 @@
 #define ALTSTACK_SIZE ((size_t)64 << 10)
 #define THEAP_SIZE ((size_t)16 << 30)
 #define WATCHDOG_SIG (SIGRTMAX - 3)
+#define OPEN_SIG (SIGRTMAX - 4)
 #define MAX_SAVED (PAGE / sizeof(struct region))
 
 _Thread_local struct inproc_thread iso_thread;
@@ -30,6 +33,8 @@ _Thread_local struct inproc_thread iso_thread;
 struct shared {
 	struct sigaction old[_NSIG]; /* the handlers isobench's own replaced */
 	bool pkru;                   /* mpk is in use: handlers first restore PKRU */
+	unsigned pkru_offset;        /* of PKRU in an XSAVE area (CPUID 0xD.9) */
+	_Atomic int opened;          /* threads that took the PKRU fix-up */
 } __attribute__((aligned(PAGE)));
 
 static struct shared shared __attribute__((section("iso_shared")));
@@ -163,9 +168,63 @@ size_t inproc_static(struct region *out, size_t max)
 	return n;
 }
 
-void inproc_use_pkru(void)
+/*
+ * The kernel restores PKRU from the signal frame at sigreturn: a handler that edits
+ * the frame's copy sets the PKRU its thread goes on with (as the kernel's own
+ * protection_keys selftest does).
+ */
+static void on_open(int sig, siginfo_t *si, void *uc)
 {
+	char *xsave = (char *)((ucontext_t *)uc)->uc_mcontext.fpregs;
+
+	(void)sig, (void)si;
+	if (xsave) {
+		*(uint64_t *)(xsave + 512) |= 1u << 9; /* XSTATE_BV: PKRU is in the frame */
+		*(uint32_t *)(xsave + shared.pkru_offset) = 0;
+	}
+	atomic_fetch_add(&shared.opened, 1);
+}
+
+int inproc_use_pkru(void)
+{
+	struct sigaction sa = { .sa_sigaction = on_open, .sa_flags = SA_SIGINFO | SA_RESTART }, old;
+	unsigned a, b, c, d;
+	pid_t self = (pid_t)syscall(SYS_gettid), pid = getpid();
+	int sent = 0, err = ISO_OK;
+	struct dirent *e;
+	DIR *dir;
+
+	if (!__get_cpuid_count(0xd, 9, &a, &b, &c, &d) || !b)
+		return iso_set_reason(ISO_ENOTSUP, "CPUID does not locate PKRU in the XSAVE area");
+	shared.pkru_offset = b;
+	iso_pkru_trusted();
 	shared.pkru = true;
+	/* Threads started earlier still have the kernel's default PKRU, which shuts the
+	 * trusted key they are about to need for every heap access: open it for them. */
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(OPEN_SIG, &sa, &old))
+		return iso_sys_error("sigaction");
+	dir = opendir("/proc/self/task");
+	while (dir && (e = readdir(dir))) {
+		pid_t tid = (pid_t)atoi(e->d_name);
+
+		if (tid > 0 && tid != self && syscall(SYS_tgkill, pid, tid, OPEN_SIG) == 0)
+			sent++;
+	}
+	if (dir)
+		closedir(dir);
+	for (int waited = 0; atomic_load(&shared.opened) < sent; waited++) {
+		if (waited == 1000) {
+			err = iso_set_reason(ISO_ENOTSUP, "%d of %d other threads block the PKRU "
+					     "fix-up signal; create the first mpk domain "
+					     "before starting threads",
+					     sent - atomic_load(&shared.opened), sent);
+			break;
+		}
+		usleep(1000);
+	}
+	sigaction(OPEN_SIG, &old, NULL);
+	return err;
 }
 
 size_t inproc_others(const struct inproc *self, struct region *out, size_t max)
@@ -239,6 +298,8 @@ _Noreturn void inproc_violation(int err)
 {
 	struct inproc_thread *t = &iso_thread;
 
+	if (shared.pkru)
+		iso_pkru_trusted(); /* as the signal handler does: found in the domain's rights */
 	pthread_sigmask(SIG_SETMASK, NULL, &t->mask);
 	t->recover();
 	siglongjmp(*t->rewind, err);

@@ -54,9 +54,10 @@ static void global_init(void)
 	struct region r[8];
 	size_t n;
 
-	/* Every key open for this thread before anything carries the trusted key. */
-	iso_pkru_trusted();
-	inproc_use_pkru();
+	/* Every key open for every thread before anything carries the trusted key. */
+	once_err = inproc_use_pkru();
+	if (once_err)
+		return;
 	key_trusted = pkey_alloc(0, 0);
 	key_secret = pkey_alloc(0, 0);
 	if (key_trusted < 0 || key_secret < 0) {

@@ -1,0 +1,29 @@
+#!/bin/sh
+# mpk-vm.sh: the mpk tests where PKU is: natively when the CPU has it, else under QEMU (-cpu max has PKU).
+# Usage: tests/mpk-vm.sh [TEST-BINARY [HARNESS]]
+set -eu
+cd "$(dirname "$0")/.."
+tests=${1:-build/tests}
+harness=${2:-build/harness}
+suites='@(contract|violations|snappy|workloads)/*'
+
+if grep -qw pku /proc/cpuinfo; then
+	echo "mpk tests: native (this CPU has PKU)"
+	ISO_TEST_BACKENDS=mpk "$tests" --filter "$suites" --jobs=2
+	run() { "$@"; }
+else
+	echo "mpk tests: under QEMU -cpu max, as this CPU lacks PKU (timings there mean nothing)"
+	scripts/vm/run.sh --env ISO_TEST_BACKENDS=mpk -- "$tests" --filter "$suites" --jobs=1
+	run() { scripts/vm/run.sh -- "$@"; }
+fi
+
+# The harness end to end on mpk: a CSV with a positive call-null median.
+out=$(run "$harness" --backend=mpk --workload=call-null,switch-bare --iterations=1000 \
+	--repetitions=3 --warmup=1 --format=csv --quiet --no-baseline)
+if ! printf '%s\n' "$out" | awk -F, 'NR == 1 && $1 == "backend" { head = 1 }
+	$1 == "mpk" && $2 == "call-null" && $5 > 0 { row = 1 }
+	END { exit !(head && row) }'; then
+	printf 'mpk harness run: unexpected output:\n%s\n' "$out"
+	exit 1
+fi
+printf '%s\n' "$out" | awk -F, '$1 == "mpk" { printf "mpk harness run: ok, %s median %s ns\n", $2, $5 }'
