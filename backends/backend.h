@@ -50,6 +50,10 @@ extern const struct iso_backend iso_backend_process;
 extern const struct iso_backend iso_backend_mpk;
 extern const struct iso_backend iso_backend_mprotect;
 
+/* glibc's own sigaction, under the other name it exports: inproc.c interposes sigaction. */
+struct sigaction;
+int __sigaction(int sig, const struct sigaction *act, struct sigaction *old);
+
 /* Set this thread's iso_reason() text; returns err so callers can `return`. */
 int iso_set_reason(int err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* iso_set_reason(ISO_ESYS, "what: strerror(errno)"), errno saved and restored. */

@@ -202,7 +202,7 @@ int inproc_use_pkru(void)
 	/* Threads started earlier still have the kernel's default PKRU, which shuts the
 	 * trusted key they are about to need for every heap access: open it for them. */
 	sigemptyset(&sa.sa_mask);
-	if (sigaction(OPEN_SIG, &sa, &old))
+	if (__sigaction(OPEN_SIG, &sa, &old))
 		return iso_sys_error("sigaction");
 	dir = opendir("/proc/self/task");
 	while (dir && (e = readdir(dir))) {
@@ -223,8 +223,14 @@ int inproc_use_pkru(void)
 		}
 		usleep(1000);
 	}
-	sigaction(OPEN_SIG, &old, NULL);
+	__sigaction(OPEN_SIG, &old, NULL);
 	return err;
+}
+
+/* The domain's buffers, call page and heap: everything from in_buf to the last guard. */
+static size_t data_len(const struct inproc *d)
+{
+	return (size_t)(d->heap_lo + d->heap_size - d->in_buf);
 }
 
 size_t inproc_others(const struct inproc *self, struct region *out, size_t max)
@@ -236,7 +242,7 @@ size_t inproc_others(const struct inproc *self, struct region *out, size_t max)
 		if (d == self)
 			continue;
 		out[n++] = rw(d->stack_lo, STACK_SIZE);
-		out[n++] = rw(d->in_buf, (size_t)(d->mem + d->mem_size - d->in_buf));
+		out[n++] = rw(d->in_buf, data_len(d));
 	}
 	pthread_mutex_unlock(&lock);
 	return n;
@@ -246,17 +252,66 @@ size_t inproc_others(const struct inproc *self, struct region *out, size_t max)
 
 static void chain(int sig, siginfo_t *si, void *uc)
 {
-	const struct sigaction *o = &shared.old[sig];
+	struct sigaction *o = &shared.old[sig];
+	void (*handler)(int) = o->sa_handler;
+	void (*action)(int, siginfo_t *, void *) = o->sa_sigaction;
+	bool info = o->sa_flags & SA_SIGINFO;
 
-	if (o->sa_flags & SA_SIGINFO) {
-		o->sa_sigaction(sig, si, uc);
-	} else if (o->sa_handler == SIG_DFL || o->sa_handler == SIG_IGN) {
+	if (o->sa_flags & SA_RESETHAND)
+		*o = (struct sigaction){ .sa_handler = SIG_DFL };
+	if (info) {
+		action(sig, si, uc);
+	} else if (handler == SIG_DFL || handler == SIG_IGN) {
 		/* As if isobench were not there: the default action, now. */
-		signal(sig, SIG_DFL);
+		struct sigaction dfl = { .sa_handler = SIG_DFL };
+
+		__sigaction(sig, &dfl, NULL);
 		raise(sig);
 	} else {
-		o->sa_handler(sig);
+		handler(sig);
 	}
+}
+
+/*
+ * A program that installs its own handler for a signal isobench handles (before or
+ * after isobench) gets it called for everything isobench does not take, faults
+ * outside domains included, with full rights restored first under mpk.  isobench's
+ * handler stays in place, or faults inside domains would kill the program.
+ */
+static _Atomic bool installed;
+
+static bool owned(int sig)
+{
+	if (!atomic_load(&installed))
+		return false;
+	for (size_t i = 0; i < sizeof(handled) / sizeof(handled[0]); i++)
+		if (handled[i] == sig)
+			return true;
+	return sig == WATCHDOG_SIG;
+}
+
+int sigaction(int sig, const struct sigaction *act, struct sigaction *old)
+{
+	if (!owned(sig))
+		return __sigaction(sig, act, old);
+	if (old)
+		*old = shared.old[sig];
+	if (act)
+		shared.old[sig] = *act;
+	return 0;
+}
+
+sighandler_t signal(int sig, sighandler_t handler)
+{
+	struct sigaction act = { .sa_handler = handler, .sa_flags = SA_RESTART }, old;
+
+	/* glibc's signal(): BSD semantics, the signal blocked in its own handler. */
+	sigemptyset(&act.sa_mask);
+	if (sig > 0 && sig < _NSIG)
+		sigaddset(&act.sa_mask, sig);
+	if (sigaction(sig, &act, &old) < 0)
+		return SIG_ERR;
+	return old.sa_handler;
 }
 
 /* Is the watchdog tick for the domain this thread is in, seen running at two ticks? */
@@ -319,10 +374,11 @@ static void global_init(void)
 		sigaddset(&sa.sa_mask, handled[i]);
 	sigaddset(&sa.sa_mask, WATCHDOG_SIG);
 	for (size_t i = 0; i < sizeof(handled) / sizeof(handled[0]); i++)
-		if (sigaction(handled[i], &sa, &shared.old[handled[i]]))
+		if (__sigaction(handled[i], &sa, &shared.old[handled[i]]))
 			once_err = iso_sys_error("sigaction");
-	if (sigaction(WATCHDOG_SIG, &sa, &shared.old[WATCHDOG_SIG]))
+	if (__sigaction(WATCHDOG_SIG, &sa, &shared.old[WATCHDOG_SIG]))
 		once_err = iso_sys_error("sigaction");
+	atomic_store(&installed, !once_err);
 }
 
 /* ---- threads ------------------------------------------------------------------ */
@@ -420,8 +476,7 @@ static int layout(struct inproc *d)
 		return iso_sys_error("mmap");
 	err = d->ops->map(d, d->stack_lo, STACK_SIZE, PROT_READ | PROT_WRITE);
 	if (!err)
-		err = d->ops->map(d, d->in_buf, (size_t)(d->mem + d->mem_size - d->in_buf),
-				  PROT_READ | PROT_WRITE);
+		err = d->ops->map(d, d->in_buf, data_len(d), PROT_READ | PROT_WRITE);
 	if (!err)
 		err = iso_heap_init(&d->heap, d->heap_lo, d->heap_size,
 				    &((struct call_page *)d->call)->heap_next);
@@ -448,8 +503,9 @@ int inproc_create(const struct inproc_ops *ops, const struct iso_options *opt,
 	d->pkey = -1;
 	d->xfer_cap = (arena / 4) & ~(size_t)(PAGE - 1);
 	d->heap_size = (arena / 2) & ~(size_t)(PAGE - 1);
-	/* guard | stack | guard | in | out | call page | heap */
-	d->mem_size = PAGE + STACK_SIZE + PAGE + 2 * d->xfer_cap + PAGE + d->heap_size;
+	/* guard | stack | guard | in | out | call page | heap | guard: an overflow off
+	 * either end of the stack or off the heap's end faults instead of running on. */
+	d->mem_size = PAGE + STACK_SIZE + PAGE + 2 * d->xfer_cap + PAGE + d->heap_size + PAGE;
 	d->mem = mmap(NULL, d->mem_size, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
 		      -1, 0);
 	if (d->mem == MAP_FAILED) {

@@ -60,7 +60,7 @@ struct inproc {
 	struct iso_domain base;
 	const struct inproc_ops *ops;
 	struct iso_options opt;
-	char *mem; /* guard | stack | guard | call page | in | out | heap */
+	char *mem; /* guard | stack | guard | in | out | call page | heap | guard */
 	size_t mem_size;
 	char *stack_lo, *stack_top;
 	char *call;    /* one page: out_len, the heap cursor */

@@ -1,5 +1,6 @@
 /* malloc.c: the C allocator, routed: code running inside an in-process domain allocates from that domain's heap. */
 #include <errno.h>
+#include <stdlib.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -154,5 +155,83 @@ void *valloc(size_t n)
 {
 	return aligned_alloc(4096, n);
 }
+
+/*
+ * C++'s operator new and delete, which jemalloc also defines: without these, C++
+ * libraries (snappy) would allocate from jemalloc's own arena inside a domain.
+ * The names are the Itanium ABI's; a throwing new that fails rewinds the domain with
+ * ISO_ENOMEM inside one and throws std::bad_alloc (if libstdc++ is there) outside.
+ */
+extern _Noreturn void throw_bad_alloc(void) __asm__("_ZSt17__throw_bad_allocv")
+	__attribute__((weak));
+
+static void *new_or_fail(size_t n, size_t align)
+{
+	void *p = alloc(n, align ? MALLOCX_ALIGN(align) : 0);
+
+	if (p)
+		return p;
+	if (iso_thread.heap)
+		inproc_violation(ISO_ENOMEM);
+	if (throw_bad_alloc)
+		throw_bad_alloc();
+	abort();
+}
+
+#define NEW(name, ...) void *name(__VA_ARGS__) __asm__(#name);
+#define DELETE(name, ...) void name(void *p, ##__VA_ARGS__) __asm__(#name);
+NEW(_Znwm, size_t)
+NEW(_Znam, size_t)
+NEW(_ZnwmRKSt9nothrow_t, size_t, const void *)
+NEW(_ZnamRKSt9nothrow_t, size_t, const void *)
+NEW(_ZnwmSt11align_val_t, size_t, size_t)
+NEW(_ZnamSt11align_val_t, size_t, size_t)
+NEW(_ZnwmSt11align_val_tRKSt9nothrow_t, size_t, size_t, const void *)
+NEW(_ZnamSt11align_val_tRKSt9nothrow_t, size_t, size_t, const void *)
+DELETE(_ZdlPv)
+DELETE(_ZdaPv)
+DELETE(_ZdlPvm, size_t)
+DELETE(_ZdaPvm, size_t)
+DELETE(_ZdlPvRKSt9nothrow_t, const void *)
+DELETE(_ZdaPvRKSt9nothrow_t, const void *)
+DELETE(_ZdlPvSt11align_val_t, size_t)
+DELETE(_ZdaPvSt11align_val_t, size_t)
+DELETE(_ZdlPvmSt11align_val_t, size_t, size_t)
+DELETE(_ZdaPvmSt11align_val_t, size_t, size_t)
+DELETE(_ZdlPvSt11align_val_tRKSt9nothrow_t, size_t, const void *)
+DELETE(_ZdaPvSt11align_val_tRKSt9nothrow_t, size_t, const void *)
+
+void *_Znwm(size_t n) { return new_or_fail(n, 0); }
+void *_Znam(size_t n) { return new_or_fail(n, 0); }
+void *_ZnwmSt11align_val_t(size_t n, size_t a) { return new_or_fail(n, a); }
+void *_ZnamSt11align_val_t(size_t n, size_t a) { return new_or_fail(n, a); }
+void *_ZnwmRKSt9nothrow_t(size_t n, const void *t) { (void)t; return alloc(n, 0); }
+void *_ZnamRKSt9nothrow_t(size_t n, const void *t) { (void)t; return alloc(n, 0); }
+
+void *_ZnwmSt11align_val_tRKSt9nothrow_t(size_t n, size_t a, const void *t)
+{
+	(void)t;
+	return alloc(n, MALLOCX_ALIGN(a));
+}
+
+void *_ZnamSt11align_val_tRKSt9nothrow_t(size_t n, size_t a, const void *t)
+{
+	(void)t;
+	return alloc(n, MALLOCX_ALIGN(a));
+}
+
+/* Every delete is free: sizes and alignments are jemalloc's to know. */
+void _ZdlPv(void *p) { free(p); }
+void _ZdaPv(void *p) { free(p); }
+void _ZdlPvm(void *p, size_t n) { (void)n; free(p); }
+void _ZdaPvm(void *p, size_t n) { (void)n; free(p); }
+void _ZdlPvRKSt9nothrow_t(void *p, const void *t) { (void)t; free(p); }
+void _ZdaPvRKSt9nothrow_t(void *p, const void *t) { (void)t; free(p); }
+void _ZdlPvSt11align_val_t(void *p, size_t a) { (void)a; free(p); }
+void _ZdaPvSt11align_val_t(void *p, size_t a) { (void)a; free(p); }
+void _ZdlPvmSt11align_val_t(void *p, size_t n, size_t a) { (void)n, (void)a; free(p); }
+void _ZdaPvmSt11align_val_t(void *p, size_t n, size_t a) { (void)n, (void)a; free(p); }
+void _ZdlPvSt11align_val_tRKSt9nothrow_t(void *p, size_t a, const void *t) { (void)a, (void)t; free(p); }
+void _ZdaPvSt11align_val_tRKSt9nothrow_t(void *p, size_t a, const void *t) { (void)a, (void)t; free(p); }
 
 #endif

@@ -53,7 +53,11 @@ struct proc_domain {
 	pid_t parent;
 	unsigned secrets_gen; /* iso_secrets_gen() when the child was forked */
 	uint32_t seq;
+	struct proc_domain *next; /* every live process domain, under `lock` */
 };
+
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+static struct proc_domain *domains;
 
 #define CHAN(d) ((struct chan *)(d)->arena)
 #define PAGE 4096u
@@ -159,6 +163,15 @@ static void watch_parent(pid_t parent)
 	pthread_attr_destroy(&a);
 }
 
+/* A child inherits every other process domain's shared arena: it must not keep them.
+ * The parent holds `lock` across fork, so the list is whole here (and not ours to lock). */
+static void drop_other_arenas(const struct proc_domain *self)
+{
+	for (const struct proc_domain *o = domains; o; o = o->next)
+		if (o != self)
+			munmap(o->arena, o->arena_size);
+}
+
 /* The child is a copy of the parent: its copies of secret pages are thrown away. */
 static void drop_secrets(void)
 {
@@ -177,6 +190,7 @@ static _Noreturn void child_main(struct proc_domain *d)
 	static const int fatal[] = { SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT, SIGTRAP, SIGSYS };
 	struct chan *c = CHAN(d);
 	struct rlimit nocore = { 0, 0 };
+	struct sigaction dfl = { .sa_handler = SIG_DFL };
 	sigset_t all;
 	uint32_t seen = 0;
 
@@ -186,10 +200,11 @@ static _Noreturn void child_main(struct proc_domain *d)
 	watch_parent(d->parent);
 	setrlimit(RLIMIT_CORE, &nocore);
 	for (size_t i = 0; i < sizeof(fatal) / sizeof(fatal[0]); i++)
-		signal(fatal[i], SIG_DFL);
+		__sigaction(fatal[i], &dfl, NULL);
 	sigfillset(&all);
 	sigprocmask(SIG_UNBLOCK, &all, NULL);
 	drop_secrets();
+	drop_other_arenas(d);
 
 	head.list.next = &c->entry;
 	head.futex_offset = (long)((char *)&c->state - (char *)&c->entry);
@@ -223,7 +238,10 @@ static int spawn(struct proc_domain *d)
 	d->seq = 0;
 	d->parent = getpid(); /* the program may have forked since the domain was made */
 	d->secrets_gen = iso_secrets_gen();
+	pthread_mutex_lock(&lock);
 	pid = fork();
+	if (pid != 0)
+		pthread_mutex_unlock(&lock);
 	if (pid < 0) {
 		d->pid = -1;
 		return iso_sys_error("fork");
@@ -387,6 +405,13 @@ static void proc_destroy(struct iso_domain *dom)
 {
 	struct proc_domain *d = (struct proc_domain *)dom;
 
+	pthread_mutex_lock(&lock);
+	for (struct proc_domain **p = &domains; *p; p = &(*p)->next)
+		if (*p == d) {
+			*p = d->next;
+			break;
+		}
+	pthread_mutex_unlock(&lock);
 	reap(d);
 	iso_heap_fini(&d->heap);
 	munmap(d->arena, d->arena_size);
@@ -420,6 +445,10 @@ static int proc_create(const struct iso_options *opt, struct iso_domain **out)
 	d->out_buf = d->in_buf + d->xfer_cap;
 	err = iso_heap_init(&d->heap, d->out_buf + d->xfer_cap,
 			    size - PAGE - 2 * d->xfer_cap, NULL);
+	pthread_mutex_lock(&lock);
+	d->next = domains;
+	domains = d;
+	pthread_mutex_unlock(&lock);
 	if (!err)
 		err = spawn(d);
 	if (err) {
