@@ -45,6 +45,7 @@ help:
 	@echo "make test       build and run the tests (installs missing Debian packages as root)"
 	@echo "make bench      run every supported backend over the workloads into results/"
 	@echo "make SANITIZE=address|undefined test   the tests under a sanitizer"
+	@echo "make test NO_VM=1   without the mpk tests under QEMU"
 	@echo "V=1 shows commands; CI=true or WERROR=1 makes warnings errors"
 
 deps-build deps-test deps-bench: deps-%:
@@ -76,8 +77,12 @@ $(BUILD)/tests: $(TEST_OBJ) $(LIB) | deps-test
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS) -o $@ $(TEST_OBJ) $(LIB) -lcriterion -lsnappy $(LDLIBS)
 
+# The mpk tests also run where PKU is: natively on a PKU CPU, else under QEMU (NO_VM=1 skips).
 test: deps-test $(BUILD)/tests harness
 	$(Q)$(BUILD)/tests --jobs=2
+ifneq ($(NO_VM),1)
+	$(Q)tests/mpk-vm.sh $(BUILD)/tests $(BUILD)/harness
+endif
 
 # The run's git revision goes into results.json; rev.txt changes only when it does.
 REV := $(shell git describe --always --dirty 2>/dev/null || echo unknown)
