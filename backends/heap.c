@@ -123,6 +123,14 @@ void iso_heap_fini(struct iso_heap *h)
 	h->ready = false;
 }
 
+void iso_heap_reset(struct iso_heap *h)
+{
+	char cmd[64];
+
+	snprintf(cmd, sizeof(cmd), "arena.%u.reset", h->arena);
+	mallctl(cmd, NULL, NULL, NULL, 0);
+}
+
 void *iso_heap_alloc(struct iso_heap *h, size_t n)
 {
 	return mallocx(n ? n : 1, MALLOCX_ARENA(h->arena) | MALLOCX_TCACHE_NONE);

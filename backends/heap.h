@@ -8,9 +8,10 @@
 #include <stddef.h>
 
 /*
- * jemalloc asks the region for extents through hooks; its own metadata stays in
- * trusted memory, so a domain that scribbles over the region cannot corrupt the
- * allocator the trusted side uses.  Freed extents are kept by jemalloc for reuse,
+ * jemalloc asks the region for extents through hooks; its own metadata stays
+ * outside the region, so a domain that scribbles over the region cannot corrupt
+ * the allocator's bookkeeping.  (The metadata is ordinary memory, though: an
+ * in-process domain with a wild pointer can still reach it; see the README.)  Freed extents are kept by jemalloc for reuse,
  * never given back, so the region is a simple bump range.
  */
 struct iso_heap {
@@ -34,6 +35,8 @@ static inline char *iso_heap_top(const struct iso_heap *h)
 	return atomic_load(h->next);
 }
 void iso_heap_fini(struct iso_heap *h);
+/* Free everything allocated in the arena at once; the arena stays. */
+void iso_heap_reset(struct iso_heap *h);
 void *iso_heap_alloc(struct iso_heap *h, size_t n);
 void iso_heap_free(struct iso_heap *h, void *p);
 

@@ -466,7 +466,7 @@ static int thread_init(const struct inproc *d)
 /* ---- domains ------------------------------------------------------------------ */
 
 /* Map the domain's memory afresh (zeroed) and give each part its rights. */
-static int layout(struct inproc *d)
+static int map_memory(struct inproc *d)
 {
 	char *lo = d->stack_lo - PAGE;
 	int err;
@@ -477,10 +477,19 @@ static int layout(struct inproc *d)
 	err = d->ops->map(d, d->stack_lo, STACK_SIZE, PROT_READ | PROT_WRITE);
 	if (!err)
 		err = d->ops->map(d, d->in_buf, data_len(d), PROT_READ | PROT_WRITE);
-	if (!err)
-		err = iso_heap_init(&d->heap, d->heap_lo, d->heap_size,
-				    &((struct call_page *)d->call)->heap_next);
 	return err;
+}
+
+static char *_Atomic *heap_cursor(struct inproc *d)
+{
+	return &((struct call_page *)d->call)->heap_next;
+}
+
+static int layout(struct inproc *d)
+{
+	int err = map_memory(d);
+
+	return err ? err : iso_heap_init(&d->heap, d->heap_lo, d->heap_size, heap_cursor(d));
 }
 
 int inproc_create(const struct inproc_ops *ops, const struct iso_options *opt,
@@ -572,12 +581,24 @@ void inproc_destroy(struct iso_domain *dom)
 /* After a failure: the heap and stack are discarded and made anew. */
 static int discard(struct inproc *d, bool in_malloc)
 {
+	char *cursor = atomic_load(heap_cursor(d));
+	int err;
+
 	/* jemalloc may hold the arena's locks if the fault came from inside it:
-	 * destroying the arena would deadlock, so abandon it instead. */
-	if (in_malloc)
+	 * resetting the arena would deadlock, so abandon it (its metadata leaks) and
+	 * start a new one.  Otherwise reset it: destroying and re-creating an arena
+	 * would leave its metadata mapped every time. */
+	if (in_malloc) {
 		d->heap.ready = false;
-	iso_heap_fini(&d->heap);
-	return layout(d);
+		return layout(d);
+	}
+	iso_heap_reset(&d->heap);
+	err = map_memory(d);
+	/* The arena keeps the extents it had (now zero pages again): the cursor goes on
+	 * from where it was.  The domain may have scribbled it; the hooks check it. */
+	if (!err)
+		atomic_store(heap_cursor(d), cursor);
+	return err;
 }
 
 int inproc_call(struct iso_domain *dom, iso_fn *fn, const void *in, size_t in_len,

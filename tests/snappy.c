@@ -1,4 +1,4 @@
-/* snappy.c: an unmodified library (snappy's C API) run inside a domain, and where malloc inside a domain lands. */
+/* snappy.c: an unmodified library (snappy C API) inside a domain; where a domain's malloc lands. */
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <errno.h>
