@@ -38,7 +38,7 @@ LIB := $(BUILD)/libiso.a
 HARNESS_OBJ := $(call obj,$(HARNESS_SRC) $(WL_SRC))
 TEST_OBJ := $(call obj,$(TEST_SRC) $(WL_SRC))
 
-all: $(BUILD)/harness harness
+all: $(BUILD)/harness $(if $(SANITIZE),,harness)
 
 help:
 	@echo "make            build ./harness"
@@ -69,16 +69,21 @@ $(BUILD)/harness: $(HARNESS_OBJ) $(LIB)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-# ./harness at the top of the tree, as the README promises.
-harness: $(BUILD)/harness
+# ./harness at the top of the tree, as the README promises: always the plain build.
+harness: build/harness
 	$(Q)ln -sf $< $@
+
+ifneq ($(BUILD),build)
+build/harness:
+	$(Q)$(MAKE) --no-print-directory SANITIZE= build/harness
+endif
 
 $(BUILD)/tests: $(TEST_OBJ) $(LIB) | deps-test
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS) -o $@ $(TEST_OBJ) $(LIB) -lcriterion -lsnappy $(LDLIBS)
 
 # The mpk tests also run where PKU is: natively on a PKU CPU, else under QEMU (NO_VM=1 skips).
-test: deps-test $(BUILD)/tests harness
+test: deps-test $(BUILD)/tests $(BUILD)/harness
 	$(Q)$(BUILD)/tests --jobs=2
 ifneq ($(NO_VM),1)
 	$(Q)tests/mpk-vm.sh $(BUILD)/tests $(BUILD)/harness
