@@ -5,7 +5,14 @@ set -eu
 cd "$(dirname "$0")/.."
 tests=${1:-build/tests}
 harness=${2:-build/harness}
-suites='@(contract|violations|snappy|workloads)/*'
+suites='@(contract|violations|snappy|workloads|inproc)/*'
+
+# The gate is the only place that may change PKRU: the instruction, or its bytes.
+if grep -rlIE --include='*.[chS]' 'wrpkru|0x0f, *0x01, *0xef' backends bench workloads include tests |
+	grep -v '^backends/gate.S$'; then
+	echo "WRPKRU outside backends/gate.S (files above)"
+	exit 1
+fi
 
 if grep -qw pku /proc/cpuinfo; then
 	echo "mpk tests: native (this CPU has PKU)"

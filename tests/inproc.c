@@ -1,0 +1,115 @@
+/* inproc.c: what only in-process domains (mpk, mprotect) promise: keys, libc state, nesting, one gate. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <criterion/criterion.h>
+#include <criterion/parameterized.h>
+
+#include "iso.h"
+#include "util.h"
+
+static struct backend_param params[2];
+
+static size_t inproc_params(void)
+{
+	size_t n = 0;
+
+	if (backend_wanted("mpk"))
+		snprintf(params[n++].name, sizeof(params[0].name), "mpk");
+	if (backend_wanted("mprotect"))
+		snprintf(params[n++].name, sizeof(params[0].name), "mprotect");
+	return n;
+}
+
+static struct iso_domain *open_inproc(const char *name)
+{
+	struct iso_domain *d = NULL;
+	int err;
+
+	SKIP_UNSUPPORTED(name);
+	err = iso_domain_create(name, NULL, &d);
+	cr_assert_eq(err, ISO_OK, "create %s: %s (%s)", name, iso_strerror(err), iso_reason());
+	return d;
+}
+
+/* errno lives in libc's TLS: a failing call inside the domain must be able to set it. */
+static long errno_fn(const void *in, size_t in_len, void *out, size_t out_cap, size_t *out_len)
+{
+	(void)in, (void)in_len, (void)out, (void)out_cap, (void)out_len;
+	errno = 0;
+	if (close(-1) == 0)
+		return -1;
+	return errno;
+}
+
+ParameterizedTestParameters(inproc, errno_inside_domain)
+{
+	return cr_make_param_array(struct backend_param, params, inproc_params());
+}
+
+ParameterizedTest(struct backend_param *p, inproc, errno_inside_domain)
+{
+	struct iso_domain *d = open_inproc(p->name);
+	long ret = 0;
+	int err = iso_call(d, errno_fn, NULL, 0, NULL, 0, NULL, &ret);
+
+	cr_assert_eq(err, ISO_OK, "%s (%s)", iso_strerror(err), iso_reason());
+	cr_assert_eq(ret, EBADF, "errno inside the domain: %ld", ret);
+	iso_domain_destroy(d);
+}
+
+static struct iso_domain *outer;
+
+static long nested_fn(const void *in, size_t in_len, void *out, size_t out_cap, size_t *out_len)
+{
+	(void)in, (void)in_len, (void)out, (void)out_cap, (void)out_len;
+	return iso_call(outer, errno_fn, NULL, 0, NULL, 0, NULL, NULL);
+}
+
+ParameterizedTestParameters(inproc, nested_call_is_refused)
+{
+	return cr_make_param_array(struct backend_param, params, inproc_params());
+}
+
+ParameterizedTest(struct backend_param *p, inproc, nested_call_is_refused)
+{
+	long ret = 0;
+	int err;
+
+	outer = open_inproc(p->name);
+	err = iso_call(outer, nested_fn, NULL, 0, NULL, 0, NULL, &ret);
+	cr_assert_eq(err, ISO_OK, "%s (%s)", iso_strerror(err), iso_reason());
+	cr_assert_eq(ret, ISO_EINVAL, "a call from inside a domain gave %ld", ret);
+	iso_domain_destroy(outer);
+}
+
+/* One key per domain: past the last, a clear ISO_ENOMEM; the domains made still work;
+ * destroying one frees its key for the next. */
+Test(inproc, mpk_runs_out_of_keys_clearly, .timeout = 60)
+{
+	struct iso_domain *d[16];
+	size_t n = 0;
+	long ret = 0;
+	int err = ISO_OK;
+
+	if (!backend_wanted("mpk"))
+		cr_skip_test("mpk not asked for (ISO_TEST_BACKENDS)");
+	SKIP_UNSUPPORTED("mpk");
+	while (n < 16 && (err = iso_domain_create("mpk", NULL, &d[n])) == ISO_OK)
+		n++;
+	cr_assert_eq(err, ISO_ENOMEM, "after %zu domains: %s (%s)", n, iso_strerror(err),
+		     iso_reason());
+	cr_assert(strstr(iso_reason(), "protection key"), "reason: %s", iso_reason());
+	cr_assert_geq(n, 10, "only %zu mpk domains", n);
+	for (size_t i = 0; i < n; i++) {
+		err = iso_call(d[i], errno_fn, NULL, 0, NULL, 0, NULL, &ret);
+		cr_assert(err == ISO_OK && ret == EBADF, "domain %zu: %s", i, iso_strerror(err));
+	}
+	iso_domain_destroy(d[--n]);
+	err = iso_domain_create("mpk", NULL, &d[n]);
+	cr_assert_eq(err, ISO_OK, "a freed key was not reused: %s", iso_reason());
+	for (size_t i = 0; i <= n; i++)
+		iso_domain_destroy(d[i]);
+}
