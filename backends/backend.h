@@ -23,6 +23,7 @@ struct iso_backend {
 	int (*call)(struct iso_domain *d, iso_fn *fn, const void *in, size_t in_len,
 		    void *out, size_t out_cap, size_t *out_len, long *ret);
 	int (*bare)(struct iso_domain *d, unsigned long iters); /* optional */
+	int (*pid)(const struct iso_domain *d); /* optional: where the code runs, if not here */
 	void *(*alloc)(struct iso_domain *d, size_t n); /* optional */
 	void (*free)(struct iso_domain *d, void *p);    /* optional, with alloc */
 };

@@ -459,6 +459,11 @@ static int proc_create(const struct iso_options *opt, struct iso_domain **out)
 	return ISO_OK;
 }
 
+static int proc_pid(const struct iso_domain *dom)
+{
+	return ((const struct proc_domain *)dom)->pid;
+}
+
 static void *proc_alloc(struct iso_domain *dom, size_t n)
 {
 	return iso_heap_alloc(&((struct proc_domain *)dom)->heap, n);
@@ -477,6 +482,7 @@ const struct iso_backend iso_backend_process = {
 	.create = proc_create,
 	.destroy = proc_destroy,
 	.call = proc_call,
+	.pid = proc_pid,
 	.alloc = proc_alloc,
 	.free = proc_free,
 };

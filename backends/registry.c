@@ -3,6 +3,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "backend.h"
 
@@ -118,6 +119,11 @@ void iso_domain_destroy(struct iso_domain *d)
 {
 	if (d)
 		d->be->destroy(d);
+}
+
+int iso_domain_pid(const struct iso_domain *d)
+{
+	return d && d->be->pid ? d->be->pid(d) : (int)getpid();
 }
 
 const char *iso_domain_backend(const struct iso_domain *d)

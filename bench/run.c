@@ -139,6 +139,27 @@ static void overheads(struct results *r)
 	}
 }
 
+/* How many sizes a workload runs at (--size, else its own sweep, else its one
+ * size); with `at`, the size number i. */
+static size_t sizes_of(const struct config *c, const struct workload *w, size_t i, size_t *at)
+{
+	size_t n = 1;
+
+	if (w->sized && c->nsizes) {
+		n = c->nsizes;
+		if (at)
+			*at = c->sizes[i];
+	} else if (w->sized && w->sizes) {
+		for (n = 0; w->sizes[n]; n++)
+			;
+		if (at)
+			*at = w->sizes[i];
+	} else if (at) {
+		*at = w->default_size;
+	}
+	return n;
+}
+
 void run_all(const struct config *c, struct results *r)
 {
 	const char *backends[sizeof(c->backends) / sizeof(c->backends[0]) + 1];
@@ -165,7 +186,7 @@ void run_all(const struct config *c, struct results *r)
 		nb++;
 	}
 	for (size_t i = 0; i < c->nworkloads; i++)
-		cells += (c->workloads[i]->sized && c->nsizes ? c->nsizes : 1) * nb;
+		cells += sizes_of(c, c->workloads[i], 0, NULL) * nb;
 	for (size_t i = 0; c->refs && ref_at(i); i++)
 		cells++;
 	r->rows = calloc(cells ? cells : 1, sizeof(*r->rows));
@@ -177,9 +198,11 @@ void run_all(const struct config *c, struct results *r)
 	for (size_t i = 0; i < c->nworkloads; i++) {
 		const struct workload *w = c->workloads[i];
 
-		nsizes = w->sized && c->nsizes ? c->nsizes : 1;
+		nsizes = sizes_of(c, w, 0, NULL);
 		for (size_t s = 0; s < nsizes; s++) {
-			size_t size = w->sized && c->nsizes ? c->sizes[s] : w->default_size;
+			size_t size;
+
+			sizes_of(c, w, s, &size);
 
 			for (size_t b = 0; b < nb; b++, done++) {
 				progress(c, done, cells, backends[b], w, size);

@@ -60,6 +60,9 @@ int iso_domain_create(const char *backend, const struct iso_options *opt,
 		      struct iso_domain **out);
 /* Destroy a domain (NULL is fine): reaps its child, unmaps its memory. */
 void iso_domain_destroy(struct iso_domain *d);
+/* The process a domain's code runs in: its child for `process`, else getpid(). It
+ * changes when a crashed child is respawned (for counting the child's events). */
+int iso_domain_pid(const struct iso_domain *d);
 /* The backend name a domain runs on. */
 const char *iso_domain_backend(const struct iso_domain *d);
 

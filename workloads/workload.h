@@ -15,7 +15,8 @@ struct workload {
 	const char *name;
 	const char *summary;
 	bool sized;            /* takes the harness's --size (bytes of payload) */
-	size_t default_size;   /* the payload when not sized, or when no --size is given */
+	size_t default_size;   /* the payload when not sized, or sized without a sweep */
+	const size_t *sizes;   /* sized: the sweep run without --size, ending in 0 */
 	uint64_t default_iters; /* calls per timed batch unless --iterations says otherwise */
 	/* Prepare inputs and expected results for `size`; *state is handed to run.
 	 * ISO_ENOTSUP: the workload does not apply to this backend (no row, no error). */
