@@ -1,7 +1,7 @@
 # Makefile: every flag, the dependency check, the build, `make test` and `make bench`.
 .DELETE_ON_ERROR:
 .SUFFIXES:
-.PHONY: all deps-build deps-test deps-bench test bench clean help
+.PHONY: all deps-build deps-test deps-bench test bench plots report clean help
 
 CC ?= cc
 SANITIZE ?=
@@ -20,7 +20,7 @@ LDFLAGS += -fsanitize=$(SANITIZE)
 endif
 # In-process domains need the GOT resolved and read-only before any domain runs.
 LDFLAGS += -Wl,-z,now -Wl,-z,relro
-LDLIBS := -ljemalloc -ljansson -lm -pthread
+LDLIBS := -ljemalloc -ljansson -lpfm -lsnappy -lpng -lmsgpackc -lm -pthread
 
 ifeq ($(V),1)
 Q :=
@@ -36,7 +36,7 @@ TEST_SRC := $(wildcard tests/*.c)
 obj = $(patsubst %,$(BUILD)/obj/%.o,$(basename $(1)))
 LIB := $(BUILD)/libiso.a
 HARNESS_OBJ := $(call obj,$(HARNESS_SRC) $(WL_SRC))
-TEST_OBJ := $(call obj,$(TEST_SRC) $(WL_SRC))
+TEST_OBJ := $(call obj,$(TEST_SRC) $(WL_SRC) $(filter-out bench/main.c,$(HARNESS_SRC)))
 
 all: $(BUILD)/harness $(if $(SANITIZE),,harness)
 
@@ -44,6 +44,8 @@ help:
 	@echo "make            build ./harness"
 	@echo "make test       build and run the tests (installs missing Debian packages as root)"
 	@echo "make bench      run every supported backend over the workloads into results/"
+	@echo "make plots      redraw the plots of results/latest; make report: its report.md"
+	@echo "./harness --compare OLD.json NEW.json   the change of every row two runs share"
 	@echo "make SANITIZE=address|undefined test   the tests under a sanitizer"
 	@echo "make test NO_VM=1   without the mpk tests under QEMU"
 	@echo "V=1 shows commands; CI=true or WERROR=1 makes warnings errors"
@@ -85,6 +87,7 @@ $(BUILD)/tests: $(TEST_OBJ) $(LIB) | deps-test
 # The mpk tests also run where PKU is: natively on a PKU CPU, else under QEMU (NO_VM=1 skips).
 test: deps-test $(BUILD)/tests $(BUILD)/harness
 	$(Q)$(BUILD)/tests --jobs=2
+	$(Q)tests/plots.sh
 ifneq ($(NO_VM),1)
 	$(Q)tests/mpk-vm.sh $(BUILD)/tests $(BUILD)/harness
 endif
@@ -93,17 +96,32 @@ endif
 REV := $(shell git describe --always --dirty 2>/dev/null || echo unknown)
 $(shell mkdir -p $(BUILD) && { [ "$$(cat $(BUILD)/rev.txt 2>/dev/null)" = "$(REV)" ] || echo "$(REV)" > $(BUILD)/rev.txt; })
 $(BUILD)/obj/bench/report.o: $(BUILD)/rev.txt
+$(BUILD)/obj/bench/report.o: CFLAGS := $(CFLAGS) -DISO_CFLAGS='"$(subst ",,$(filter-out -MMD -MP -I%,$(CFLAGS)))"'
 $(BUILD)/obj/bench/report.o: CFLAGS += -DISO_GIT_REV='"$(REV)"'
 
 # A run is written to RUN.tmp and renamed when complete: no half-written run folder.
 RUN := results/$(shell date -u +%Y%m%dT%H%M%SZ)-$(shell hostname -s)
 BENCH_FLAGS ?=
+# After the harness: hyperfine times whole harness runs of each backend supported here
+# (start-up and domain creation included), then the plots and report.md are drawn.
+SUPPORTED = ./harness --list | awk '/^backends:/ { on = 1; next } /^[^ ]/ { on = 0 } \
+	on && $$2 == "yes" { printf "%s%s", sep, $$1; sep = "," }'
 bench: deps-bench harness
 	$(Q)rm -rf $(RUN).tmp
 	$(Q)./harness --backend=all --workload=all --refs --outdir=$(RUN).tmp $(BENCH_FLAGS) \
 		|| { rm -rf $(RUN).tmp; exit 1; }
+	$(Q)hyperfine -N --style basic --warmup 1 --runs 5 -L backend "$$($(SUPPORTED))" \
+		--export-json $(RUN).tmp/hyperfine.json \
+		'./harness --backend={backend} --workload=call-null --no-baseline --quiet --format=csv' \
+		&& plots/plots.sh $(RUN).tmp && scripts/report.sh $(RUN).tmp \
+		|| { rm -rf $(RUN).tmp; exit 1; }
 	$(Q)mv $(RUN).tmp $(RUN) && ln -sfn $(notdir $(RUN)) results/latest
-	@echo "results in $(RUN)/ (results/latest)"
+	@echo "results in $(RUN)/ (results/latest; report.md)"
+
+# Redraw the plots, or rewrite report.md, of the newest run.
+plots report: deps-bench
+	$(Q)[ -d results/latest ] || { echo "no results/latest: run make bench first" >&2; exit 1; }
+	$(Q)$(if $(filter plots,$@),plots/plots.sh,scripts/report.sh) results/latest
 
 clean:
 	rm -rf build build-* harness

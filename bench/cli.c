@@ -1,13 +1,16 @@
 /* cli.c: the harness's command line: flags, their checks, --help and --list. */
+#define _GNU_SOURCE
 #include <errno.h>
 #include <getopt.h>
+#include <sched.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "harness.h"
 
-enum { OPT_NO_BASELINE = 256, OPT_WAIT, OPT_TIMEOUT, OPT_SPIN, OPT_OUTDIR, OPT_QUIET, OPT_REFS };
+enum { OPT_NO_BASELINE = 256, OPT_WAIT, OPT_TIMEOUT, OPT_SPIN, OPT_OUTDIR, OPT_QUIET, OPT_REFS,
+       OPT_EVENTS, OPT_KERNEL, OPT_PIN };
 
 static const struct option longopts[] = {
 	{ "backend", required_argument, NULL, 'b' },
@@ -25,6 +28,9 @@ static const struct option longopts[] = {
 	{ "no-baseline", no_argument, NULL, OPT_NO_BASELINE },
 	{ "quiet", no_argument, NULL, OPT_QUIET },
 	{ "refs", no_argument, NULL, OPT_REFS },
+	{ "events", required_argument, NULL, OPT_EVENTS },
+	{ "kernel", no_argument, NULL, OPT_KERNEL },
+	{ "pin", required_argument, NULL, OPT_PIN },
 	{ "list", no_argument, NULL, 'l' },
 	{ "help", no_argument, NULL, 'h' },
 	{ 0 },
@@ -51,12 +57,20 @@ void cli_usage(FILE *f)
 	      "  --no-baseline                  do not add `none` when it was not asked for\n"
 	      "  --refs                         also time bare references (backend \"ref\"):\n"
 	      "                                 indirect call, pipe and shared-memory ping-pong\n"
+	      "  --events=EVENT[,EVENT...]      also count these per call (cycles, instructions,\n"
+	      "                                 context-switches, page-faults, any libpfm4 event\n"
+	      "                                 or raw PMU string); hardware events user mode only\n"
+	      "  --kernel                       hardware events count kernel time too\n"
+	      "  --pin=CPU                      run the measuring thread on CPU (after domains are\n"
+	      "                                 created: the process backend's child is not pinned)\n"
 	      "  --quiet                        no progress on stderr\n"
 	      "  --list                         backends (supported here or why not), workloads\n"
+	      "  --compare OLD.json NEW.json    the change of every row two runs share\n"
 	      "  --help                         this text\n\n"
 	      "Times are medians and percentiles over repetitions of the per-call time of one\n"
 	      "batch, from the TSC.  overhead_pct compares with `none` on the same workload and\n"
-	      "size in the same run.  Exit status: 0 ok, 1 a run failed, 2 bad usage.\n",
+	      "size in the same run.  Without a PMU, cycles come from the TSC (counter `tsc`).\n"
+	      "Exit status: 0 ok, 1 a run failed, 2 bad usage.\n",
 	      f);
 }
 
@@ -130,15 +144,18 @@ static bool parse_unsigned(const char *s, unsigned *out)
 	return true;
 }
 
-static int split(char *arg, int (*take)(const char *, struct config *), struct config *c)
+/* Splits a copy: argv stays whole for the run's metadata. */
+static int split(const char *arg, int (*take)(const char *, struct config *), struct config *c)
 {
-	for (char *save, *t = strtok_r(arg, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
-		int err = take(t, c);
+	char *copy = strdup(arg), *save;
+	int err = 0;
 
-		if (err)
-			return err;
-	}
-	return 0;
+	if (!copy)
+		return bad("out of memory");
+	for (char *t = strtok_r(copy, ",", &save); t && !err; t = strtok_r(NULL, ",", &save))
+		err = take(t, c);
+	free(copy);
+	return err;
 }
 
 static int take_backend(const char *name, struct config *c)
@@ -197,15 +214,45 @@ static int take_size(const char *s, struct config *c)
 	return 0;
 }
 
+static int take_event(const char *name, struct config *c)
+{
+	char why[160];
+
+	if (strlen(name) >= sizeof(c->events[0]))
+		return bad("--events: '%.40s...' is too long", name);
+	if (counters_check(name, why, sizeof(why)))
+		return bad("--events: '%s' is not an event libpfm4 knows (%s)", name, why);
+	for (size_t i = 0; i < c->nevents; i++)
+		if (strcmp(c->events[i], name) == 0)
+			return 0;
+	if (c->nevents == COUNTERS_MAX)
+		return bad("--events: at most %d events", COUNTERS_MAX);
+	snprintf(c->events[c->nevents++], sizeof(c->events[0]), "%s", name);
+	return 0;
+}
+
+/* A CPU this process may run on now: pinning elsewhere would fail only at run time. */
+static int take_pin(const char *s, struct config *c)
+{
+	cpu_set_t allowed;
+	unsigned cpu;
+
+	if (!parse_unsigned(s, &cpu) || cpu >= CPU_SETSIZE)
+		return bad("--pin: '%s' is not a CPU number", s);
+	if (sched_getaffinity(0, sizeof(allowed), &allowed) == 0 && !CPU_ISSET(cpu, &allowed))
+		return bad("--pin: CPU %u is not one this process may run on", cpu);
+	c->pin_cpu = (int)cpu;
+	return 0;
+}
+
 int cli_parse(int argc, char **argv, struct config *c)
 {
-	const char *backends = "all", *workloads = "all";
-	char *sizes = NULL;
+	const char *backends = "all", *workloads = "all", *sizes = NULL, *events = NULL;
 	unsigned timeout_ms = 10000;
 	int opt, err;
 
 	*c = (struct config){ .repetitions = 31, .warmup = 3, .baseline = true,
-			      .progress = true, .argc = argc, .argv = argv };
+			      .progress = true, .pin_cpu = -1, .argc = argc, .argv = argv };
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, ":", longopts, NULL)) != -1) {
 		switch (opt) {
@@ -257,6 +304,12 @@ int cli_parse(int argc, char **argv, struct config *c)
 		case OPT_NO_BASELINE: c->baseline = false; break;
 		case OPT_QUIET: c->progress = false; break;
 		case OPT_REFS: c->refs = true; break;
+		case OPT_EVENTS: events = optarg; break;
+		case OPT_KERNEL: c->kernel = true; break;
+		case OPT_PIN:
+			if ((err = take_pin(optarg, c)))
+				return err;
+			break;
 		case 'l': cli_list(stdout); return -1;
 		case 'h': cli_usage(stdout); return -1;
 		case ':': return bad("%s needs a value", argv[optind - 1]);
@@ -268,15 +321,13 @@ int cli_parse(int argc, char **argv, struct config *c)
 		return bad("unexpected argument '%s'", argv[optind]);
 	c->opt.timeout_ms = timeout_ms;
 
-	char *b = strdup(backends), *w = strdup(workloads);
-
-	err = !b || !w ? bad("out of memory") : split(b, take_backend, c);
+	err = split(backends, take_backend, c);
 	if (!err)
-		err = split(w, take_workload, c);
+		err = split(workloads, take_workload, c);
 	if (!err && sizes)
 		err = split(sizes, take_size, c);
-	free(b);
-	free(w);
+	if (!err && events)
+		err = split(events, take_event, c);
 	if (!err && (c->nbackends == 0 || c->nworkloads == 0))
 		err = bad("no %s given", c->nbackends == 0 ? "backend" : "workload");
 	return err;

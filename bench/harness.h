@@ -6,12 +6,14 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "counters.h"
 #include "iso.h"
 #include "stats.h"
 #include "tsc.h"
 #include "workload.h"
 
-enum format { FMT_TABLE, FMT_CSV, FMT_JSON };
+/* FMT_SYSTEM: the run's metadata alone (system.json), not a --format. */
+enum format { FMT_TABLE, FMT_CSV, FMT_JSON, FMT_SYSTEM };
 
 struct config {
 	const char *backends[16];
@@ -28,6 +30,10 @@ struct config {
 	bool baseline;      /* measure `none` too, so overhead_pct has a reference */
 	bool progress;
 	bool refs;          /* also time the bare references (refs.c) as backend "ref" */
+	char events[COUNTERS_MAX][COUNTERS_NAME]; /* --events, as given */
+	size_t nevents;
+	bool kernel;        /* PMU events count kernel time too */
+	int pin_cpu;        /* -1: the measuring thread is not pinned */
 	struct iso_options opt;
 	int argc;
 	char **argv;
@@ -41,8 +47,15 @@ struct row {
 	unsigned repetitions;
 	struct summary ns;  /* per-call time over the repetitions' batches */
 	double overhead_pct; /* NAN without a `none` row for the same workload and size */
-	const char *counter;
+	const char *counter; /* "pmu" when the PMU counted the row's hardware events, else "tsc" */
+	double events[COUNTERS_MAX];       /* per call, in --events order; NAN: not counted */
+	double child_events[COUNTERS_MAX]; /* the same in the domain's child process */
+	bool child;          /* the domain ran in another process: child_events apply */
+	bool noisy;          /* p90/p10 above NOISY_RATIO */
 };
+
+/* A row whose p90/p10 is above this is flagged (never dropped or trimmed). */
+#define NOISY_RATIO 1.5
 
 struct skip {
 	const char *backend;
@@ -61,6 +74,7 @@ struct results {
 	struct failure failed[64];
 	size_t nfailed;
 	struct tsc_info tsc;
+	struct counters_plan counters; /* the events and the PMU, probed by run_all */
 };
 
 /* cli.c: parse argv into *c; returns 0, or prints one line and returns 2 (1 for --help/--list). */
@@ -75,7 +89,7 @@ const char *wait_name(enum iso_wait w);
 /* refs.c: bare costs to compare backends with; NULL past the end. */
 const struct workload *ref_at(size_t i);
 
-/* report.c: write the rows in one format; returns 0 or -1 with errno. */
+/* report.c: write the rows in one format (FMT_SYSTEM: the metadata); returns 0 or -1 with errno. */
 int report_write(FILE *f, enum format fmt, const struct config *c, const struct results *r);
 
 #endif

@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "compare.h"
 #include "harness.h"
 
 /* An output is written to FILE.XXXXXX beside FILE and renamed when complete. */
@@ -68,11 +69,14 @@ int main(int argc, char **argv)
 {
 	struct config c;
 	struct results r = { 0 };
-	struct sink sinks[4] = { 0 };
+	struct sink sinks[5] = { 0 };
 	size_t nsinks = 0;
-	int status, err = cli_parse(argc, argv, &c);
+	int status, err;
 
-	if (err)
+	/* --compare reads two results.json files and measures nothing: no options apply. */
+	if (argc > 1 && !strcmp(argv[1], "--compare"))
+		return compare_main(argc, argv);
+	if ((err = cli_parse(argc, argv, &c)))
 		return err < 0 ? 0 : err;
 	if (c.output && (err = sink_open(&sinks[nsinks++], c.output, c.format)))
 		return err;
@@ -92,6 +96,9 @@ int main(int argc, char **argv)
 		snprintf(path, sizeof(path), "%s/table.txt", c.outdir);
 		if (!err)
 			err = sink_open(&sinks[nsinks++], path, FMT_TABLE);
+		snprintf(path, sizeof(path), "%s/system.json", c.outdir);
+		if (!err)
+			err = sink_open(&sinks[nsinks++], path, FMT_SYSTEM);
 	}
 	if (err) {
 		for (size_t i = 0; i < nsinks; i++)

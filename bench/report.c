@@ -1,4 +1,5 @@
-/* report.c: result rows as an aligned table, CSV (fixed leading columns) or JSON with run metadata. */
+/* report.c: result rows as an aligned table, CSV (fixed leading columns) or JSON; the run's metadata. */
+#include <cpuid.h>
 #include <errno.h>
 #include <jansson.h>
 #include <math.h>
@@ -12,38 +13,120 @@
 #ifndef ISO_GIT_REV
 #define ISO_GIT_REV "unknown"
 #endif
+#ifndef ISO_CFLAGS
+#define ISO_CFLAGS "unknown"
+#endif
+#if defined(__GNUC__) && !defined(__clang__)
+#define COMPILER "gcc " __VERSION__
+#else
+#define COMPILER __VERSION__
+#endif
 
 static uint64_t calls(const struct row *w)
 {
 	return w->iterations * w->repetitions;
 }
 
+/* Child columns only where some row ran in a child: a run without one keeps its width. */
+static bool any_child(const struct results *r)
+{
+	for (size_t i = 0; i < r->nrows; i++)
+		if (r->rows[i].child)
+			return true;
+	return false;
+}
+
+static int event_width(const char *name, const char *prefix)
+{
+	int n = (int)(strlen(name) + strlen(prefix));
+
+	return n > 10 ? n : 10;
+}
+
+static bool hardware_asked(const struct counters_plan *p)
+{
+	for (size_t i = 0; i < p->n; i++)
+		if (p->ev[i].hardware)
+			return true;
+	return false;
+}
+
 static void table(FILE *f, const struct config *c, const struct results *r)
 {
-	fprintf(f, "%-9s %-12s %9s %9s %10s %10s %10s %10s %10s %11s\n", "backend", "workload",
+	const struct counters_plan *p = &r->counters;
+	bool child = any_child(r);
+
+	fprintf(f, "%-9s %-12s %9s %9s %10s %10s %10s %10s %10s %11s", "backend", "workload",
 		"size", "calls", "median_ns", "p10_ns", "p90_ns", "p99_ns", "min_ns", "overhead");
+	for (size_t e = 0; e < p->n; e++)
+		fprintf(f, " %*s", event_width(p->ev[e].name, ""), p->ev[e].name);
+	for (size_t e = 0; child && e < p->n; e++) {
+		char name[COUNTERS_NAME + 8];
+
+		snprintf(name, sizeof(name), "child_%s", p->ev[e].name);
+		fprintf(f, " %*s", event_width(name, ""), name);
+	}
+	fputc('\n', f);
 	for (size_t i = 0; i < r->nrows; i++) {
 		const struct row *w = &r->rows[i];
 		char over[32] = "";
 
 		if (!isnan(w->overhead_pct) && strcmp(w->backend, "none") != 0)
 			snprintf(over, sizeof(over), "%+.1f%%", w->overhead_pct);
-		fprintf(f, "%-9s %-12s %9zu %9llu %10.1f %10.1f %10.1f %10.1f %10.1f %11s\n",
+		fprintf(f, "%-9s %-12s %9zu %9llu %10.1f %10.1f %10.1f %10.1f %10.1f %11s",
 			w->backend, w->wl->name, w->size, (unsigned long long)calls(w), w->ns.median,
 			w->ns.p10, w->ns.p90, w->ns.p99, w->ns.min, over);
+		for (int k = 0; k < (child ? 2 : 1); k++) {
+			const double *v = k ? w->child_events : w->events;
+
+			for (size_t e = 0; e < p->n; e++) {
+				int width = event_width(p->ev[e].name, k ? "child_" : "");
+
+				if (isnan(v[e]))
+					fprintf(f, " %*s", width, "-");
+				else
+					fprintf(f, " %*.4g", width, v[e]);
+			}
+		}
+		fputc('\n', f);
 	}
 	for (size_t i = 0; i < r->nskipped; i++)
 		fprintf(f, "skipped %s: %s\n", r->skipped[i].backend, r->skipped[i].reason);
 	fprintf(f, "counter: TSC at %.3f GHz (%s), timer overhead %.1f ns subtracted; "
-		   "process wait policy: %s\n",
+		   "process wait policy: %s",
 		r->tsc.ghz, r->tsc.source, r->tsc.overhead_ticks / r->tsc.ghz,
 		wait_name(c->opt.wait));
+	if (p->n && strcmp(counters_source(p), "pmu") == 0)
+		fprintf(f, "; events per call, PMU events %s",
+			c->kernel ? "user and kernel" : "user mode only");
+	else if (p->n && hardware_asked(p))
+		fputs("; events per call, no PMU: cycles from TSC", f);
+	else if (p->n)
+		fputs("; events per call", f);
+	if (c->pin_cpu >= 0)
+		fprintf(f, "; pinned to CPU %d", c->pin_cpu);
+	fputc('\n', f);
+}
+
+static void csv_value(FILE *f, double v)
+{
+	fputc(',', f);
+	if (!isnan(v))
+		fprintf(f, "%.10g", v);
 }
 
 static void csv(FILE *f, const struct config *c, const struct results *r)
 {
+	const struct counters_plan *p = &r->counters;
+	bool child = any_child(r);
+
 	fputs("backend,workload,size,calls,median_ns,p10_ns,p90_ns,p99_ns,min_ns,overhead_pct,"
-	      "counter,iterations,repetitions,wait\n", f);
+	      "counter,iterations,repetitions,wait", f);
+	for (size_t e = 0; e < p->n; e++)
+		fprintf(f, ",%s", p->ev[e].name);
+	for (size_t e = 0; child && e < p->n; e++)
+		fprintf(f, ",child_%s", p->ev[e].name);
+	fputc('\n', f);
 	for (size_t i = 0; i < r->nrows; i++) {
 		const struct row *w = &r->rows[i];
 
@@ -52,8 +135,13 @@ static void csv(FILE *f, const struct config *c, const struct results *r)
 			w->ns.p99, w->ns.min);
 		if (!isnan(w->overhead_pct))
 			fprintf(f, "%.2f", w->overhead_pct);
-		fprintf(f, ",%s,%llu,%u,%s\n", w->counter, (unsigned long long)w->iterations,
+		fprintf(f, ",%s,%llu,%u,%s", w->counter, (unsigned long long)w->iterations,
 			w->repetitions, wait_name(c->opt.wait));
+		for (size_t e = 0; e < p->n; e++)
+			csv_value(f, w->events[e]);
+		for (size_t e = 0; child && e < p->n; e++)
+			csv_value(f, w->child_events[e]);
+		fputc('\n', f);
 	}
 }
 
@@ -76,8 +164,47 @@ static void cpu_model(char *buf, size_t n)
 		fclose(f);
 }
 
+/* CPUID.7.0:ECX bit 3 (PKU) and bit 4 (OSPKE: the OS has turned it on). */
+static json_t *pku(void)
+{
+	unsigned a, b, cx = 0, d;
+
+	if (!__get_cpuid_count(7, 0, &a, &b, &cx, &d))
+		cx = 0;
+	return json_pack("{s:b, s:b}", "cpu", (cx >> 3) & 1, "os", (cx >> 4) & 1);
+}
+
+static json_t *maybe_string(const char *s)
+{
+	return s && *s ? json_string(s) : json_null();
+}
+
+static json_t *real_or_null(double v)
+{
+	return isnan(v) ? json_null() : json_real(v);
+}
+
+static json_t *events_json(const struct counters_plan *p)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; i < p->n; i++) {
+		const struct counter_event *e = &p->ev[i];
+		const char *from = e->available ? (e->hardware ? "pmu" : "software")
+						: e->tsc_cycles ? "tsc" : NULL;
+
+		json_array_append_new(a, json_pack("{s:s, s:o, s:b, s:o, s:o}", "name", e->name,
+						   "encoding", maybe_string(e->encoding),
+						   "available", e->available, "source",
+						   maybe_string(from), "reason",
+						   maybe_string(e->available ? NULL : e->why)));
+	}
+	return a;
+}
+
 static json_t *metadata(const struct config *c, const struct results *r)
 {
+	const struct counters_plan *p = &r->counters;
 	char host[256] = "unknown", cpu[256], date[32];
 	struct utsname u;
 	time_t now = time(NULL);
@@ -90,21 +217,30 @@ static json_t *metadata(const struct config *c, const struct results *r)
 		memset(&u, 0, sizeof(u));
 	for (int i = 0; i < c->argc; i++)
 		json_array_append_new(argv, json_string(c->argv[i]));
-	m = json_pack("{s:s, s:s, s:s, s:i, s:s, s:s, s:s, s:s, s:o}", "date", date, "host", host,
-		      "cpu", cpu, "cpus", (int)sysconf(_SC_NPROCESSORS_ONLN), "kernel", u.release,
-		      "compiler", __VERSION__, "git_revision", ISO_GIT_REV, "counter", "tsc",
-		      "command", argv);
+	m = json_pack("{s:s, s:s, s:s, s:i, s:o, s:b, s:o, s:s, s:s, s:s, s:s, s:s, s:o}",
+		      "date", date, "host", host, "cpu", cpu, "cpus",
+		      (int)sysconf(_SC_NPROCESSORS_ONLN), "pku", pku(), "pmu", p->pmu,
+		      "pmu_reason", maybe_string(p->pmu ? NULL : p->pmu_why), "kernel", u.release,
+		      "compiler", COMPILER, "cflags", ISO_CFLAGS, "git_revision", ISO_GIT_REV,
+		      "counter", counters_source(p), "command", argv);
 	json_object_set_new(m, "tsc_ghz", json_real(r->tsc.ghz));
-	json_object_set_new(m, "tsc_source", json_string(r->tsc.source));
-	json_object_set_new(m, "timer_overhead_ns", json_real(r->tsc.overhead_ticks / r->tsc.ghz));
+	json_object_set_new(m, "tsc_source", maybe_string(r->tsc.source));
+	json_object_set_new(m, "timer_overhead_ns",
+			    real_or_null(r->tsc.ghz > 0 ? r->tsc.overhead_ticks / r->tsc.ghz : NAN));
+	json_object_set_new(m, "pin_cpu", c->pin_cpu >= 0 ? json_integer(c->pin_cpu) : json_null());
+	json_object_set_new(m, "events", events_json(p));
+	json_object_set_new(m, "events_kernel", json_boolean(c->kernel));
 	json_object_set_new(m, "wait", json_string(wait_name(c->opt.wait)));
 	json_object_set_new(m, "timeout_ms", json_integer(c->opt.timeout_ms));
 	json_object_set_new(m, "warmup", json_integer(c->warmup));
+	json_object_set_new(m, "noisy_ratio", json_real(NOISY_RATIO));
 	return m;
 }
 
 static json_t *rows_json(const struct results *r)
 {
+	const struct counters_plan *p = &r->counters;
+	bool child = any_child(r);
 	json_t *a = json_array();
 
 	for (size_t i = 0; i < r->nrows; i++) {
@@ -117,17 +253,36 @@ static json_t *rows_json(const struct results *r)
 				      "counter", w->counter, "iterations", (json_int_t)w->iterations,
 				      "repetitions", (int)w->repetitions);
 
-		json_object_set_new(o, "overhead_pct",
-				    isnan(w->overhead_pct) ? json_null() : json_real(w->overhead_pct));
+		json_object_set_new(o, "overhead_pct", real_or_null(w->overhead_pct));
+		json_object_set_new(o, "noisy", json_boolean(w->noisy));
+		for (size_t e = 0; e < p->n; e++)
+			json_object_set_new(o, p->ev[e].name, real_or_null(w->events[e]));
+		for (size_t e = 0; child && e < p->n; e++) {
+			char key[COUNTERS_NAME + 8];
+
+			snprintf(key, sizeof(key), "child_%s", p->ev[e].name);
+			json_object_set_new(o, key, real_or_null(w->child_events[e]));
+		}
 		json_array_append_new(a, o);
 	}
 	return a;
 }
 
+static int dump(FILE *f, json_t *doc)
+{
+	int err;
+
+	if (!doc)
+		return errno = ENOMEM, -1;
+	err = json_dumpf(doc, f, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	fputc('\n', f);
+	json_decref(doc);
+	return err;
+}
+
 static int json_out(FILE *f, const struct config *c, const struct results *r)
 {
 	json_t *skipped = json_array(), *failed = json_array(), *doc;
-	int err;
 
 	for (size_t i = 0; i < r->nskipped; i++)
 		json_array_append_new(skipped, json_pack("{s:s, s:s}", "backend",
@@ -137,12 +292,7 @@ static int json_out(FILE *f, const struct config *c, const struct results *r)
 		json_array_append_new(failed, json_string(r->failed[i].what));
 	doc = json_pack("{s:o, s:o, s:o, s:o}", "run", metadata(c, r), "rows", rows_json(r),
 			"skipped", skipped, "failed", failed);
-	if (!doc)
-		return errno = ENOMEM, -1;
-	err = json_dumpf(doc, f, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-	fputc('\n', f);
-	json_decref(doc);
-	return err;
+	return dump(f, doc);
 }
 
 int report_write(FILE *f, enum format fmt, const struct config *c, const struct results *r)
@@ -152,6 +302,10 @@ int report_write(FILE *f, enum format fmt, const struct config *c, const struct 
 	case FMT_CSV: csv(f, c, r); break;
 	case FMT_JSON:
 		if (json_out(f, c, r))
+			return -1;
+		break;
+	case FMT_SYSTEM:
+		if (dump(f, metadata(c, r)))
 			return -1;
 		break;
 	}

@@ -1,5 +1,8 @@
 /* run.c: the measurement loop: one fresh domain per row, warm-up, timed batches, summary. */
+#define _GNU_SOURCE
+#include <errno.h>
 #include <math.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -51,14 +54,68 @@ static int size_batch(const struct workload *w, void *state, struct iso_domain *
 	return err;
 }
 
-/* Time one row.  Returns 0, or an error code with the failure recorded in *r. */
+/* The CPUs the harness may use, kept while a row runs pinned (--pin). */
+static cpu_set_t unpinned;
+
+static int pin(const struct config *c)
+{
+	cpu_set_t one;
+
+	if (c->pin_cpu < 0)
+		return 0;
+	CPU_ZERO(&one);
+	CPU_SET(c->pin_cpu, &one);
+	return sched_setaffinity(0, sizeof(one), &one);
+}
+
+static void unpin(const struct config *c)
+{
+	if (c->pin_cpu >= 0)
+		sched_setaffinity(0, sizeof(unpinned), &unpinned);
+}
+
+/* Median over the batches of one event's per-call count; NAN if no batch counted it. */
+static double event_median(const double *per_batch, unsigned reps, double *scratch)
+{
+	size_t n = 0;
+
+	for (unsigned i = 0; i < reps; i++)
+		if (!isnan(per_batch[(size_t)i * COUNTERS_MAX]))
+			scratch[n++] = per_batch[(size_t)i * COUNTERS_MAX];
+	return n ? stats_median(scratch, n) : NAN;
+}
+
+/* The events per call: the caller's, the child's, cycles from the TSC without a PMU. */
+static void summarise_events(const struct counters_plan *p, unsigned reps, const double *ev,
+			     const double *cev, double *scratch, double ghz, struct row *row)
+{
+	for (size_t e = 0; e < COUNTERS_MAX; e++)
+		row->events[e] = row->child_events[e] = NAN;
+	for (size_t e = 0; e < p->n; e++) {
+		row->events[e] = p->ev[e].tsc_cycles ? row->ns.median * ghz
+						     : event_median(ev + e, reps, scratch);
+		if (row->child)
+			row->child_events[e] = event_median(cev + e, reps, scratch);
+	}
+}
+
+/*
+ * Time one row.  Returns 0, or an error code with the failure recorded in *r.  The
+ * domain is created and set up before the thread is pinned, so a process domain's
+ * child keeps the harness's whole CPU set; counters are read outside the timed span.
+ */
 static int measure(const struct config *c, struct results *r, const char *backend,
 		   const struct workload *w, size_t size, struct row *row)
 {
+	const struct counters_plan *p = &r->counters;
 	uint64_t iters = c->iterations;
-	double *ns = calloc(c->repetitions, sizeof(*ns));
+	unsigned reps = c->repetitions;
+	double *ns = calloc((size_t)reps * (1 + 2 * COUNTERS_MAX), sizeof(*ns));
+	double *ev = ns + reps, *cev = ev + (size_t)reps * COUNTERS_MAX;
+	struct counter_group self = { .nfd = 0 }, child = { .nfd = 0 };
 	struct iso_domain *d = NULL;
 	void *state = NULL;
+	bool in_child = false, recorded = false;
 	int err;
 
 	if (!ns) {
@@ -78,27 +135,63 @@ static int measure(const struct config *c, struct results *r, const char *backen
 		free(ns);
 		return err; /* the workload does not apply here: no row, no failure */
 	}
+	if (!err && p->n) {
+		pid_t pid = d ? iso_domain_pid(d) : getpid();
+
+		static bool told;
+
+		in_child = pid != getpid();
+		if (counters_open(&self, p, 0)) {
+			fail(r, backend, w, size, "perf_event_open", strerror(errno));
+			err = ISO_ESYS, recorded = true;
+		} else if (in_child && counters_open(&child, p, pid)) {
+			/* The caller's numbers still stand; the child's columns stay empty. */
+			if (!told)
+				fprintf(stderr, "harness: cannot count the domain's child: "
+						"perf_event_open: %s\n", strerror(errno));
+			told = true;
+			in_child = false;
+		}
+	}
+	if (!err && pin(c)) {
+		fail(r, backend, w, size, "--pin: sched_setaffinity", strerror(errno));
+		err = ISO_ESYS, recorded = true;
+	}
 	if (!err && !iters)
 		err = size_batch(w, state, d, r->tsc.ghz, &iters);
 	for (unsigned i = 0; !err && i < c->warmup; i++)
 		err = w->run(state, d, iters);
-	for (unsigned i = 0; !err && i < c->repetitions; i++) {
+	for (unsigned i = 0; !err && i < reps; i++) {
+		counters_start(&child);
+		counters_start(&self);
+
 		uint64_t t0 = tsc_begin();
 
 		err = w->run(state, d, iters);
 		double ticks = (double)(tsc_end() - t0) - r->tsc.overhead_ticks;
 
+		counters_stop(&self, p, ev + (size_t)i * COUNTERS_MAX);
+		counters_stop(&child, p, cev + (size_t)i * COUNTERS_MAX);
 		ns[i] = ticks / r->tsc.ghz / (double)iters;
+		for (size_t e = 0; e < p->n; e++) {
+			ev[(size_t)i * COUNTERS_MAX + e] /= (double)iters;
+			cev[(size_t)i * COUNTERS_MAX + e] /= (double)iters;
+		}
 	}
-	if (err)
+	unpin(c);
+	if (err && !recorded)
 		fail(r, backend, w, size, workload_strerror(err),
 		     err == WL_EWRONG ? NULL : iso_reason());
-	else
+	if (!err) {
 		*row = (struct row){ .backend = backend, .wl = w, .size = size, .iterations = iters,
-				     .repetitions = c->repetitions, .overhead_pct = NAN,
-				     .counter = "tsc" };
-	if (!err)
-		stats_summarise(ns, c->repetitions, &row->ns);
+				     .repetitions = reps, .overhead_pct = NAN,
+				     .counter = counters_source(p), .child = in_child };
+		stats_summarise(ns, reps, &row->ns);
+		row->noisy = row->ns.p10 > 0 && row->ns.p90 / row->ns.p10 > NOISY_RATIO;
+		summarise_events(p, reps, ev, cev, ns, r->tsc.ghz, row);
+	}
+	counters_close(&child);
+	counters_close(&self);
 	if (state)
 		w->teardown(state);
 	iso_domain_destroy(d);
@@ -160,12 +253,58 @@ static size_t sizes_of(const struct config *c, const struct workload *w, size_t 
 	return n;
 }
 
+/* Say once what cannot be counted here: the PMU as a whole, then single events. */
+static void counters_setup(const struct config *c, struct results *r)
+{
+	const char *names[COUNTERS_MAX];
+	struct counters_plan *p = &r->counters;
+	bool hw_asked = false;
+
+	for (size_t i = 0; i < c->nevents; i++)
+		names[i] = c->events[i];
+	if (counters_plan(p, names, c->nevents, c->kernel)) {
+		if (c->nevents)
+			fprintf(stderr, "harness: events unavailable: %s\n", p->pmu_why);
+		return;
+	}
+	for (size_t i = 0; i < p->n; i++)
+		hw_asked |= p->ev[i].hardware;
+	if (hw_asked && !p->pmu)
+		fprintf(stderr, "harness: hardware counters unavailable: %s; cycles from TSC\n",
+			p->pmu_why);
+	for (size_t i = 0; i < p->n; i++)
+		if (!p->ev[i].available && !(p->ev[i].hardware && !p->pmu))
+			fprintf(stderr, "harness: event %s unavailable: %s\n", p->ev[i].name,
+				p->ev[i].why);
+}
+
+static void noisy(const struct results *r)
+{
+	for (size_t i = 0; i < r->nrows; i++) {
+		const struct row *x = &r->rows[i];
+
+		if (!x->noisy)
+			continue;
+		fprintf(stderr, "harness: noisy: %s/%s", x->backend, x->wl->name);
+		if (x->wl->sized)
+			fprintf(stderr, "/%zu", x->size);
+		fprintf(stderr, " p90/p10 = %.1f\n", x->ns.p90 / x->ns.p10);
+	}
+}
+
 void run_all(const struct config *c, struct results *r)
 {
 	const char *backends[sizeof(c->backends) / sizeof(c->backends[0]) + 1];
 	size_t nb = 0, cells = 0, done = 0, nsizes;
 
 	bool have_none = false;
+
+	counters_setup(c, r);
+	if (c->pin_cpu >= 0 && sched_getaffinity(0, sizeof(unpinned), &unpinned)) {
+		snprintf(r->failed[r->nfailed++].what, sizeof(r->failed[0].what),
+			 "--pin: sched_getaffinity: %s", strerror(errno));
+		return;
+	}
 
 	for (size_t i = 0; i < c->nbackends; i++) {
 		if (iso_backend_probe(c->backends[i]) != ISO_OK) {
@@ -220,4 +359,5 @@ void run_all(const struct config *c, struct results *r)
 	}
 	progress(c, done, cells, NULL, NULL, 0);
 	overheads(r);
+	noisy(r);
 }

@@ -3,9 +3,9 @@
 # Usage: scripts/deps.sh build|test|bench   (each group includes build)
 set -eu
 
-build="gcc make libjemalloc-dev libjansson-dev"
-test="libcriterion-dev libsnappy-dev qemu-system-x86 cpio"
-bench=""
+build="gcc make libjemalloc-dev libjansson-dev libpfm4-dev libsnappy-dev libpng-dev libmsgpack-dev"
+test="libcriterion-dev libsnappy-dev qemu-system-x86 cpio gnuplot-nox"
+bench="gnuplot-nox hyperfine"
 
 case "${1:-build}" in
 build) want="$build" ;;

@@ -4,12 +4,26 @@
 #include "workload.h"
 
 extern const struct workload wl_call_null, wl_call_args, wl_call_small, wl_switch_bare;
+extern const struct workload wl_records_raw, wl_records_msgpack, wl_records_inplace;
+extern const struct workload wl_snappy_compress, wl_snappy_uncompress,
+	wl_snappy_compress_random, wl_snappy_uncompress_random;
+extern const struct workload wl_png_decode, wl_alloc, wl_rewind;
 
 static const struct workload *const workloads[] = {
 	&wl_call_null,
 	&wl_call_args,
 	&wl_call_small,
 	&wl_switch_bare,
+	&wl_records_raw,
+	&wl_records_msgpack,
+	&wl_records_inplace,
+	&wl_snappy_compress,
+	&wl_snappy_uncompress,
+	&wl_snappy_compress_random,
+	&wl_snappy_uncompress_random,
+	&wl_png_decode,
+	&wl_alloc,
+	&wl_rewind,
 };
 
 const struct workload *workload_at(size_t i)

@@ -1,0 +1,99 @@
+#!/bin/sh
+# plots.sh: draws a run's plots, SVG and PNG, from RUN/results.csv into RUN (or OUTDIR).
+# Usage: plots/plots.sh RUN [OUTDIR]
+# awk splits the CSV (found by column name, so added columns do not matter) into small
+# whitespace tables in a temporary folder; the gnuplot scripts beside this file draw them.
+set -eu
+run=${1:?usage: plots/plots.sh RUN [OUTDIR]}
+outdir=${2:-$run}
+here=$(dirname "$0")
+csv=$run/results.csv
+[ -r "$csv" ] || { echo "plots.sh: cannot read $csv" >&2; exit 2; }
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+# roundtrip.dat: "x label median p10 p90 backend" for call-null on every backend, then
+#   the bare references (backend ref).
+# sized-WL-B.dat: "size median p10 p90 overhead" for workload WL on backend B.
+# sized.txt: "WL|backends|backends with an overhead|1 if every overhead is > 0", one
+#   line for each workload measured at two sizes or more (a single size makes no curve).
+awk -F, -v tmp="$tmp" '
+NR == 1 {
+	for (i = 1; i <= NF; i++)
+		col[$i] = i
+	split("backend workload size median_ns p10_ns p90_ns overhead_pct", need, " ")
+	for (i in need)
+		if (!(need[i] in col)) {
+			print "plots.sh: results.csv lacks column " need[i] > "/dev/stderr"
+			bad = 1
+			exit 2
+		}
+	next
+}
+{
+	b = $col["backend"]; w = $col["workload"]; s = $col["size"]; ov = $col["overhead_pct"]
+	t = $col["median_ns"] " " $col["p10_ns"] " " $col["p90_ns"]
+	if (b == "ref")
+		refs[++nrefs] = w " " t " ref"
+	else if (w == "call-null")
+		bars[++nbars] = b " " t " " b
+	if (b == "ref" || s + 0 <= 0)   # size 0 has no place on a log axis
+		next
+	if (!((w, s) in seen)) {
+		seen[w, s] = 1
+		if (++nsizes[w] == 1)
+			order[++nwl] = w
+	}
+	if (!((w, b) in has)) {
+		has[w, b] = 1
+		backends[w] = backends[w] " " b
+	}
+	if (b != "none" && ov != "") {
+		if (!((w, b) in hasov)) {
+			hasov[w, b] = 1
+			ovbackends[w] = ovbackends[w] " " b
+		}
+		if (ov + 0 <= 0)
+			ovnonpos[w] = 1
+	}
+	f = tmp "/sized-" w "-" b ".dat"
+	print s, t, (ov == "" ? "NaN" : ov) > f
+}
+END {
+	if (bad)
+		exit 2
+	x = 0
+	for (i = 1; i <= nbars; i++)
+		print x++, bars[i] > (tmp "/roundtrip.dat")
+	for (i = 1; i <= nrefs; i++)
+		print x++, refs[i] > (tmp "/roundtrip.dat")
+	for (i = 1; i <= nwl; i++) {
+		w = order[i]
+		if (nsizes[w] >= 2)
+			print w "|" backends[w] "|" ovbackends[w] "|" !(w in ovnonpos) > (tmp "/sized.txt")
+	}
+}' "$csv"
+
+# draw SCRIPT NAME [gnuplot assignments]: NAME.svg and NAME.png in outdir.
+draw() {
+	script=$1 name=$2
+	shift 2
+	for fmt in svg png; do
+		gnuplot -e "fmt='$fmt'; out='$outdir/$name.$fmt'; lib='$here/common.gp'; $*" \
+			"$here/$script"
+	done
+}
+
+if [ -s "$tmp/roundtrip.dat" ]; then
+	draw roundtrip.gp roundtrip "data='$tmp/roundtrip.dat'"
+fi
+if [ -s "$tmp/sized.txt" ]; then
+	while IFS='|' read -r wl backends ovbackends ylog; do
+		vars="wl='$wl'; prefix='$tmp/sized-$wl-'; backends='$backends'"
+		draw time.gp "$wl-time" "$vars"
+		draw throughput.gp "$wl-throughput" "$vars"
+		if [ -n "$ovbackends" ]; then
+			draw overhead.gp "$wl-overhead" "$vars; backends='$ovbackends'; ylog=$ylog"
+		fi
+	done <"$tmp/sized.txt"
+fi

@@ -1,0 +1,90 @@
+/* bench_stats.c: the harness's percentiles on inputs whose answers are known by hand. */
+#include <math.h>
+
+#include <criterion/criterion.h>
+
+#include "../bench/stats.h"
+
+/* Linear between closest ranks: rank = p/100 * (n - 1), as numpy's default. */
+#define near(a, b) cr_assert_float_eq((a), (b), 1e-9, "%s = %.12g, expected %.12g", #a, (a), (b))
+
+Test(bench_stats, odd_count)
+{
+	double v[] = { 5, 3, 1, 4, 2 };
+	struct summary s;
+
+	stats_summarise(v, 5, &s);
+	near(s.median, 3.0);
+	near(s.min, 1.0);
+	near(s.max, 5.0);
+	near(s.p10, 1.4);  /* rank 0.4 */
+	near(s.p90, 4.6);  /* rank 3.6 */
+	near(s.p99, 4.96); /* rank 3.96 */
+}
+
+Test(bench_stats, even_count_median_between_the_middle_two)
+{
+	double v[] = { 4, 1, 3, 2 };
+	struct summary s;
+
+	stats_summarise(v, 4, &s);
+	near(s.median, 2.5); /* rank 1.5 */
+	near(s.p10, 1.3);    /* rank 0.3 */
+	near(s.p90, 3.7);    /* rank 2.7 */
+	near(s.p99, 3.97);   /* rank 2.97 */
+	near(s.min, 1.0);
+	near(s.max, 4.0);
+}
+
+Test(bench_stats, one_value_is_every_percentile)
+{
+	double v[] = { 7.25 };
+	struct summary s;
+
+	stats_summarise(v, 1, &s);
+	near(s.median, 7.25);
+	near(s.p10, 7.25);
+	near(s.p90, 7.25);
+	near(s.p99, 7.25);
+	near(s.min, 7.25);
+	near(s.max, 7.25);
+}
+
+Test(bench_stats, interpolates_between_ranks)
+{
+	double two[] = { 10, 0 };
+	double ten[] = { 9, 8, 7, 6, 5, 4, 3, 2, 1, 0 };
+
+	near(stats_percentile(two, 2, 25), 2.5);
+	near(stats_percentile(two, 2, 50), 5.0);
+	near(stats_percentile(two, 2, 0), 0.0);
+	near(stats_percentile(two, 2, 100), 10.0);
+	near(stats_percentile(ten, 10, 10), 0.9); /* rank 0.9 */
+	near(stats_percentile(ten, 10, 90), 8.1); /* rank 8.1 */
+	near(stats_median(ten, 10), 4.5);
+}
+
+Test(bench_stats, ties_and_no_values)
+{
+	double same[] = { 2, 2, 2, 9 };
+	double none[1] = { 0 };
+
+	near(stats_median(same, 4), 2.0);
+	near(stats_percentile(same, 4, 90), 6.9); /* rank 2.7: 2 + 0.7 * 7 */
+	near(stats_percentile(none, 0, 50), 0.0);
+}
+
+/* No outlier is dropped: one huge value is the max, and leaves the median alone. */
+Test(bench_stats, outliers_stay)
+{
+	double v[101];
+	struct summary s;
+
+	for (int i = 0; i < 100; i++)
+		v[i] = 100 + i % 3;
+	v[100] = 1e9;
+	stats_summarise(v, 101, &s);
+	near(s.median, 101.0);
+	near(s.max, 1e9);
+	cr_assert_geq(s.p99, 102.0);
+}
