@@ -1,6 +1,7 @@
 /* heap.c: jemalloc arena over a fixed region, with jemalloc's metadata kept outside it. */
 #include <stdint.h>
 #include <stdio.h>
+#include <sys/mman.h>
 
 #include "backend.h"
 #include "heap.h"
@@ -46,6 +47,26 @@ static void hook_destroy(extent_hooks_t *hooks, void *addr, size_t size, bool co
 	(void)hooks, (void)addr, (void)size, (void)committed, (void)arena;
 }
 
+/* Unused pages go back to the kernel; after a forced purge they must read as zero,
+ * which for shared memory takes MADV_REMOVE (MADV_DONTNEED only unmaps shmem). */
+static bool hook_purge_forced(extent_hooks_t *hooks, void *addr, size_t size, size_t off,
+			      size_t len, unsigned arena)
+{
+	struct iso_heap *h = (struct iso_heap *)hooks;
+
+	(void)size, (void)arena;
+	return madvise((char *)addr + off, len, h->shared ? MADV_REMOVE : MADV_DONTNEED) != 0;
+}
+
+static bool hook_purge_lazy(extent_hooks_t *hooks, void *addr, size_t size, size_t off,
+			    size_t len, unsigned arena)
+{
+	struct iso_heap *h = (struct iso_heap *)hooks;
+
+	(void)size, (void)arena;
+	return h->shared || madvise((char *)addr + off, len, MADV_FREE) != 0;
+}
+
 /* Splitting and merging ranges of one plain mapping needs no work: always allowed. */
 static bool hook_split(extent_hooks_t *hooks, void *addr, size_t size, size_t a,
 		       size_t b, bool committed, unsigned arena)
@@ -68,6 +89,8 @@ static void hooks_init(struct iso_heap *h, void *base, size_t size, char *_Atomi
 			.alloc = hook_alloc,
 			.dalloc = hook_dalloc,
 			.destroy = hook_destroy,
+			.purge_lazy = hook_purge_lazy,
+			.purge_forced = hook_purge_forced,
 			.split = hook_split,
 			.merge = hook_merge,
 		},
@@ -78,38 +101,45 @@ static void hooks_init(struct iso_heap *h, void *base, size_t size, char *_Atomi
 	atomic_store(h->next, h->base);
 }
 
-int iso_heap_init(struct iso_heap *h, void *base, size_t size, char *_Atomic *cursor)
+static int new_tcache(struct iso_heap *h)
+{
+	size_t len = sizeof(h->tcache);
+
+	if (mallctl("tcache.create", &h->tcache, &len, NULL, 0))
+		return iso_set_reason(ISO_ENOMEM, "jemalloc cannot create a thread cache");
+	return ISO_OK;
+}
+
+static void drop_tcache(struct iso_heap *h)
+{
+	mallctl("tcache.destroy", NULL, NULL, &h->tcache, sizeof(h->tcache));
+}
+
+int iso_heap_init(struct iso_heap *h, void *base, size_t size, char *_Atomic *cursor,
+		  bool shared)
 {
 	struct je_arena_config cfg = { .extent_hooks = &h->hooks, .metadata_use_hooks = false };
 	size_t len = sizeof(h->arena);
 	int err;
 
 	hooks_init(h, base, size, cursor);
+	h->shared = shared;
 	err = mallctl("experimental.arenas_create_ext", &h->arena, &len, &cfg, sizeof(cfg));
 	if (err)
 		return iso_set_reason(ISO_ENOTSUP, "jemalloc cannot create an arena (error %d)", err);
-	h->ready = true;
 	/* Had jemalloc put its own bookkeeping into the region, a domain could corrupt it. */
 	if (atomic_load(h->next) != h->base) {
+		h->ready = true;
 		iso_heap_fini(h);
 		return iso_set_reason(ISO_ENOTSUP, "jemalloc placed its metadata in domain memory");
 	}
-	return ISO_OK;
-}
-
-int iso_heap_adopt(struct iso_heap *h, void *base, size_t size, unsigned arena)
-{
-	extent_hooks_t *hooks = &h->hooks;
-	char cmd[64];
-	int err;
-
-	hooks_init(h, base, size, NULL);
-	h->arena = arena;
-	snprintf(cmd, sizeof(cmd), "arena.%u.extent_hooks", arena);
-	err = mallctl(cmd, NULL, NULL, &hooks, sizeof(hooks));
+	/* A cache of the domain's own: without one, every malloc inside takes the
+	 * arena's lock (5x the cost); the thread's cache would mix in trusted memory. */
+	err = new_tcache(h);
+	h->ready = true;
 	if (err)
-		return iso_set_reason(ISO_ENOTSUP, "jemalloc: %s: error %d", cmd, err);
-	return ISO_OK; /* not `ready`: an adopted arena is never destroyed */
+		iso_heap_fini(h);
+	return err;
 }
 
 void iso_heap_fini(struct iso_heap *h)
@@ -118,16 +148,29 @@ void iso_heap_fini(struct iso_heap *h)
 
 	if (!h->ready)
 		return;
+	drop_tcache(h);
 	snprintf(cmd, sizeof(cmd), "arena.%u.destroy", h->arena);
 	mallctl(cmd, NULL, NULL, NULL, 0);
 	h->ready = false;
 }
 
-void iso_heap_reset(struct iso_heap *h)
+/* Everything freed at once: the cache first (its objects go back to the arena). */
+int iso_heap_reset(struct iso_heap *h)
 {
 	char cmd[64];
 
+	drop_tcache(h);
 	snprintf(cmd, sizeof(cmd), "arena.%u.reset", h->arena);
+	mallctl(cmd, NULL, NULL, NULL, 0);
+	return new_tcache(h);
+}
+
+/* Trusted code makes room for the harness: give unused pages back (iso_trim). */
+void iso_heap_purge(struct iso_heap *h)
+{
+	char cmd[64];
+
+	snprintf(cmd, sizeof(cmd), "arena.%u.purge", h->arena);
 	mallctl(cmd, NULL, NULL, NULL, 0);
 }
 

@@ -11,8 +11,9 @@
  * jemalloc asks the region for extents through hooks; its own metadata stays
  * outside the region, so a domain that scribbles over the region cannot corrupt
  * the allocator's bookkeeping.  (The metadata is ordinary memory, though: an
- * in-process domain with a wild pointer can still reach it; see the README.)  Freed extents are kept by jemalloc for reuse,
- * never given back, so the region is a simple bump range.
+ * in-process domain with a wild pointer can still reach it; see the README.)
+ * Extents are never handed back to the region, which is a simple bump range:
+ * jemalloc keeps them for reuse, and purging gives their pages back to the kernel.
  */
 struct iso_heap {
 	extent_hooks_t hooks; /* first: the hooks find their heap from this pointer */
@@ -22,13 +23,18 @@ struct iso_heap {
 	char *_Atomic *next;
 	char *_Atomic own_next; /* the cursor when the caller gives none */
 	unsigned arena;
+	unsigned tcache; /* an explicit jemalloc cache, used only inside the domain */
+	bool shared;     /* a MAP_SHARED region (purging must free, not just unmap) */
 	bool ready;
 };
 
-/* A new arena over [base, base+size); cursor: where to keep the bump cursor (NULL: in h). */
-int iso_heap_init(struct iso_heap *h, void *base, size_t size, char *_Atomic *cursor);
-/* Route an existing arena's future extents into [base, base+size) (the trusted heap). */
-int iso_heap_adopt(struct iso_heap *h, void *base, size_t size, unsigned arena);
+/* malloc's flags inside the domain: its arena, through its own cache. */
+#define ISO_HEAP_FLAGS(h) (MALLOCX_ARENA((h)->arena) | MALLOCX_TCACHE((h)->tcache))
+
+/* A new arena over [base, base+size); cursor: where to keep the bump cursor (NULL: in h);
+ * shared: the region is MAP_SHARED. */
+int iso_heap_init(struct iso_heap *h, void *base, size_t size, char *_Atomic *cursor,
+		  bool shared);
 /* The bytes handed out so far: [base, used end). */
 static inline char *iso_heap_top(const struct iso_heap *h)
 {
@@ -36,7 +42,9 @@ static inline char *iso_heap_top(const struct iso_heap *h)
 }
 void iso_heap_fini(struct iso_heap *h);
 /* Free everything allocated in the arena at once; the arena stays. */
-void iso_heap_reset(struct iso_heap *h);
+int iso_heap_reset(struct iso_heap *h);
+/* Give the arena's unused pages back to the kernel now. */
+void iso_heap_purge(struct iso_heap *h);
 void *iso_heap_alloc(struct iso_heap *h, size_t n);
 void iso_heap_free(struct iso_heap *h, void *p);
 

@@ -85,7 +85,7 @@ static void theap_init(void)
 			 strerror(errno));
 		return;
 	}
-	theap_err = iso_heap_init(&theap, p, THEAP_SIZE, NULL);
+	theap_err = iso_heap_init(&theap, p, THEAP_SIZE, NULL, false);
 	if (theap_err) {
 		snprintf(theap_why, sizeof(theap_why), "%s", iso_reason());
 		munmap(p, THEAP_SIZE);
@@ -107,6 +107,12 @@ __attribute__((constructor)) static void theap_check(void)
 #else
 	inproc_trusted_arena();
 #endif
+}
+
+void iso_trim(void)
+{
+	if (!theap_err)
+		iso_heap_purge(&theap);
 }
 
 int inproc_probe(void)
@@ -489,7 +495,7 @@ static int layout(struct inproc *d)
 {
 	int err = map_memory(d);
 
-	return err ? err : iso_heap_init(&d->heap, d->heap_lo, d->heap_size, heap_cursor(d));
+	return err ? err : iso_heap_init(&d->heap, d->heap_lo, d->heap_size, heap_cursor(d), false);
 }
 
 int inproc_create(const struct inproc_ops *ops, const struct iso_options *opt,
@@ -592,8 +598,9 @@ static int discard(struct inproc *d, bool in_malloc)
 		d->heap.ready = false;
 		return layout(d);
 	}
-	iso_heap_reset(&d->heap);
-	err = map_memory(d);
+	err = iso_heap_reset(&d->heap);
+	if (!err)
+		err = map_memory(d);
 	/* The arena keeps the extents it had (now zero pages again): the cursor goes on
 	 * from where it was.  The domain may have scribbled it; the hooks check it. */
 	if (!err)

@@ -15,7 +15,7 @@
  */
 #if !defined(__SANITIZE_ADDRESS__)
 
-#define INSIDE(h) MALLOCX_ARENA((h)->arena) | MALLOCX_TCACHE_NONE
+#define INSIDE(h) ISO_HEAP_FLAGS(h)
 
 /* Outside a domain: the trusted heap's arena (0 until it is set up, or if it failed). */
 static int outside(void)
@@ -86,7 +86,7 @@ void free(void *p)
 	}
 	check_owned(h, p);
 	iso_thread.malloc_depth++;
-	dallocx(p, MALLOCX_TCACHE_NONE);
+	dallocx(p, MALLOCX_TCACHE(h->tcache));
 	iso_thread.malloc_depth--;
 }
 

@@ -196,6 +196,7 @@ static int measure(const struct config *c, struct results *r, const char *backen
 		w->teardown(state);
 	iso_domain_destroy(d);
 	free(ns);
+	iso_trim(); /* the next row must not pay for this one's buffers (mprotect does) */
 	return err;
 }
 

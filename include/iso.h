@@ -101,6 +101,13 @@ void iso_free(struct iso_domain *d, void *p);
 int iso_secret(void *p, size_t n);
 int iso_unsecret(void *p, size_t n);
 
+/*
+ * Give the trusted heap's unused pages back to the kernel now.  An mprotect domain's
+ * switch costs grow with how much of the trusted heap is resident; a benchmark calls
+ * this between measurements so that one does not pay for the last one's buffers.
+ */
+void iso_trim(void);
+
 /* Name of an error code ("ISO_ECRASH: the domain crashed"). */
 const char *iso_strerror(int err);
 /*
