@@ -88,10 +88,10 @@ void cli_list(FILE *f)
 	}
 	fputs("workloads:\n", f);
 	for (size_t i = 0; (w = workload_at(i)); i++)
-		fprintf(f, "  %-14s %s\n", w->name, w->summary);
+		fprintf(f, "  %-25s %s\n", w->name, w->summary);
 	fputs("references (--refs):\n", f);
 	for (size_t i = 0; (w = ref_at(i)); i++)
-		fprintf(f, "  %-14s %s\n", w->name, w->summary);
+		fprintf(f, "  %-25s %s\n", w->name, w->summary);
 }
 
 static int bad(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

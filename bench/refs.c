@@ -3,6 +3,7 @@
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
@@ -175,6 +176,96 @@ static void shm_teardown(void *state)
 	munmap(s, sizeof(*s));
 }
 
+/* ---- memcpy: 1 MiB copied, what copy-in/copy-out is measured against ------------- */
+
+#define COPY_SIZE ((size_t)1 << 20)
+
+struct copy {
+	unsigned char *src, *dst;
+};
+
+static int copy_setup(struct iso_domain *d, size_t size, void **state)
+{
+	struct copy *c = malloc(sizeof(*c));
+
+	(void)d, (void)size;
+	if (!c || !(c->src = malloc(COPY_SIZE)) || !(c->dst = malloc(COPY_SIZE))) {
+		if (c)
+			free(c->src);
+		free(c);
+		return ISO_ENOMEM;
+	}
+	for (size_t i = 0; i < COPY_SIZE; i++)
+		c->src[i] = (unsigned char)(i * 131);
+	memset(c->dst, 0, COPY_SIZE);
+	*state = c;
+	return ISO_OK;
+}
+
+static int copy_run(void *state, struct iso_domain *d, uint64_t iters)
+{
+	struct copy *c = state;
+
+	(void)d;
+	for (uint64_t i = 0; i < iters; i++) {
+		c->src[i % COPY_SIZE] ^= 1; /* a different copy each time: nothing to elide */
+		memcpy(c->dst, c->src, COPY_SIZE);
+		__asm__ volatile("" : : "r"(c->dst) : "memory");
+	}
+	return memcmp(c->dst, c->src, COPY_SIZE) ? WL_EWRONG : ISO_OK;
+}
+
+static void copy_teardown(void *state)
+{
+	struct copy *c = state;
+
+	free(c->src);
+	free(c->dst);
+	free(c);
+}
+
+/* ---- signal: one signal delivered to an empty handler and returned from -------- */
+
+static volatile sig_atomic_t delivered;
+
+static void on_usr2(int sig)
+{
+	(void)sig;
+	delivered++;
+}
+
+static int signal_setup(struct iso_domain *d, size_t size, void **state)
+{
+	struct sigaction sa = { .sa_handler = on_usr2 }, *old = malloc(sizeof(*old));
+
+	(void)d, (void)size;
+	if (!old)
+		return ISO_ENOMEM;
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(SIGUSR2, &sa, old)) {
+		free(old);
+		return ISO_ESYS;
+	}
+	*state = old;
+	return ISO_OK;
+}
+
+static int signal_run(void *state, struct iso_domain *d, uint64_t iters)
+{
+	sig_atomic_t before = delivered;
+
+	(void)state, (void)d;
+	for (uint64_t i = 0; i < iters; i++)
+		raise(SIGUSR2);
+	return delivered - before == (sig_atomic_t)iters ? ISO_OK : WL_EWRONG;
+}
+
+static void signal_teardown(void *state)
+{
+	sigaction(SIGUSR2, state, NULL);
+	free(state);
+}
+
 static const struct workload refs[] = {
 	{ .name = "indirect-call", .summary = "an empty function through an opaque pointer",
 	  .default_iters = 10000, .setup = no_setup, .run = indirect_run, .teardown = no_teardown },
@@ -182,6 +273,12 @@ static const struct workload refs[] = {
 	  .default_iters = 1000, .setup = pipe_setup, .run = pipe_run, .teardown = pipe_teardown },
 	{ .name = "shm-pingpong", .summary = "a counter to a child and back, both spinning on shared memory",
 	  .default_iters = 10000, .setup = shm_setup, .run = shm_run, .teardown = shm_teardown },
+	{ .name = "memcpy", .summary = "1 MiB memcpy (copy-in/copy-out's yardstick)",
+	  .default_size = COPY_SIZE, .default_iters = 1000, .setup = copy_setup, .run = copy_run,
+	  .teardown = copy_teardown },
+	{ .name = "signal", .summary = "raise() to an empty handler and back (rewind's yardstick)",
+	  .default_iters = 10000, .setup = signal_setup, .run = signal_run,
+	  .teardown = signal_teardown },
 };
 
 const struct workload *ref_at(size_t i)

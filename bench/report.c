@@ -56,7 +56,7 @@ static void table(FILE *f, const struct config *c, const struct results *r)
 	const struct counters_plan *p = &r->counters;
 	bool child = any_child(r);
 
-	fprintf(f, "%-9s %-12s %9s %9s %10s %10s %10s %10s %10s %11s", "backend", "workload",
+	fprintf(f, "%-9s %-17s %9s %9s %10s %10s %10s %10s %10s %11s", "backend", "workload",
 		"size", "calls", "median_ns", "p10_ns", "p90_ns", "p99_ns", "min_ns", "overhead");
 	for (size_t e = 0; e < p->n; e++)
 		fprintf(f, " %*s", event_width(p->ev[e].name, ""), p->ev[e].name);
@@ -73,7 +73,7 @@ static void table(FILE *f, const struct config *c, const struct results *r)
 
 		if (!isnan(w->overhead_pct) && strcmp(w->backend, "none") != 0)
 			snprintf(over, sizeof(over), "%+.1f%%", w->overhead_pct);
-		fprintf(f, "%-9s %-12s %9zu %9llu %10.1f %10.1f %10.1f %10.1f %10.1f %11s",
+		fprintf(f, "%-9s %-17s %9zu %9llu %10.1f %10.1f %10.1f %10.1f %10.1f %11s",
 			w->backend, w->wl->name, w->size, (unsigned long long)calls(w), w->ns.median,
 			w->ns.p10, w->ns.p90, w->ns.p99, w->ns.min, over);
 		for (int k = 0; k < (child ? 2 : 1); k++) {
