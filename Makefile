@@ -48,6 +48,7 @@ help:
 	@echo "./harness --compare OLD.json NEW.json   the change of every row two runs share"
 	@echo "make SANITIZE=address|undefined test   the tests under a sanitizer"
 	@echo "make test NO_VM=1   without the mpk tests under QEMU"
+	@echo "make bench QUICK=1  a first look in well under two minutes"
 	@echo "V=1 shows commands; CI=true or WERROR=1 makes warnings errors"
 
 deps-build deps-test deps-bench: deps-%:
@@ -102,6 +103,13 @@ $(BUILD)/obj/bench/report.o: CFLAGS += -DISO_GIT_REV='"$(REV)"'
 # A run is written to RUN.tmp and renamed when complete: no half-written run folder.
 RUN := results/$(shell date -u +%Y%m%dT%H%M%SZ)-$(shell hostname -s)
 BENCH_FLAGS ?=
+# QUICK=1: a first look (well under two minutes): fewer batches, fewer hyperfine runs.
+ifeq ($(QUICK),1)
+BENCH_FLAGS += --repetitions=7 --warmup=1
+HYPERFINE_RUNS := 2
+else
+HYPERFINE_RUNS := 5
+endif
 # After the harness: hyperfine times whole harness runs of each backend supported here
 # (start-up and domain creation included), then the plots and report.md are drawn.
 SUPPORTED = ./harness --list | awk '/^backends:/ { on = 1; next } /^[^ ]/ { on = 0 } \
@@ -110,7 +118,7 @@ bench: deps-bench harness
 	$(Q)rm -rf $(RUN).tmp
 	$(Q)./harness --backend=all --workload=all --refs --outdir=$(RUN).tmp $(BENCH_FLAGS) \
 		|| { rm -rf $(RUN).tmp; exit 1; }
-	$(Q)hyperfine -N --style basic --warmup 1 --runs 5 -L backend "$$($(SUPPORTED))" \
+	$(Q)hyperfine -N --style basic --warmup 1 --runs $(HYPERFINE_RUNS) -L backend "$$($(SUPPORTED))" \
 		--export-json $(RUN).tmp/hyperfine.json \
 		'./harness --backend={backend} --workload=call-null --no-baseline --quiet --format=csv' \
 		&& plots/plots.sh $(RUN).tmp && scripts/report.sh $(RUN).tmp \
