@@ -17,6 +17,11 @@ trap 'rm -rf "$tmp"' EXIT
 # sized-WL-B.dat: "size median p10 p90 overhead" for workload WL on backend B.
 # sized.txt: "WL|backends|backends with an overhead|1 if every overhead is > 0", one
 #   line for each workload measured at two sizes or more (a single size makes no curve).
+# pngbars.dat: "group size overhead_B1 overhead_B2 ..." for png-decode, one row per image
+#   size in ascending order, NaN where a backend lacks that size; pngbars.txt: "B1 B2 ...",
+#   the backends other than none (one bar each).
+# records.txt: "method:backend ..." for the records-METHOD workloads (raw, msgpack, inplace)
+#   that were measured; their curves are the sized-records-METHOD-B.dat files above.
 awk -F, -v tmp="$tmp" '
 NR == 1 {
 	for (i = 1; i <= NF; i++)
@@ -62,6 +67,26 @@ NR == 1 {
 	}
 	f = tmp "/sized-" w "-" b ".dat"
 	print s, t, (ov == "" ? "NaN" : ov) > f
+	if (w == "png-decode") {
+		if (!(s in pngseen)) {
+			pngseen[s] = 1
+			pngsizes[++npng] = s
+		}
+		if (b != "none" && !(b in pngb)) {
+			pngb[b] = 1
+			pngbackends[++npngb] = b
+		}
+		pngov[s, b] = ov == "" ? "NaN" : ov
+	}
+	if (w ~ /^records-(raw|msgpack|inplace)$/) {
+		m = substr(w, 9)
+		if (!((m, b) in recpair))
+			recpair[m, b] = 1
+		if (!(b in recb)) {
+			recb[b] = 1
+			recbackends[++nrecb] = b
+		}
+	}
 }
 END {
 	if (bad)
@@ -76,6 +101,33 @@ END {
 		if (nsizes[w] >= 2)
 			print w "|" backends[w] "|" ovbackends[w] "|" !(w in ovnonpos) > (tmp "/sized.txt")
 	}
+	# png-decode: image sizes in ascending order (insertion sort: POSIX awk has no asort).
+	for (i = 2; i <= npng; i++)
+		for (j = i; j > 1 && pngsizes[j - 1] + 0 > pngsizes[j] + 0; j--) {
+			v = pngsizes[j]; pngsizes[j] = pngsizes[j - 1]; pngsizes[j - 1] = v
+		}
+	if (npng && npngb) {
+		line = ""
+		for (k = 1; k <= npngb; k++)
+			line = line (k > 1 ? " " : "") pngbackends[k]
+		print line > (tmp "/pngbars.txt")
+		for (i = 1; i <= npng; i++) {
+			line = (i - 1) " " pngsizes[i]
+			for (k = 1; k <= npngb; k++) {
+				v = pngov[pngsizes[i], pngbackends[k]]
+				line = line " " (v == "" ? "NaN" : v)
+			}
+			print line > (tmp "/pngbars.dat")
+		}
+	}
+	line = ""
+	split("raw msgpack inplace", methods, " ")
+	for (i = 1; i <= 3; i++)
+		for (k = 1; k <= nrecb; k++)
+			if ((methods[i], recbackends[k]) in recpair)
+				line = line (line == "" ? "" : " ") methods[i] ":" recbackends[k]
+	if (line != "")
+		print line > (tmp "/records.txt")
 }' "$csv"
 
 # draw SCRIPT NAME [gnuplot assignments]: NAME.svg and NAME.png in outdir.
@@ -100,4 +152,11 @@ if [ -s "$tmp/sized.txt" ]; then
 			draw overhead.gp "$wl-overhead" "$vars; backends='$ovbackends'; ylog=$ylog"
 		fi
 	done <"$tmp/sized.txt"
+fi
+if [ -s "$tmp/pngbars.dat" ]; then
+	draw pngbars.gp png-decode-overhead-bars \
+		"data='$tmp/pngbars.dat'; backends='$(cat "$tmp/pngbars.txt")'"
+fi
+if [ -s "$tmp/records.txt" ]; then
+	draw records.gp records-methods "prefix='$tmp/sized-records-'; lines='$(cat "$tmp/records.txt")'"
 fi

@@ -186,8 +186,11 @@ END {
 		print "\n## Plots\n"
 		for (i = 1; i <= nplots; i++) {
 			base = plots[i]; sub(/\.svg$/, "", base)
-			title = base   # names from plots/plots.sh: roundtrip, WL-time, WL-throughput, WL-overhead
+			title = base   # names from plots/plots.sh: roundtrip, WL-time, WL-throughput, WL-overhead,
+			               # png-decode-overhead-bars, records-methods
 			if (title == "roundtrip") title = "call-null: round trip per backend"
+			else if (title == "png-decode-overhead-bars") title = "png-decode: overhead over none per image size"
+			else if (title == "records-methods") title = "records: throughput against payload size per serialization method"
 			else if (sub(/-time$/, "", title)) title = title ": time per call against payload size"
 			else if (sub(/-throughput$/, "", title)) title = title ": throughput against payload size"
 			else if (sub(/-overhead$/, "", title)) title = title ": overhead over none against payload size"

@@ -16,7 +16,9 @@ check() { # check DESCRIPTION COMMAND...: run the command, report a failure
 
 # Columns in another order plus one more, as the harness may add; a sized workload at three
 # sizes with one overhead missing; call-args at one size only (no curve: no size plots);
-# the references; mpk skipped.
+# png-decode at four image sizes, mprotect missing one and one overhead negative; the records
+# sweep with each method on a different set of backends (msgpack on none only, inplace
+# on process only, without overheads); the references; mpk skipped.
 cat >"$dir/results.csv" <<'CSV'
 workload,backend,size,calls,median_ns,p10_ns,p90_ns,p99_ns,min_ns,overhead_pct,counter,extra
 call-null,none,0,1000,5.0,4.5,5.5,6.0,4.0,0.00,tsc,x
@@ -29,6 +31,25 @@ snappy-compress,none,2097152,10,1900000.0,1850000.0,1950000.0,1990000.0,1800000.
 snappy-compress,process,2097152,10,2000000.0,1950000.0,2100000.0,2200000.0,1900000.0,,tsc,x
 call-args,none,32,1000,10.0,9.0,11.0,12.0,8.0,0.00,tsc,x
 call-args,process,32,1000,150.0,140.0,160.0,170.0,130.0,1400.00,tsc,x
+png-decode,none,5632,1000,40000.0,39000.0,41000.0,42000.0,38000.0,0.00,tsc,x
+png-decode,process,5632,1000,42000.0,41000.0,43000.0,44000.0,40000.0,5.00,tsc,x
+png-decode,mprotect,5632,1000,80000.0,79000.0,81000.0,82000.0,78000.0,100.00,tsc,x
+png-decode,none,65536,100,530000.0,520000.0,540000.0,550000.0,510000.0,0.00,tsc,x
+png-decode,process,65536,100,570000.0,560000.0,580000.0,590000.0,550000.0,7.55,tsc,x
+png-decode,none,389120,10,3080000.0,3050000.0,3110000.0,3150000.0,3000000.0,0.00,tsc,x
+png-decode,process,389120,10,3270000.0,3250000.0,3290000.0,3300000.0,3200000.0,-1.50,tsc,x
+png-decode,mprotect,389120,10,3240000.0,3200000.0,3280000.0,3300000.0,3100000.0,5.19,tsc,x
+png-decode,none,916480,10,7300000.0,7240000.0,7320000.0,7400000.0,7200000.0,0.00,tsc,x
+png-decode,process,916480,10,7450000.0,7420000.0,7640000.0,7700000.0,7400000.0,2.05,tsc,x
+png-decode,mprotect,916480,10,7620000.0,7580000.0,7660000.0,7700000.0,7500000.0,4.38,tsc,x
+records-raw,none,64,1000,43.0,42.0,45.0,46.0,42.0,0.00,tsc,x
+records-raw,process,64,1000,200.0,190.0,210.0,220.0,185.0,365.12,tsc,x
+records-raw,none,1048576,10,1090000.0,1080000.0,1100000.0,1110000.0,1070000.0,0.00,tsc,x
+records-raw,process,1048576,10,1270000.0,1260000.0,1280000.0,1290000.0,1250000.0,16.51,tsc,x
+records-msgpack,none,64,1000,460.0,455.0,465.0,470.0,450.0,0.00,tsc,x
+records-msgpack,none,1048576,10,6380000.0,6300000.0,6450000.0,6500000.0,6200000.0,0.00,tsc,x
+records-inplace,process,64,1000,155.0,150.0,160.0,165.0,148.0,,tsc,x
+records-inplace,process,1048576,10,1220000.0,1200000.0,1230000.0,1240000.0,1190000.0,,tsc,x
 indirect-call,ref,0,1000,1.5,1.4,1.6,1.7,1.3,,tsc,x
 pipe-pingpong,ref,0,100,7000.0,6500.0,9000.0,12000.0,6000.0,,tsc,x
 CSV
@@ -38,17 +59,30 @@ cat >"$dir/results.json" <<'JSON'
 JSON
 
 check "plots/plots.sh ran" plots/plots.sh "$dir"
-for name in roundtrip snappy-compress-time snappy-compress-throughput snappy-compress-overhead; do
+for name in roundtrip snappy-compress-time snappy-compress-throughput snappy-compress-overhead \
+	png-decode-overhead-bars records-methods; do
 	check "$name.svg is a non-empty SVG" grep -q '<svg' "$dir/$name.svg"
 	check "$name.png is a non-empty PNG" sh -c "head -c 4 '$dir/$name.png' | grep -q PNG"
 done
+# The bars carry their values; the records plot has a curve for each (method, backend) measured.
+for want in '5.5 KiB' '64 KiB' '380 KiB' '895 KiB' '100.0 %' '-1.5 %' 'process' 'mprotect'; do
+	check "png-decode-overhead-bars.svg shows '$want'" grep -qF -e "$want" "$dir/png-decode-overhead-bars.svg"
+done
+check "png-decode-overhead-bars.svg has no bar for none" \
+	sh -c "! grep -q '>none<' '$dir/png-decode-overhead-bars.svg'"
+for want in 'raw / none' 'raw / process' 'msgpack / none' 'inplace / process'; do
+	check "records-methods.svg has the curve '$want'" grep -qF "$want" "$dir/records-methods.svg"
+done
+check "records-methods.svg has no curve not measured" \
+	sh -c "! grep -q 'msgpack / process' '$dir/records-methods.svg'"
 check "no size plot for call-args, measured at one size" \
 	sh -c "! ls '$dir' | grep -q '^call-args-'"
 
 check "scripts/report.sh ran" scripts/report.sh "$dir"
 for want in 'testhost' 'skipped **mpk**: CPU lacks PKU' '| snappy-compress | 1024 | 900.0 | 1100.0 |' \
 	'| call-null | 0 | 22.00 |' 'mpk was skipped: CPU lacks PKU' '(roundtrip.svg)' \
-	'(snappy-compress-overhead.png)'; do
+	'(snappy-compress-overhead.png)' '(png-decode-overhead-bars.svg)' '(records-methods.png)' \
+	'### png-decode: overhead over none per image size'; do
 	check "report.md has '$want'" grep -qF "$want" "$dir/report.md"
 done
 [ "$fail" -eq 0 ] && echo "tests/plots.sh: plots and report: ok"
