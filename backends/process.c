@@ -90,7 +90,7 @@ static int64_t spin_ns(const struct iso_options *opt)
 	case ISO_WAIT_FUTEX: return 0;
 	case ISO_WAIT_HYBRID: break;
 	}
-	return (opt->spin_us ? opt->spin_us : 50) * 1000LL;
+	return (opt->spin_us ? opt->spin_us : ISO_SPIN_US_DEFAULT) * 1000LL;
 }
 
 /* ---- the child ---------------------------------------------------------------- */

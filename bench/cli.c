@@ -52,7 +52,7 @@ void cli_usage(FILE *f)
 	      "  --outdir=DIR                   also write results.csv, results.json, table.txt\n"
 	      "                                 into DIR (created if missing)\n"
 	      "  --wait=hybrid|spin|futex       how a caller waits for the process backend\n"
-	      "  --spin-us=N                    hybrid: spin this long before sleeping (50)\n"
+	      "  --spin-us=N                    hybrid: spin this long before sleeping (200)\n"
 	      "  --timeout-ms=N                 per-call watchdog, 0 for none (default: 10000)\n"
 	      "  --no-baseline                  do not add `none` when it was not asked for\n"
 	      "  --refs                         also time bare references (backend \"ref\"):\n"

@@ -36,12 +36,16 @@ enum iso_wait {
 struct iso_options {
 	unsigned timeout_ms;  /* watchdog per call; 0 = none */
 	enum iso_wait wait;   /* wait policy, where the backend waits at all */
-	unsigned spin_us;     /* hybrid: how long to spin before sleeping; 0 = default */
+	unsigned spin_us;     /* hybrid: how long to spin before sleeping; 0 = default
+	                         (ISO_SPIN_US_DEFAULT) */
 	size_t arena_size;    /* bytes of domain memory (copy buffers + iso_alloc heap);
 	                         0 = default (ISO_ARENA_DEFAULT) */
 };
 
 #define ISO_ARENA_DEFAULT ((size_t)128 << 20)
+/* Long enough that calls of a few hundred microseconds (256 KiB of records) end
+ * before the caller sleeps: a futex wake-up costs tens of microseconds on a VM. */
+#define ISO_SPIN_US_DEFAULT 200u
 
 /*
  * The function run inside a domain.  It sees only domain memory: `in` (in_len bytes,
