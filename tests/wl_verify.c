@@ -29,6 +29,10 @@ static struct tamper_case cases[] = {
 	{ "snappy-uncompress-random", "none", 300, 300 },
 	{ "png-decode", "none", 5632, 64 * 48 * 3 },
 	{ "alloc", "none", 0, 1 },
+	{ "call-args", "none", 0, 1 },
+	{ "call-small", "none", 64, 8 },
+	{ "copy", "none", 1024, 1024 },
+	{ "copy", "process", 1024, 1 },
 	{ "rewind", "process", 0, 1 },
 	{ "rewind", "mprotect", 0, 1 },
 };

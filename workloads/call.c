@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "wl_util.h"
 #include "workload.h"
 
 /* ---- call-null: nothing in, nothing out, the bare round trip --------------------- */
@@ -68,7 +69,7 @@ static long args_fn(const void *in, size_t in_len, void *out, size_t out_cap, si
 	if (in_len != sizeof(x))
 		return -1;
 	memcpy(&x, in, sizeof(x));
-	return args_expect(&x);
+	return wl_tamper_long(args_expect(&x));
 }
 
 static int args_run(void *state, struct iso_domain *d, uint64_t iters)
@@ -122,6 +123,7 @@ static long small_fn(const void *in, size_t in_len, void *out, size_t out_cap, s
 	if (out_cap < sizeof(h))
 		return -1;
 	memcpy(out, &h, sizeof(h));
+	wl_tamper_bytes(out, sizeof(h));
 	*out_len = sizeof(h);
 	return 0;
 }
@@ -195,4 +197,82 @@ const struct workload wl_switch_bare = {
 	.setup = bare_setup,
 	.run = bare_run,
 	.teardown = no_teardown,
+};
+
+/* ---- copy: size bytes in, the same bytes out: what copy-in/copy-out costs ------- */
+
+static const size_t copy_sizes[] = { 1024, 65536, 1 << 20, 16 << 20, 0 };
+
+struct copy {
+	size_t size;
+	unsigned char *in, *out;
+};
+
+static long copy_fn(const void *in, size_t in_len, void *out, size_t out_cap, size_t *out_len)
+{
+	if (out_cap < in_len)
+		return -1;
+	memcpy(out, in, in_len);
+	wl_tamper_bytes(out, in_len);
+	*out_len = in_len;
+	return 0;
+}
+
+static int copy_setup(struct iso_domain *d, size_t size, void **state)
+{
+	struct copy *c = calloc(1, sizeof(*c));
+
+	(void)d;
+	if (!c || !(c->in = malloc(size ? size : 1)) || !(c->out = malloc(size ? size : 1))) {
+		if (c)
+			free(c->in);
+		free(c);
+		return ISO_ENOMEM;
+	}
+	c->size = size;
+	for (size_t i = 0; i < size; i++)
+		c->in[i] = (unsigned char)(i * 2654435761u >> 13);
+	*state = c;
+	return ISO_OK;
+}
+
+static int copy_run(void *state, struct iso_domain *d, uint64_t iters)
+{
+	struct copy *c = state;
+
+	for (uint64_t i = 0; i < iters; i++) {
+		size_t n = 0;
+		long ret = -1;
+		int err;
+
+		if (c->size)
+			c->out[c->size - 1] = (unsigned char)~c->in[c->size - 1]; /* stale if not copied */
+		err = iso_call(d, copy_fn, c->in, c->size, c->out, c->size, &n, &ret);
+		if (err)
+			return err;
+		if (ret != 0 || n != c->size || memcmp(c->out, c->in, c->size) != 0)
+			return WL_EWRONG;
+	}
+	return ISO_OK;
+}
+
+static void copy_teardown(void *state)
+{
+	struct copy *c = state;
+
+	free(c->in);
+	free(c->out);
+	free(c);
+}
+
+const struct workload wl_copy = {
+	.name = "copy",
+	.summary = "size bytes in, copied to out in the domain, back and compared: copy-in/copy-out",
+	.sized = true,
+	.default_size = 1 << 20,
+	.sizes = copy_sizes,
+	.default_iters = 1000,
+	.setup = copy_setup,
+	.run = copy_run,
+	.teardown = copy_teardown,
 };
