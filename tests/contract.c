@@ -111,19 +111,6 @@ static long affine_fn(const void *in, size_t in_len, void *out, size_t out_cap, 
 
 /* ---- helpers --------------------------------------------------------------------- */
 
-static struct iso_domain *open_domain(const char *name)
-{
-	struct iso_domain *d = NULL;
-	int err;
-
-	SKIP_UNSUPPORTED(name);
-	err = iso_domain_create(name, NULL, &d);
-	cr_assert_eq(err, ISO_OK, "create %s: %s (%s)", name, iso_strerror(err), iso_reason());
-	cr_assert_not_null(d);
-	cr_assert_str_eq(iso_domain_backend(d), name);
-	return d;
-}
-
 /* One copy-in/copy-out round trip of n bytes through reverse_xor_fn, every byte checked. */
 static void round_trip(struct iso_domain *d, size_t n, uint32_t seed)
 {
@@ -167,7 +154,7 @@ static struct backend_param params[8];
 BACKEND_TEST(round_trip_sizes)
 {
 	static const size_t sizes[] = { 0, 1, 4096, 16 * MiB };
-	struct iso_domain *d = open_domain(p->name);
+	struct iso_domain *d = open_domain_opt(p->name, NULL);
 	size_t out_len = 99;
 	long ret = 0;
 	int err;
@@ -187,7 +174,7 @@ BACKEND_TEST(round_trip_sizes)
 
 BACKEND_TEST(output_over_capacity_is_rejected)
 {
-	struct iso_domain *d = open_domain(p->name);
+	struct iso_domain *d = open_domain_opt(p->name, NULL);
 	unsigned char out[256];
 	uintptr_t where = (uintptr_t)out;
 	size_t out_len = 12345;
@@ -221,7 +208,7 @@ BACKEND_TEST(output_over_capacity_is_rejected)
 /* After a failed call, iso_reason() speaks of that call or is empty: never of an older one. */
 BACKEND_TEST(reason_is_not_stale_after_failed_call)
 {
-	struct iso_domain *d = open_domain(p->name), *none = NULL;
+	struct iso_domain *d = open_domain_opt(p->name, NULL), *none = NULL;
 	char stale[256], after_e2big[256], after_einval[256];
 	unsigned char out[16];
 	int e2big, einval;
@@ -246,7 +233,7 @@ BACKEND_TEST(reason_is_not_stale_after_failed_call)
 
 BACKEND_TEST(zero_copy_buffers)
 {
-	struct iso_domain *d = open_domain(p->name);
+	struct iso_domain *d = open_domain_opt(p->name, NULL);
 	const size_t n = MiB;
 	unsigned char *a = iso_alloc(d, n), *b = iso_alloc(d, n), *orig = malloc(n);
 	size_t out_len = 0, i;
@@ -298,7 +285,7 @@ BACKEND_TEST(zero_copy_buffers)
 
 BACKEND_TEST(alloc_free_many)
 {
-	struct iso_domain *d = open_domain(p->name);
+	struct iso_domain *d = open_domain_opt(p->name, NULL);
 	enum { LIVE = 256 };
 	unsigned char *live[LIVE];
 	size_t sizes[LIVE];
@@ -332,7 +319,7 @@ BACKEND_TEST(alloc_free_many)
 /* 16 MiB zero-copy buffers, allocated, used and freed again and again: freed space comes back. */
 BACKEND_TEST(large_alloc)
 {
-	struct iso_domain *d = open_domain(p->name);
+	struct iso_domain *d = open_domain_opt(p->name, NULL);
 	const size_t n = 16 * MiB;
 
 	for (int round = 0; round < 12; round++) {
@@ -354,7 +341,7 @@ BACKEND_TEST(large_alloc)
 
 BACKEND_TEST(bad_arguments)
 {
-	struct iso_domain *d = open_domain(p->name), *d2 = (void *)1;
+	struct iso_domain *d = open_domain_opt(p->name, NULL), *d2 = (void *)1;
 	struct iso_options bad = { .wait = (enum iso_wait)42 };
 	unsigned char in[8] = { 0 }, out[8];
 	size_t out_len = 12345;
@@ -382,7 +369,7 @@ BACKEND_TEST(bad_arguments)
 
 BACKEND_TEST(ten_thousand_calls)
 {
-	struct iso_domain *d = open_domain(p->name);
+	struct iso_domain *d = open_domain_opt(p->name, NULL);
 
 	for (uint64_t i = 0; i < 10000; i++) {
 		uint64_t x = 0;
@@ -400,7 +387,7 @@ BACKEND_TEST(ten_thousand_calls)
 
 BACKEND_TEST(two_domains_do_not_mix)
 {
-	struct iso_domain *d[2] = { open_domain(p->name), open_domain(p->name) };
+	struct iso_domain *d[2] = { open_domain_opt(p->name, NULL), open_domain_opt(p->name, NULL) };
 	unsigned char *buf[2];
 
 	cr_assert_neq(d[0], d[1]);
@@ -486,13 +473,13 @@ BACKEND_TEST(secret_is_unreadable)
 	fill_pattern(secret, 4096, 31);
 	sum = fnv1a(secret, 4096);
 
-	before = open_domain(p->name); /* exists before the memory becomes secret */
+	before = open_domain_opt(p->name, NULL); /* exists before the memory becomes secret */
 	if (direct(before)) {
 		iso_domain_destroy(before);
 		cr_skip_test("%s runs fn on the caller's own memory: no isolation to check", p->name);
 	}
 	cr_assert_eq(iso_secret(secret, 4096), ISO_OK, "%s", iso_reason());
-	after = open_domain(p->name);
+	after = open_domain_opt(p->name, NULL);
 
 	snprintf(when, sizeof(when), "%s, domain created after iso_secret", p->name);
 	assert_cannot_read(after, secret, when);

@@ -23,17 +23,6 @@ static size_t inproc_params(void)
 	return n;
 }
 
-static struct iso_domain *open_inproc(const char *name)
-{
-	struct iso_domain *d = NULL;
-	int err;
-
-	SKIP_UNSUPPORTED(name);
-	err = iso_domain_create(name, NULL, &d);
-	cr_assert_eq(err, ISO_OK, "create %s: %s (%s)", name, iso_strerror(err), iso_reason());
-	return d;
-}
-
 /* errno lives in libc's TLS: a failing call inside the domain must be able to set it. */
 static long errno_fn(const void *in, size_t in_len, void *out, size_t out_cap, size_t *out_len)
 {
@@ -51,7 +40,7 @@ ParameterizedTestParameters(inproc, errno_inside_domain)
 
 ParameterizedTest(struct backend_param *p, inproc, errno_inside_domain)
 {
-	struct iso_domain *d = open_inproc(p->name);
+	struct iso_domain *d = open_domain_opt(p->name, NULL);
 	long ret = 0;
 	int err = iso_call(d, errno_fn, NULL, 0, NULL, 0, NULL, &ret);
 
@@ -78,7 +67,7 @@ ParameterizedTest(struct backend_param *p, inproc, nested_call_is_refused)
 	long ret = 0;
 	int err;
 
-	outer = open_inproc(p->name);
+	outer = open_domain_opt(p->name, NULL);
 	err = iso_call(outer, nested_fn, NULL, 0, NULL, 0, NULL, &ret);
 	cr_assert_eq(err, ISO_OK, "%s (%s)", iso_strerror(err), iso_reason());
 	cr_assert_eq(ret, ISO_EINVAL, "a call from inside a domain gave %ld", ret);

@@ -95,32 +95,6 @@ static void fill_text(unsigned char *p, size_t n)
 	}
 }
 
-static struct iso_domain *open_domain(const char *name)
-{
-	struct iso_domain *d = NULL;
-	int err;
-
-	SKIP_UNSUPPORTED(name);
-	err = iso_domain_create(name, NULL, &d);
-	cr_assert_eq(err, ISO_OK, "create %s: %s (%s)", name, iso_strerror(err), iso_reason());
-	return d;
-}
-
-static long pid_fn(const void *in, size_t in_len, void *out, size_t out_cap, size_t *out_len)
-{
-	(void)in, (void)in_len, (void)out, (void)out_cap, (void)out_len;
-	return (long)getpid();
-}
-
-static bool runs_here(struct iso_domain *d)
-{
-	long pid = 0;
-
-	cr_assert_eq(iso_call(d, pid_fn, NULL, 0, NULL, 0, NULL, &pid), ISO_OK, "%s",
-		     iso_reason());
-	return pid == (long)getpid();
-}
-
 /* Compress then uncompress `in` inside d; every byte checked here, on the trusted side. */
 static void round_trip(struct iso_domain *d, const unsigned char *in, const char *ref,
 		       size_t ref_len, const char *when)
@@ -173,7 +147,7 @@ ParameterizedTestParameters(snappy, round_trip_1MiB_inside_domain)
  */
 ParameterizedTest(struct backend_param *p, snappy, round_trip_1MiB_inside_domain, .timeout = 30)
 {
-	struct iso_domain *d = open_domain(p->name);
+	struct iso_domain *d = open_domain_opt(p->name, NULL);
 	unsigned char *in = malloc(INPUT);
 	size_t ref_len = snappy_max_compressed_length(INPUT);
 	char *ref = malloc(ref_len);
@@ -340,7 +314,7 @@ ParameterizedTestParameters(snappy, malloc_inside_domain_is_domain_memory)
 ParameterizedTest(struct backend_param *p, snappy, malloc_inside_domain_is_domain_memory,
 		  .timeout = 30)
 {
-	struct iso_domain *d = open_domain(p->name);
+	struct iso_domain *d = open_domain_opt(p->name, NULL);
 	struct cxx cxx = { dlsym(RTLD_DEFAULT, "_Znwm"), dlsym(RTLD_DEFAULT, "_ZdlPv") };
 	struct block b[BLOCKS];
 	unsigned char *shared = iso_alloc(d, 1), *trusted = malloc(100);

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/types.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <criterion/criterion.h>
 
@@ -55,6 +56,27 @@ static inline size_t backend_params(struct backend_param *p, size_t max)
 		if (iso_backend_probe(name) == ISO_ENOTSUP)                            \
 			cr_skip_test("%s not supported here: %s", (name), iso_reason()); \
 	} while (0)
+
+/* A domain on `name` with `opt` (NULL: defaults); the test is skipped where the
+ * backend cannot run here, and fails if creating it fails. */
+static inline struct iso_domain *open_domain_opt(const char *name, const struct iso_options *opt)
+{
+	struct iso_domain *d = NULL;
+	int err;
+
+	SKIP_UNSUPPORTED(name);
+	err = iso_domain_create(name, opt, &d);
+	cr_assert_eq(err, ISO_OK, "create %s: %s (%s)", name, iso_strerror(err), iso_reason());
+	cr_assert_not_null(d);
+	cr_assert_str_eq(iso_domain_backend(d), name);
+	return d;
+}
+
+/* Does the domain's code run in this very process (not in a child)? */
+static inline int runs_here(const struct iso_domain *d)
+{
+	return iso_domain_pid(d) == (int)getpid();
+}
 
 static inline uint64_t fnv1a(const void *p, size_t n)
 {

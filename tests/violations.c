@@ -84,12 +84,6 @@ static long affine_fn(const void *in, size_t in_len, void *out, size_t out_cap, 
 	return (long)(((x - 1) / 3) ^ 0x55);
 }
 
-static long pid_fn(const void *in, size_t in_len, void *out, size_t out_cap, size_t *out_len)
-{
-	(void)in, (void)in_len, (void)out, (void)out_cap, (void)out_len;
-	return (long)getpid();
-}
-
 static void smudge(unsigned char *p, size_t n)
 {
 	memset(p, 0xEE, n);
@@ -269,23 +263,8 @@ static void assert_writable(const struct targets *t, unsigned char *big)
 static struct iso_domain *open_domain(const char *name, unsigned timeout_ms, size_t arena_size)
 {
 	struct iso_options opt = { .timeout_ms = timeout_ms, .arena_size = arena_size };
-	struct iso_domain *d = NULL;
-	int err;
 
-	SKIP_UNSUPPORTED(name);
-	err = iso_domain_create(name, &opt, &d);
-	cr_assert_eq(err, ISO_OK, "create %s: %s (%s)", name, iso_strerror(err), iso_reason());
-	return d;
-}
-
-/* Does the domain run in this very process? */
-static bool runs_here(struct iso_domain *d)
-{
-	long pid = 0;
-	int err = iso_call(d, pid_fn, NULL, 0, NULL, 0, NULL, &pid);
-
-	cr_assert_eq(err, ISO_OK, "%s (%s)", iso_strerror(err), iso_reason());
-	return pid == (long)getpid();
+	return open_domain_opt(name, &opt);
 }
 
 static void good_call(struct iso_domain *d, uint64_t x, const char *when)
