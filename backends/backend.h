@@ -51,6 +51,15 @@ extern const struct iso_backend iso_backend_process;
 extern const struct iso_backend iso_backend_mpk;
 extern const struct iso_backend iso_backend_mprotect;
 
+/*
+ * The end of a call, the same for every backend that runs the domain elsewhere:
+ * judge n, the length the domain reported (which the caller read once, as the
+ * domain may still write it), then copy n bytes from src to out (src NULL: the
+ * domain wrote out in place) and hand back n and the function's value r.
+ */
+int iso_deliver(size_t n, long r, const void *src, void *out, size_t out_cap, size_t *out_len,
+		long *ret);
+
 /* glibc's own sigaction, under the other name it exports: inproc.c interposes sigaction. */
 struct sigaction;
 int __sigaction(int sig, const struct sigaction *act, struct sigaction *old);

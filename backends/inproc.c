@@ -21,7 +21,6 @@
 #define THEAP_SIZE ((size_t)16 << 30)
 #define WATCHDOG_SIG (SIGRTMAX - 3)
 #define OPEN_SIG (SIGRTMAX - 4)
-#define MAX_SAVED (PAGE / sizeof(struct region))
 
 _Thread_local struct inproc_thread iso_thread;
 
@@ -667,16 +666,7 @@ int inproc_call(struct iso_domain *dom, iso_fn *fn, const void *in, size_t in_le
 
 	/* The domain can write the call page: read the length once, then judge it. */
 	n = *(volatile size_t *)&cp->out_len;
-	if (n > out_cap)
-		return iso_set_reason(ISO_E2BIG, "the domain reported %zu bytes for a %zu-byte buffer",
-				      n, out_cap);
-	if (n && !out_shared)
-		memcpy(out, d->out_buf, n);
-	if (out_len)
-		*out_len = n;
-	if (ret)
-		*ret = r;
-	return ISO_OK;
+	return iso_deliver(n, r, out_shared ? NULL : d->out_buf, out, out_cap, out_len, ret);
 }
 
 int inproc_bare(struct iso_domain *dom, unsigned long iters)

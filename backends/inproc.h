@@ -98,12 +98,15 @@ struct inproc_thread {
 	sigset_t mask;        /* the signal mask to restore after a rewind */
 	bool ready;
 	struct region stack;  /* this thread's trusted stack */
-	/* mprotect: what the current call protected, to restore it exactly. */
+	/* mprotect: what the current call protected, to restore it exactly (one page). */
 	struct region *saved;
 	size_t nsaved;
 };
 
 extern _Thread_local struct inproc_thread iso_thread;
+
+/* How many regions fit the per-thread page `saved` points to. */
+#define INPROC_MAX_SAVED (4096 / sizeof(struct region))
 
 /* The trusted regions: the program's writable data, the trusted heap (used part),
  * the calling thread's stack, the secrets.  Returns how many it wrote (at most max). */

@@ -5,8 +5,6 @@
 
 #include "inproc.h"
 
-#define MAX_SAVED (4096 / sizeof(struct region))
-
 static int mprot_probe(void)
 {
 	return inproc_probe();
@@ -74,9 +72,9 @@ static void plan(struct inproc *d)
 	struct region *s = t->saved;
 	size_t n;
 
-	n = with(s, inproc_trusted(s, MAX_SAVED), PROT_READ);
-	n += with(s + n, iso_secrets(s + n, MAX_SAVED - n), PROT_NONE);
-	n += with(s + n, inproc_others(d, s + n, MAX_SAVED - n), PROT_NONE);
+	n = with(s, inproc_trusted(s, INPROC_MAX_SAVED), PROT_READ);
+	n += with(s + n, iso_secrets(s + n, INPROC_MAX_SAVED - n), PROT_NONE);
+	n += with(s + n, inproc_others(d, s + n, INPROC_MAX_SAVED - n), PROT_NONE);
 	t->nsaved = n;
 }
 

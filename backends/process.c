@@ -384,16 +384,7 @@ static int proc_call(struct iso_domain *dom, iso_fn *fn, const void *in, size_t 
 	/* The child can still write the channel: read each field once, then judge it. */
 	n = *(volatile size_t *)&c->out_len;
 	r = *(volatile long *)&c->ret;
-	if (n > out_cap)
-		return iso_set_reason(ISO_E2BIG, "the domain reported %zu bytes for a %zu-byte buffer",
-				      n, out_cap);
-	if (n && !out_shared)
-		memcpy(out, d->out_buf, n);
-	if (out_len)
-		*out_len = n;
-	if (ret)
-		*ret = r;
-	return ISO_OK;
+	return iso_deliver(n, r, out_shared ? NULL : d->out_buf, out, out_cap, out_len, ret);
 }
 
 static int proc_probe(void)

@@ -141,6 +141,21 @@ int iso_call(struct iso_domain *d, iso_fn *fn, const void *in, size_t in_len,
 	return d->be->call(d, fn, in, in_len, out, out_cap, out_len, ret);
 }
 
+int iso_deliver(size_t n, long r, const void *src, void *out, size_t out_cap, size_t *out_len,
+		long *ret)
+{
+	if (n > out_cap)
+		return iso_set_reason(ISO_E2BIG, "the domain reported %zu bytes for a %zu-byte buffer",
+				      n, out_cap);
+	if (n && src)
+		memcpy(out, src, n);
+	if (out_len)
+		*out_len = n;
+	if (ret)
+		*ret = r;
+	return ISO_OK;
+}
+
 int iso_domain_bare(struct iso_domain *d, unsigned long iters)
 {
 	if (!d)

@@ -95,20 +95,6 @@ peek_fn(const void *in, size_t in_len, void *out, size_t out_cap, size_t *out_le
 	return 0;
 }
 
-/* in: one uint64_t x; out: 3x + 1; returns x ^ 0x55. */
-static long affine_fn(const void *in, size_t in_len, void *out, size_t out_cap, size_t *out_len)
-{
-	uint64_t x;
-
-	if (in_len != sizeof(x) || out_cap < sizeof(x))
-		return -1;
-	memcpy(&x, in, sizeof(x));
-	x = 3 * x + 1;
-	memcpy(out, &x, sizeof(x));
-	*out_len = sizeof(x);
-	return (long)(((x - 1) / 3) ^ 0x55);
-}
-
 /* ---- helpers --------------------------------------------------------------------- */
 
 /* One copy-in/copy-out round trip of n bytes through reverse_xor_fn, every byte checked. */

@@ -78,6 +78,22 @@ static inline int runs_here(const struct iso_domain *d)
 	return iso_domain_pid(d) == (int)getpid();
 }
 
+/* A domain function: in one uint64_t x; out 3x + 1; returns x ^ 0x55.  The tests'
+ * "this domain still works" call. */
+static inline long affine_fn(const void *in, size_t in_len, void *out, size_t out_cap,
+			     size_t *out_len)
+{
+	uint64_t x;
+
+	if (in_len != sizeof(x) || out_cap < sizeof(x))
+		return -1;
+	memcpy(&x, in, sizeof(x));
+	x = 3 * x + 1;
+	memcpy(out, &x, sizeof(x));
+	*out_len = sizeof(x);
+	return (long)(((x - 1) / 3) ^ 0x55);
+}
+
 static inline uint64_t fnv1a(const void *p, size_t n)
 {
 	const unsigned char *c = p;

@@ -70,20 +70,6 @@ static struct targets get_targets(const void *in, size_t in_len)
 
 /* ---- functions run inside the domain --------------------------------------------- */
 
-/* in: one uint64_t x; out: 3x + 1; returns x ^ 0x55.  The "next call works" check. */
-static long affine_fn(const void *in, size_t in_len, void *out, size_t out_cap, size_t *out_len)
-{
-	uint64_t x;
-
-	if (in_len != sizeof(x) || out_cap < sizeof(x))
-		return -1;
-	memcpy(&x, in, sizeof(x));
-	x = 3 * x + 1;
-	memcpy(out, &x, sizeof(x));
-	*out_len = sizeof(x);
-	return (long)(((x - 1) / 3) ^ 0x55);
-}
-
 static void smudge(unsigned char *p, size_t n)
 {
 	memset(p, 0xEE, n);
