@@ -47,15 +47,34 @@ static void hook_destroy(extent_hooks_t *hooks, void *addr, size_t size, bool co
 	(void)hooks, (void)addr, (void)size, (void)committed, (void)arena;
 }
 
-/* Unused pages go back to the kernel; after a forced purge they must read as zero,
- * which for shared memory takes MADV_REMOVE (MADV_DONTNEED only unmaps shmem). */
+/*
+ * Unused pages go back to the kernel.  A heap of huge pages gives back only whole
+ * ones: giving back part of one splits it into 4 KiB pages for good.  Where the
+ * range is not all given back the hook says it failed, and jemalloc keeps the range
+ * as it was (what was given back reads as zero, which dirty pages may).
+ */
+static bool purge(struct iso_heap *h, char *lo, size_t len, int advice)
+{
+	char *a = lo, *b = lo + len;
+
+	if (h->huge) {
+		a = (char *)(((uintptr_t)lo + ISO_HUGE - 1) & ~(uintptr_t)(ISO_HUGE - 1));
+		b = (char *)((uintptr_t)b & ~(uintptr_t)(ISO_HUGE - 1));
+		if (b <= a)
+			return true;
+	}
+	return madvise(a, (size_t)(b - a), advice) != 0 || a != lo || b != lo + len;
+}
+
+/* After a forced purge pages must read as zero, which for shared memory takes
+ * MADV_REMOVE (MADV_DONTNEED only unmaps shmem). */
 static bool hook_purge_forced(extent_hooks_t *hooks, void *addr, size_t size, size_t off,
 			      size_t len, unsigned arena)
 {
 	struct iso_heap *h = (struct iso_heap *)hooks;
 
 	(void)size, (void)arena;
-	return madvise((char *)addr + off, len, h->shared ? MADV_REMOVE : MADV_DONTNEED) != 0;
+	return purge(h, (char *)addr + off, len, h->shared ? MADV_REMOVE : MADV_DONTNEED);
 }
 
 static bool hook_purge_lazy(extent_hooks_t *hooks, void *addr, size_t size, size_t off,
@@ -64,7 +83,7 @@ static bool hook_purge_lazy(extent_hooks_t *hooks, void *addr, size_t size, size
 	struct iso_heap *h = (struct iso_heap *)hooks;
 
 	(void)size, (void)arena;
-	return h->shared || madvise((char *)addr + off, len, MADV_FREE) != 0;
+	return h->shared || purge(h, (char *)addr + off, len, MADV_FREE);
 }
 
 /* Splitting and merging ranges of one plain mapping needs no work: always allowed. */
@@ -116,7 +135,7 @@ static void drop_tcache(struct iso_heap *h)
 }
 
 int iso_heap_init(struct iso_heap *h, void *base, size_t size, char *_Atomic *cursor,
-		  bool shared)
+		  bool shared, bool huge)
 {
 	struct je_arena_config cfg = { .extent_hooks = &h->hooks, .metadata_use_hooks = false };
 	size_t len = sizeof(h->arena);
@@ -124,6 +143,7 @@ int iso_heap_init(struct iso_heap *h, void *base, size_t size, char *_Atomic *cu
 
 	hooks_init(h, base, size, cursor);
 	h->shared = shared;
+	h->huge = huge;
 	err = mallctl("experimental.arenas_create_ext", &h->arena, &len, &cfg, sizeof(cfg));
 	if (err)
 		return iso_set_reason(ISO_ENOTSUP, "jemalloc cannot create an arena (error %d)", err);

@@ -15,6 +15,9 @@
  * Extents are never handed back to the region, which is a simple bump range:
  * jemalloc keeps them for reuse, and purging gives their pages back to the kernel.
  */
+/* A transparent huge page: a heap with `huge` set purges only whole ones. */
+#define ISO_HUGE ((size_t)2 << 20)
+
 struct iso_heap {
 	extent_hooks_t hooks; /* first: the hooks find their heap from this pointer */
 	char *base, *end;
@@ -25,6 +28,7 @@ struct iso_heap {
 	unsigned arena;
 	unsigned tcache; /* an explicit jemalloc cache, used only inside the domain */
 	bool shared;     /* a MAP_SHARED region (purging must free, not just unmap) */
+	bool huge;       /* transparent huge pages: purge only whole ones */
 	bool ready;
 };
 
@@ -34,7 +38,7 @@ struct iso_heap {
 /* A new arena over [base, base+size); cursor: where to keep the bump cursor (NULL: in h);
  * shared: the region is MAP_SHARED. */
 int iso_heap_init(struct iso_heap *h, void *base, size_t size, char *_Atomic *cursor,
-		  bool shared);
+		  bool shared, bool huge);
 /* The bytes handed out so far: [base, used end). */
 static inline char *iso_heap_top(const struct iso_heap *h)
 {

@@ -46,8 +46,9 @@ static const int handled[] = { SIGSEGV, SIGBUS, SIGABRT, SIGILL, SIGFPE, SIGTRAP
 static struct iso_heap theap;
 static int theap_err = ISO_ENOTSUP;
 static char theap_why[160] = "the trusted heap was not set up";
-static struct region prog[2];
+static struct region prog[2];  /* the program's data less `shared` (what mpk tags) */
 static size_t nprog;
+static struct region prog_all; /* the program's data, `shared` included (mprotect) */
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static struct inproc *domains; /* under lock */
 
@@ -73,18 +74,28 @@ static pthread_once_t theap_once = PTHREAD_ONCE_INIT;
  * The trusted heap is an arena of its own over one reserved range, so a backend can
  * protect it as a whole.  malloc.c sends every allocation made outside a domain
  * there, from the program's very first one on (that call sets it up).
+ *
+ * The range is aligned to 2 MiB and asks for transparent huge pages: mprotect then
+ * changes one entry per 2 MiB instead of 512, and a TLB flushed by a switch refills
+ * 512 times faster.  Where THP is off (`never`), the advice changes nothing.
  */
 static void theap_init(void)
 {
-	void *p = mmap(NULL, THEAP_SIZE, PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	char *raw = mmap(NULL, THEAP_SIZE + ISO_HUGE, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	char *p;
 
-	if (p == MAP_FAILED) {
+	if (raw == MAP_FAILED) {
 		snprintf(theap_why, sizeof(theap_why), "reserving the trusted heap: %s",
 			 strerror(errno));
 		return;
 	}
-	theap_err = iso_heap_init(&theap, p, THEAP_SIZE, NULL, false);
+	p = (char *)(((uintptr_t)raw + ISO_HUGE - 1) & ~(uintptr_t)(ISO_HUGE - 1));
+	if (p > raw)
+		munmap(raw, (size_t)(p - raw));
+	munmap(p + THEAP_SIZE, (size_t)(raw + ISO_HUGE - p));
+	madvise(p, THEAP_SIZE, MADV_HUGEPAGE);
+	theap_err = iso_heap_init(&theap, p, THEAP_SIZE, NULL, false, true);
 	if (theap_err) {
 		snprintf(theap_why, sizeof(theap_why), "%s", iso_reason());
 		munmap(p, THEAP_SIZE);
@@ -138,6 +149,8 @@ static int find_program(struct dl_phdr_info *info, size_t size, void *arg)
 	}
 	if (relro_end > lo && relro_end <= hi)
 		lo = relro_end;
+	if (lo && hi > lo)
+		prog_all = rw(lo, (size_t)(hi - lo));
 	if (lo && __start_iso_shared >= lo && __stop_iso_shared <= hi) {
 		if (__start_iso_shared > lo)
 			prog[nprog++] = rw(lo, (size_t)(__start_iso_shared - lo));
@@ -150,13 +163,15 @@ static int find_program(struct dl_phdr_info *info, size_t size, void *arg)
 
 size_t inproc_trusted(struct region *out, size_t max)
 {
-	size_t n = 0;
-	char *top = iso_heap_top(&theap);
+	size_t n = 0, used = (size_t)(iso_heap_top(&theap) - theap.base);
 
-	for (size_t i = 0; i < nprog && n < max; i++)
-		out[n++] = prog[i];
-	if (n < max && top > theap.base)
-		out[n++] = rw(theap.base, (size_t)(top - theap.base));
+	/* One region for the program's data: `shared` is only read inside a domain. */
+	if (n < max && prog_all.len)
+		out[n++] = prog_all;
+	/* Whole huge pages: protecting part of one would split it. */
+	used = (used + ISO_HUGE - 1) & ~(ISO_HUGE - 1);
+	if (n < max && used)
+		out[n++] = rw(theap.base, used < THEAP_SIZE ? used : THEAP_SIZE);
 	if (n < max && iso_thread.stack.len)
 		out[n++] = iso_thread.stack;
 	return n;
@@ -494,7 +509,8 @@ static int layout(struct inproc *d)
 {
 	int err = map_memory(d);
 
-	return err ? err : iso_heap_init(&d->heap, d->heap_lo, d->heap_size, heap_cursor(d), false);
+	return err ? err : iso_heap_init(&d->heap, d->heap_lo, d->heap_size, heap_cursor(d), false,
+					  false);
 }
 
 int inproc_create(const struct inproc_ops *ops, const struct iso_options *opt,

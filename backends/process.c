@@ -435,7 +435,7 @@ static int proc_create(const struct iso_options *opt, struct iso_domain **out)
 	d->in_buf = d->arena + PAGE;
 	d->out_buf = d->in_buf + d->xfer_cap;
 	err = iso_heap_init(&d->heap, d->out_buf + d->xfer_cap,
-			    size - PAGE - 2 * d->xfer_cap, NULL, true);
+			    size - PAGE - 2 * d->xfer_cap, NULL, true, false);
 	pthread_mutex_lock(&lock);
 	d->next = domains;
 	domains = d;

@@ -102,3 +102,28 @@ Test(inproc, mpk_runs_out_of_keys_clearly, .timeout = 60)
 	for (size_t i = 0; i <= n; i++)
 		iso_domain_destroy(d[i]);
 }
+
+/* The trusted heap gives back only whole huge pages when trimmed, and says so to
+ * jemalloc: memory it kept must not be taken for zeroed.  calloc after a trim, at
+ * sizes that leave part of a huge page behind, must still read as zero. */
+Test(inproc, calloc_after_trim_reads_zero)
+{
+	static const size_t sizes[] = { (64 << 10) + 4096, (3 << 20) + 12288, 5 << 20, 4096 };
+
+	for (int round = 0; round < 3; round++)
+		for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+			unsigned char *p = malloc(sizes[i]), *c;
+
+			cr_assert_not_null(p);
+			memset(p, 0xa5, sizes[i]);
+			__asm__ volatile("" : : "r"(p) : "memory");
+			free(p);
+			iso_trim();
+			c = calloc(1, sizes[i]);
+			cr_assert_not_null(c);
+			cr_assert_eq(first_not(c, sizes[i], 0), sizes[i],
+				     "calloc(%zu) after a trim: byte %zu is not zero", sizes[i],
+				     first_not(c, sizes[i], 0));
+			free(c);
+		}
+}
