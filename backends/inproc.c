@@ -119,10 +119,40 @@ __attribute__((constructor)) static void theap_check(void)
 #endif
 }
 
+#ifndef MADV_COLLAPSE
+#define MADV_COLLAPSE 25 /* Linux 6.1 */
+#endif
+
+/*
+ * Unused pages go back, and what is left is made whole huge pages again: a fork (a
+ * process domain) leaves the heap copy-on-write, and each write after it splits a
+ * huge page.  Best effort: an older kernel or a failed collapse changes nothing.
+ */
 void iso_trim(void)
 {
-	if (!theap_err)
-		iso_heap_purge(&theap);
+	static unsigned char resident[ISO_HUGE / PAGE];
+	static pthread_mutex_t trim_lock = PTHREAD_MUTEX_INITIALIZER;
+	size_t used;
+
+	if (theap_err)
+		return;
+	iso_heap_purge(&theap);
+	used = (size_t)(iso_heap_top(&theap) - theap.base) & ~(ISO_HUGE - 1);
+	pthread_mutex_lock(&trim_lock);
+	for (char *p = theap.base; p < theap.base + used; p += ISO_HUGE) {
+		/* The kernel collapses only a range with a writable entry, and after a
+		 * fork none is until written: add 0 to a resident word (atomically, so
+		 * that nothing another thread writes is lost). */
+		if (mincore(p, ISO_HUGE, resident))
+			continue;
+		for (size_t i = 0; i < ISO_HUGE / PAGE; i++)
+			if (resident[i] & 1) {
+				atomic_fetch_add((_Atomic long *)(p + i * PAGE), 0);
+				madvise(p, ISO_HUGE, MADV_COLLAPSE);
+				break;
+			}
+	}
+	pthread_mutex_unlock(&trim_lock);
 }
 
 int inproc_probe(void)

@@ -135,6 +135,10 @@ static int measure(const struct config *c, struct results *r, const char *backen
 		free(ns);
 		return err; /* the workload does not apply here: no row, no failure */
 	}
+	/* Each row starts from a trimmed heap: it must not pay for an earlier row's
+	 * buffers, or for huge pages a fork split (mprotect pays for both). */
+	if (!err)
+		iso_trim();
 	if (!err && p->n) {
 		pid_t pid = d ? iso_domain_pid(d) : getpid();
 
@@ -196,7 +200,6 @@ static int measure(const struct config *c, struct results *r, const char *backen
 		w->teardown(state);
 	iso_domain_destroy(d);
 	free(ns);
-	iso_trim(); /* the next row must not pay for this one's buffers (mprotect does) */
 	return err;
 }
 
@@ -328,7 +331,7 @@ void run_all(const struct config *c, struct results *r)
 	for (size_t i = 0; i < c->nworkloads; i++)
 		cells += sizes_of(c, c->workloads[i], 0, NULL) * nb;
 	for (size_t i = 0; c->refs && ref_at(i); i++)
-		cells++;
+		cells += sizes_of(c, ref_at(i), 0, NULL);
 	r->rows = calloc(cells ? cells : 1, sizeof(*r->rows));
 	if (!r->rows) {
 		snprintf(r->failed[r->nfailed++].what, sizeof(r->failed[0].what), "out of memory");
@@ -351,12 +354,18 @@ void run_all(const struct config *c, struct results *r)
 			}
 		}
 	}
-	for (size_t i = 0; c->refs && ref_at(i); i++, done++) {
+	for (size_t i = 0; c->refs && ref_at(i); i++) {
 		const struct workload *w = ref_at(i);
 
-		progress(c, done, cells, "ref", w, w->default_size);
-		if (measure(c, r, "ref", w, w->default_size, &r->rows[r->nrows]) == 0)
-			r->nrows++;
+		nsizes = sizes_of(c, w, 0, NULL);
+		for (size_t s = 0; s < nsizes; s++, done++) {
+			size_t size;
+
+			sizes_of(c, w, s, &size);
+			progress(c, done, cells, "ref", w, size);
+			if (measure(c, r, "ref", w, size, &r->rows[r->nrows]) == 0)
+				r->nrows++;
+		}
 	}
 	progress(c, done, cells, NULL, NULL, 0);
 	overheads(r);

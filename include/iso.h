@@ -109,6 +109,7 @@ int iso_unsecret(void *p, size_t n);
  * Give the trusted heap's unused pages back to the kernel now.  An mprotect domain's
  * switch costs grow with how much of the trusted heap is resident; a benchmark calls
  * this between measurements so that one does not pay for the last one's buffers.
+ * It also makes the heap whole huge pages again where a fork split them.
  */
 void iso_trim(void);
 
