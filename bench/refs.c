@@ -176,11 +176,12 @@ static void shm_teardown(void *state)
 	munmap(s, sizeof(*s));
 }
 
-/* ---- memcpy: 1 MiB copied, what copy-in/copy-out is measured against ------------- */
+/* ---- memcpy: size bytes copied, what copy-in/copy-out is measured against -------- */
 
-#define COPY_SIZE ((size_t)1 << 20)
+static const size_t copy_sizes[] = { 1 << 20, 16 << 20, 0 };
 
 struct copy {
+	size_t size;
 	unsigned char *src, *dst;
 };
 
@@ -188,16 +189,17 @@ static int copy_setup(struct iso_domain *d, size_t size, void **state)
 {
 	struct copy *c = malloc(sizeof(*c));
 
-	(void)d, (void)size;
-	if (!c || !(c->src = malloc(COPY_SIZE)) || !(c->dst = malloc(COPY_SIZE))) {
+	(void)d;
+	if (!c || !(c->src = malloc(size ? size : 1)) || !(c->dst = malloc(size ? size : 1))) {
 		if (c)
 			free(c->src);
 		free(c);
 		return ISO_ENOMEM;
 	}
-	for (size_t i = 0; i < COPY_SIZE; i++)
+	c->size = size;
+	for (size_t i = 0; i < size; i++)
 		c->src[i] = (unsigned char)(i * 131);
-	memset(c->dst, 0, COPY_SIZE);
+	memset(c->dst, 0, size);
 	*state = c;
 	return ISO_OK;
 }
@@ -207,12 +209,12 @@ static int copy_run(void *state, struct iso_domain *d, uint64_t iters)
 	struct copy *c = state;
 
 	(void)d;
-	for (uint64_t i = 0; i < iters; i++) {
-		c->src[i % COPY_SIZE] ^= 1; /* a different copy each time: nothing to elide */
-		memcpy(c->dst, c->src, COPY_SIZE);
+	for (uint64_t i = 0; c->size && i < iters; i++) {
+		c->src[i % c->size] ^= 1; /* a different copy each time: nothing to elide */
+		memcpy(c->dst, c->src, c->size);
 		__asm__ volatile("" : : "r"(c->dst) : "memory");
 	}
-	return memcmp(c->dst, c->src, COPY_SIZE) ? WL_EWRONG : ISO_OK;
+	return memcmp(c->dst, c->src, c->size) ? WL_EWRONG : ISO_OK;
 }
 
 static void copy_teardown(void *state)
@@ -273,9 +275,9 @@ static const struct workload refs[] = {
 	  .default_iters = 1000, .setup = pipe_setup, .run = pipe_run, .teardown = pipe_teardown },
 	{ .name = "shm-pingpong", .summary = "a counter to a child and back, both spinning on shared memory",
 	  .default_iters = 10000, .setup = shm_setup, .run = shm_run, .teardown = shm_teardown },
-	{ .name = "memcpy", .summary = "1 MiB memcpy (copy-in/copy-out's yardstick)",
-	  .default_size = COPY_SIZE, .default_iters = 1000, .setup = copy_setup, .run = copy_run,
-	  .teardown = copy_teardown },
+	{ .name = "memcpy", .summary = "memcpy of size bytes, 1 and 16 MiB unless --size (copy-in/copy-out's yardstick)",
+	  .sized = true, .default_size = 1 << 20, .sizes = copy_sizes, .default_iters = 1000,
+	  .setup = copy_setup, .run = copy_run, .teardown = copy_teardown },
 	{ .name = "signal", .summary = "raise() to an empty handler and back (rewind's yardstick)",
 	  .default_iters = 10000, .setup = signal_setup, .run = signal_run,
 	  .teardown = signal_teardown },

@@ -103,7 +103,11 @@ FILENAME ~ /plots\.txt$/ { plots[++nplots] = $0; next }
 FNR == 1 { for (i = 1; i <= NF; i++) col[$i] = i; next }   # results.csv header
 {
 	b = $col["backend"]; w = $col["workload"] " " $col["size"]
-	if (b == "ref") { refs[++nrefs] = $col["workload"]; refmed[$col["workload"]] = $col["median_ns"]; next }
+	if (b == "ref") {
+		r = $col["workload"] ($col["size"] + 0 > 0 ? " " $col["size"] : "")
+		refs[++nrefs] = r; refmed[r] = $col["median_ns"]
+		next
+	}
 	if (!(b in seenb)) { seenb[b] = 1; backends[++nb] = b }
 	if (!(w in seenw)) { seenw[w] = 1; cases[++nw] = w }
 	med[b, w] = $col["median_ns"]
@@ -170,6 +174,50 @@ END {
 	if (nrefs) {
 		print "\n## Bare references (ns)\n\n| reference | median |\n|---|---:|"
 		for (i = 1; i <= nrefs; i++) printf "| %s | %s |\n", refs[i], fmt(refmed[refs[i]])
+	}
+
+	# Copying against memcpy: the share of memcpy bandwidth at which each backend
+	# moves the data (memcpy time for the bytes moved / the time added over none).
+	ncopy = 0
+	for (i = 1; i <= nw; i++) {
+		split(cases[i], c, " ")
+		if ((c[1] == "copy" || c[1] == "copy-in" || c[1] == "copy-out") && ("memcpy " c[2]) in refmed && med["none", cases[i]] != "")
+			copyrows[++ncopy] = cases[i]
+	}
+	if (ncopy) {
+		print "\n## Copying against memcpy\n"
+		print "The share of memcpy bandwidth (same size, same run) at which a backend moves the"
+		print "data: memcpy time for the bytes moved over the time the backend adds to `none`."
+		print "`copy-in` and `copy-out` move size bytes once, `copy` moves them in and out (2x)"
+		print "and has the domain copy every byte in between. 1.00 is memcpy speed.\n"
+		printf "| workload | size |"; for (j = 1; j <= nb; j++) if (backends[j] != "none") printf " %s |", backends[j]
+		printf "\n|---|---:|";       for (j = 1; j <= nb; j++) if (backends[j] != "none") printf "---:|"
+		print ""
+		for (i = 1; i <= ncopy; i++) {
+			split(copyrows[i], c, " ")
+			printf "| %s | %s |", c[1], c[2]
+			for (j = 1; j <= nb; j++) {
+				if (backends[j] == "none") continue
+				extra = med[backends[j], copyrows[i]] - med["none", copyrows[i]]
+				moved = (c[1] == "copy" ? 2 : 1) * refmed["memcpy " c[2]]
+				printf " %s |", med[backends[j], copyrows[i]] == "" || extra <= 0 ? "-" : sprintf("%.2f", moved / extra)
+			}
+			print ""
+		}
+	}
+	if ("signal" in refmed) {
+		nrw = 0
+		for (j = 1; j <= nb; j++)
+			if (med[backends[j], "rewind 0"] != "") nrw++
+		if (nrw) {
+			print "\n## Rewind against one signal delivery\n"
+			printf "One signal delivered and returned from: %s ns.\n\n", fmt(refmed["signal"])
+			print "| backend | rewind (ns) | / signal |\n|---|---:|---:|"
+			for (j = 1; j <= nb; j++)
+				if (med[backends[j], "rewind 0"] != "")
+					printf "| %s | %s | %s |\n", backends[j], fmt(med[backends[j], "rewind 0"]),
+						ratio(med[backends[j], "rewind 0"], refmed["signal"])
+		}
 	}
 
 	if (nhf) {

@@ -50,7 +50,14 @@ records-msgpack,none,64,1000,460.0,455.0,465.0,470.0,450.0,0.00,tsc,x
 records-msgpack,none,1048576,10,6380000.0,6300000.0,6450000.0,6500000.0,6200000.0,0.00,tsc,x
 records-inplace,process,64,1000,155.0,150.0,160.0,165.0,148.0,,tsc,x
 records-inplace,process,1048576,10,1220000.0,1200000.0,1230000.0,1240000.0,1190000.0,,tsc,x
+copy-in,none,1048576,100,1000.0,990.0,1010.0,1020.0,980.0,0.00,tsc,x
+copy-in,process,1048576,100,3000.0,2990.0,3010.0,3020.0,2980.0,200.00,tsc,x
+copy,none,1048576,100,2000.0,1990.0,2010.0,2020.0,1980.0,0.00,tsc,x
+copy,process,1048576,100,10000.0,9990.0,10010.0,10020.0,9980.0,400.00,tsc,x
+rewind,mprotect,0,100,27000.0,26000.0,28000.0,29000.0,25000.0,,tsc,x
 indirect-call,ref,0,1000,1.5,1.4,1.6,1.7,1.3,,tsc,x
+memcpy,ref,1048576,100,1000.0,990.0,1010.0,1020.0,980.0,,tsc,x
+signal,ref,0,100,2700.0,2690.0,2710.0,2720.0,2680.0,,tsc,x
 pipe-pingpong,ref,0,100,7000.0,6500.0,9000.0,12000.0,6000.0,,tsc,x
 CSV
 cat >"$dir/results.json" <<'JSON'
@@ -82,7 +89,9 @@ check "scripts/report.sh ran" scripts/report.sh "$dir"
 for want in 'testhost' 'skipped **mpk**: CPU lacks PKU' '| snappy-compress | 1024 | 900.0 | 1100.0 |' \
 	'| call-null | 0 | 22.00 |' 'mpk was skipped: CPU lacks PKU' '(roundtrip.svg)' \
 	'(snappy-compress-overhead.png)' '(png-decode-overhead-bars.svg)' '(records-methods.png)' \
-	'### png-decode: overhead over none per image size'; do
+	'### png-decode: overhead over none per image size' '| memcpy 1048576 | 1000.0 |' \
+	'| copy-in | 1048576 | 0.50 | - |' '| copy | 1048576 | 0.25 | - |' \
+	'| mprotect | 27000.0 | 10.00 |'; do
 	check "report.md has '$want'" grep -qF "$want" "$dir/report.md"
 done
 [ "$fail" -eq 0 ] && echo "tests/plots.sh: plots and report: ok"

@@ -33,6 +33,10 @@ static struct tamper_case cases[] = {
 	{ "call-small", "none", 64, 8 },
 	{ "copy", "none", 1024, 1024 },
 	{ "copy", "process", 1024, 1 },
+	{ "copy-in", "none", 1024, 1 },
+	{ "copy-in", "process", 1024, 1 },
+	{ "copy-out", "none", 1024, 1024 },
+	{ "copy-out", "process", 1024, 1 },
 	{ "rewind", "process", 0, 1 },
 	{ "rewind", "mprotect", 0, 1 },
 };
