@@ -122,6 +122,10 @@ static int measure(const struct config *c, struct results *r, const char *backen
 		fail(r, backend, w, size, "out of memory", NULL);
 		return ISO_ENOMEM;
 	}
+	/* Each row starts from a trimmed heap: it must not pay for an earlier row's
+	 * buffers, or for huge pages a fork split (mprotect pays for both).  Before
+	 * the domain: a process domain's fork would leave nothing to collapse. */
+	iso_trim();
 	/* The references run without a domain. */
 	err = strcmp(backend, "ref") == 0 ? ISO_OK : iso_domain_create(backend, &c->opt, &d);
 	if (err) {
@@ -135,10 +139,6 @@ static int measure(const struct config *c, struct results *r, const char *backen
 		free(ns);
 		return err; /* the workload does not apply here: no row, no failure */
 	}
-	/* Each row starts from a trimmed heap: it must not pay for an earlier row's
-	 * buffers, or for huge pages a fork split (mprotect pays for both). */
-	if (!err)
-		iso_trim();
 	if (!err && p->n) {
 		pid_t pid = d ? iso_domain_pid(d) : getpid();
 

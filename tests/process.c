@@ -14,6 +14,7 @@
 #include <criterion/criterion.h>
 #include <criterion/parameterized.h>
 
+#include "../backends/arch-x86.h"
 #include "iso.h"
 #include "util.h"
 
@@ -504,4 +505,28 @@ Test(process, orphan_idle_child_exits, .timeout = 20)
 Test(process, orphan_busy_child_exits, .timeout = 20)
 {
 	orphan_case(true);
+}
+
+/* The streaming copy large inputs take: every length and alignment, nothing written
+ * past the end. */
+Test(process, streaming_copy_is_exact)
+{
+	static const size_t lens[] = { 0, 1, 15, 16, 17, 63, 64, 65, 127, 1000, 4096, 70001 };
+	unsigned char *src = malloc(70001 + 64), *dst = malloc(70001 + 64 + 32);
+
+	cr_assert(src && dst);
+	fill_pattern(src, 70001 + 64, 7);
+	for (size_t i = 0; i < sizeof(lens) / sizeof(lens[0]); i++)
+		for (size_t so = 0; so < 4; so++)
+			for (size_t dof = 0; dof < 18; dof++) {
+				memset(dst, 0xee, 70001 + 64 + 32);
+				copy_streaming(dst + dof, src + so, lens[i]);
+				cr_assert_eq(memcmp(dst + dof, src + so, lens[i]), 0,
+					     "%zu bytes, src +%zu, dst +%zu", lens[i], so, dof);
+				cr_assert_eq(first_not(dst, dof, 0xee), dof, "written before the start");
+				cr_assert_eq(first_not(dst + dof + lens[i], 32, 0xee), 32,
+					     "written past the end: %zu bytes, dst +%zu", lens[i], dof);
+			}
+	free(src);
+	free(dst);
 }
