@@ -48,6 +48,7 @@ unsigned iso_secrets_gen(void);
 
 extern const struct iso_backend iso_backend_none;
 extern const struct iso_backend iso_backend_process;
+extern const struct iso_backend iso_backend_process_handoff;
 extern const struct iso_backend iso_backend_mpk;
 extern const struct iso_backend iso_backend_mprotect;
 

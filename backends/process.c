@@ -2,6 +2,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <poll.h>
+#include <sched.h>
 #include <pthread.h>
 #include <linux/futex.h>
 #include <signal.h>
@@ -52,6 +53,7 @@ struct proc_domain {
 	struct iso_heap heap;
 	pid_t pid; /* -1 while there is no child (a respawn failed) */
 	pid_t parent;
+	int child_cpu; /* handoff: the CPU the child is bound to, -1 for none yet */
 	unsigned secrets_gen; /* iso_secrets_gen() when the child was forked */
 	uint32_t seq;
 	struct proc_domain *next; /* every live process domain, under `lock` */
@@ -66,7 +68,8 @@ static struct proc_domain *domains;
 #define CHILD_IDLE_SPIN_NS 100000000L
 /* Inputs this large are copied in with non-temporal stores: the child reads them
  * on its own core, and the next call's copy then need not take each line back from
- * its cache (at 1 MiB, copy 138 -> 120 us; below 64 KiB ordinary stores win). */
+ * its cache (at 1 MiB, copy 138 -> 120 us; below 64 KiB ordinary stores win).  Not
+ * under handoff, where the child reads them from this core's cache. */
 #define STREAM_MIN ((size_t)64 << 10)
 
 static long futex(_Atomic uint32_t *addr, int op, uint32_t val, const struct timespec *ts)
@@ -92,7 +95,8 @@ static int64_t spin_ns(const struct iso_options *opt)
 {
 	switch (opt->wait) {
 	case ISO_WAIT_SPIN: return INT64_MAX;
-	case ISO_WAIT_FUTEX: return 0;
+	case ISO_WAIT_FUTEX:
+	case ISO_WAIT_HANDOFF: return 0;
 	case ISO_WAIT_HYBRID: break;
 	}
 	return (opt->spin_us ? opt->spin_us : ISO_SPIN_US_DEFAULT) * 1000LL;
@@ -254,6 +258,7 @@ static int spawn(struct proc_domain *d)
 	if (pid == 0)
 		child_main(d);
 	d->pid = pid;
+	d->child_cpu = -1;
 	return ISO_OK;
 }
 
@@ -303,7 +308,7 @@ static int wait_reply(struct proc_domain *d)
 		start = now_ns();
 	if (d->opt.timeout_ms)
 		deadline = start + d->opt.timeout_ms * 1000000LL;
-	for (unsigned i = 1;; i++) {
+	for (unsigned i = 1; spin > 0; i++) {
 		v = atomic_load_explicit(&c->state, memory_order_acquire);
 		if (v != busy)
 			goto answered;
@@ -349,6 +354,24 @@ timed_out:
 			      d->opt.timeout_ms);
 }
 
+/*
+ * Handoff: the child is bound to the CPU the caller runs on, where it runs while the
+ * caller sleeps.  Rebound only when the caller has moved (sched_getcpu is a vDSO
+ * read).  Best effort: if binding fails the calls still work, across cores.
+ */
+static void follow_caller(struct proc_domain *d)
+{
+	int cpu = sched_getcpu();
+	cpu_set_t set;
+
+	if (cpu < 0 || cpu == d->child_cpu || cpu >= CPU_SETSIZE)
+		return;
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	if (sched_setaffinity(d->pid, sizeof(set), &set) == 0)
+		d->child_cpu = cpu;
+}
+
 static int proc_call(struct iso_domain *dom, iso_fn *fn, const void *in, size_t in_len,
 		     void *out, size_t out_cap, size_t *out_len, long *ret)
 {
@@ -368,8 +391,10 @@ static int proc_call(struct iso_domain *dom, iso_fn *fn, const void *in, size_t 
 		reap(d);
 	if (d->pid < 0 && (err = spawn(d)))
 		return err;
+	if (d->opt.wait == ISO_WAIT_HANDOFF)
+		follow_caller(d);
 	if (in_len && !in_shared) {
-		if (in_len >= STREAM_MIN)
+		if (in_len >= STREAM_MIN && d->opt.wait != ISO_WAIT_HANDOFF)
 			copy_streaming(d->in_buf, in, in_len);
 		else
 			memcpy(d->in_buf, in, in_len);
@@ -480,6 +505,30 @@ const struct iso_backend iso_backend_process = {
 	.summary = "a forked child per domain, calls over a shared-memory channel",
 	.probe = proc_probe,
 	.create = proc_create,
+	.destroy = proc_destroy,
+	.call = proc_call,
+	.pid = proc_pid,
+	.alloc = proc_alloc,
+	.free = proc_free,
+};
+
+/* The same backend with the handoff wait policy, by name, so that a harness run can
+ * set the two side by side. */
+static int proc_create_handoff(const struct iso_options *opt, struct iso_domain **out)
+{
+	struct iso_options o = *opt;
+
+	o.wait = ISO_WAIT_HANDOFF;
+	return proc_create(&o, out);
+}
+
+const struct iso_backend iso_backend_process_handoff = {
+	.version = ISO_BACKEND_V1,
+	.name = "process-handoff",
+	.summary = "process, its child run on the caller's CPU while the caller sleeps "
+		   "(ISO_WAIT_HANDOFF)",
+	.probe = proc_probe,
+	.create = proc_create_handoff,
 	.destroy = proc_destroy,
 	.call = proc_call,
 	.pid = proc_pid,

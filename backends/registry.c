@@ -10,6 +10,7 @@
 static const struct iso_backend *const backends[] = {
 	&iso_backend_none,
 	&iso_backend_process,
+	&iso_backend_process_handoff,
 	&iso_backend_mpk,
 	&iso_backend_mprotect,
 };
@@ -105,7 +106,7 @@ int iso_domain_create(const char *name, const struct iso_options *opt,
 	be = lookup(name);
 	if (!opt)
 		opt = &defaults;
-	if ((unsigned)opt->wait > ISO_WAIT_FUTEX)
+	if ((unsigned)opt->wait > ISO_WAIT_HANDOFF)
 		return iso_set_reason(ISO_EINVAL, "unknown wait policy %d", (int)opt->wait);
 	err = be->create(opt, &d);
 	if (err)

@@ -51,7 +51,8 @@ void cli_usage(FILE *f)
 	      "  --output=FILE                  write there instead of stdout (all or nothing)\n"
 	      "  --outdir=DIR                   also write results.csv, results.json, table.txt\n"
 	      "                                 into DIR (created if missing)\n"
-	      "  --wait=hybrid|spin|futex       how a caller waits for the process backend\n"
+	      "  --wait=hybrid|spin|futex|handoff  how a caller waits for the process backend\n"
+	      "                                 (handoff: its child runs on the caller's CPU)\n"
 	      "  --spin-us=N                    hybrid: spin this long before sleeping (200)\n"
 	      "  --timeout-ms=N                 per-call watchdog, 0 for none (default: 10000)\n"
 	      "  --no-baseline                  do not add `none` when it was not asked for\n"
@@ -62,7 +63,8 @@ void cli_usage(FILE *f)
 	      "                                 or raw PMU string); hardware events user mode only\n"
 	      "  --kernel                       hardware events count kernel time too\n"
 	      "  --pin=CPU                      run the measuring thread on CPU (after domains are\n"
-	      "                                 created: the process backend's child is not pinned)\n"
+	      "                                 created: the process backend's child is not pinned);\n"
+	      "                                 handoff rows run pinned to the current CPU anyway\n"
 	      "  --quiet                        no progress on stderr\n"
 	      "  --list                         backends (supported here or why not), workloads\n"
 	      "  --compare OLD.json NEW.json    the change of every row two runs share\n"
@@ -83,7 +85,7 @@ void cli_list(FILE *f)
 	for (size_t i = 0; (name = iso_backend_name(i)); i++) {
 		int err = iso_backend_probe(name);
 
-		fprintf(f, "  %-10s %-4s %s%s%s\n", name, err ? "no" : "yes",
+		fprintf(f, "  %-16s %-4s %s%s%s\n", name, err ? "no" : "yes",
 			iso_backend_summary(name), err ? ": " : "", err ? iso_reason() : "");
 	}
 	fputs("workloads:\n", f);
@@ -290,8 +292,10 @@ int cli_parse(int argc, char **argv, struct config *c)
 				c->opt.wait = ISO_WAIT_SPIN;
 			else if (strcmp(optarg, "futex") == 0)
 				c->opt.wait = ISO_WAIT_FUTEX;
+			else if (strcmp(optarg, "handoff") == 0)
+				c->opt.wait = ISO_WAIT_HANDOFF;
 			else
-				return bad("--wait: '%s' is not hybrid, spin or futex", optarg);
+				return bad("--wait: '%s' is not hybrid, spin, futex or handoff", optarg);
 			break;
 		case OPT_TIMEOUT:
 			if (!parse_unsigned(optarg, &timeout_ms))

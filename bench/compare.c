@@ -69,7 +69,7 @@ static json_t *find(json_t *rows, json_t *row)
 
 static void print_key(FILE *out, json_t *row)
 {
-	fprintf(out, "%-10s %-16s %9lld", str(row, "backend"), str(row, "workload"),
+	fprintf(out, "%-15s %-24s %9lld", str(row, "backend"), str(row, "workload"),
 		(long long)json_integer_value(json_object_get(row, "size")));
 }
 
@@ -101,7 +101,7 @@ int compare_files(const char *old_path, const char *new_path, FILE *out)
 		json_decref(old_root);
 		return 2;
 	}
-	fprintf(out, "%-10s %-16s %9s %12s %12s %9s\n", "backend", "workload", "size",
+	fprintf(out, "%-15s %-24s %9s %12s %12s %9s\n", "backend", "workload", "size",
 		"old_ns", "new_ns", "change");
 	json_array_foreach(old_rows, i, row) {
 		double o = median(row), n;

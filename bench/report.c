@@ -55,8 +55,16 @@ static void table(FILE *f, const struct config *c, const struct results *r)
 {
 	const struct counters_plan *p = &r->counters;
 	bool child = any_child(r);
+	int bw = (int)strlen("backend"), ww = (int)strlen("workload");
 
-	fprintf(f, "%-9s %-17s %9s %9s %10s %10s %10s %10s %10s %11s", "backend", "workload",
+	/* Columns as wide as the longest name in them. */
+	for (size_t i = 0; i < r->nrows; i++) {
+		int b = (int)strlen(r->rows[i].backend), w = (int)strlen(r->rows[i].wl->name);
+
+		bw = b > bw ? b : bw;
+		ww = w > ww ? w : ww;
+	}
+	fprintf(f, "%-*s %-*s %9s %9s %10s %10s %10s %10s %10s %11s", bw, "backend", ww, "workload",
 		"size", "calls", "median_ns", "p10_ns", "p90_ns", "p99_ns", "min_ns", "overhead");
 	for (size_t e = 0; e < p->n; e++)
 		fprintf(f, " %*s", event_width(p->ev[e].name, ""), p->ev[e].name);
@@ -73,8 +81,8 @@ static void table(FILE *f, const struct config *c, const struct results *r)
 
 		if (!isnan(w->overhead_pct) && strcmp(w->backend, "none") != 0)
 			snprintf(over, sizeof(over), "%+.1f%%", w->overhead_pct);
-		fprintf(f, "%-9s %-17s %9zu %9llu %10.1f %10.1f %10.1f %10.1f %10.1f %11s",
-			w->backend, w->wl->name, w->size, (unsigned long long)calls(w), w->ns.median,
+		fprintf(f, "%-*s %-*s %9zu %9llu %10.1f %10.1f %10.1f %10.1f %10.1f %11s",
+			bw, w->backend, ww, w->wl->name, w->size, (unsigned long long)calls(w), w->ns.median,
 			w->ns.p10, w->ns.p90, w->ns.p99, w->ns.min, over);
 		for (int k = 0; k < (child ? 2 : 1); k++) {
 			const double *v = k ? w->child_events : w->events;

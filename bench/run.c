@@ -14,6 +14,7 @@ const char *wait_name(enum iso_wait w)
 	switch (w) {
 	case ISO_WAIT_SPIN: return "spin";
 	case ISO_WAIT_FUTEX: return "futex";
+	case ISO_WAIT_HANDOFF: return "handoff";
 	case ISO_WAIT_HYBRID: break;
 	}
 	return "hybrid";
@@ -54,23 +55,33 @@ static int size_batch(const struct workload *w, void *state, struct iso_domain *
 	return err;
 }
 
-/* The CPUs the harness may use, kept while a row runs pinned (--pin). */
+/* The CPUs the harness may use, kept while a row runs pinned. */
 static cpu_set_t unpinned;
 
-static int pin(const struct config *c)
+/* Handoff binds the child to the caller's CPU at each call: a caller the scheduler
+ * moves at every wake-up would drag it along, so such rows always run pinned. */
+static bool hands_off(const struct config *c, const char *backend)
 {
-	cpu_set_t one;
-
-	if (c->pin_cpu < 0)
-		return 0;
-	CPU_ZERO(&one);
-	CPU_SET(c->pin_cpu, &one);
-	return sched_setaffinity(0, sizeof(one), &one);
+	return strcmp(backend, "process-handoff") == 0 ||
+	       (strcmp(backend, "process") == 0 && c->opt.wait == ISO_WAIT_HANDOFF);
 }
 
-static void unpin(const struct config *c)
+/* --pin's CPU, else for a handoff row the one the harness is on; -1: not pinned. */
+static int pin(const struct config *c, const char *backend)
 {
-	if (c->pin_cpu >= 0)
+	int cpu = c->pin_cpu >= 0 ? c->pin_cpu : hands_off(c, backend) ? sched_getcpu() : -1;
+	cpu_set_t one;
+
+	if (cpu < 0)
+		return -1;
+	CPU_ZERO(&one);
+	CPU_SET(cpu, &one);
+	return sched_setaffinity(0, sizeof(one), &one) ? -2 : cpu;
+}
+
+static void unpin(int cpu)
+{
+	if (cpu >= 0)
 		sched_setaffinity(0, sizeof(unpinned), &unpinned);
 }
 
@@ -116,6 +127,7 @@ static int measure(const struct config *c, struct results *r, const char *backen
 	struct iso_domain *d = NULL;
 	void *state = NULL;
 	bool in_child = false, recorded = false;
+	int pinned = -1;
 	int err;
 
 	if (!ns) {
@@ -157,8 +169,8 @@ static int measure(const struct config *c, struct results *r, const char *backen
 			in_child = false;
 		}
 	}
-	if (!err && pin(c)) {
-		fail(r, backend, w, size, "--pin: sched_setaffinity", strerror(errno));
+	if (!err && (pinned = pin(c, backend)) == -2) {
+		fail(r, backend, w, size, "pinning: sched_setaffinity", strerror(errno));
 		err = ISO_ESYS, recorded = true;
 	}
 	if (!err && !iters)
@@ -182,7 +194,7 @@ static int measure(const struct config *c, struct results *r, const char *backen
 			cev[(size_t)i * COUNTERS_MAX + e] /= (double)iters;
 		}
 	}
-	unpin(c);
+	unpin(pinned);
 	if (err && !recorded)
 		fail(r, backend, w, size, workload_strerror(err),
 		     err == WL_EWRONG ? NULL : iso_reason());
@@ -304,9 +316,9 @@ void run_all(const struct config *c, struct results *r)
 	bool have_none = false;
 
 	counters_setup(c, r);
-	if (c->pin_cpu >= 0 && sched_getaffinity(0, sizeof(unpinned), &unpinned)) {
+	if (sched_getaffinity(0, sizeof(unpinned), &unpinned)) {
 		snprintf(r->failed[r->nfailed++].what, sizeof(r->failed[0].what),
-			 "--pin: sched_getaffinity: %s", strerror(errno));
+			 "sched_getaffinity: %s", strerror(errno));
 		return;
 	}
 

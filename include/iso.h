@@ -30,6 +30,9 @@ enum iso_wait {
 	ISO_WAIT_HYBRID = 0, /* spin briefly, then sleep on a futex (default) */
 	ISO_WAIT_SPIN,       /* spin until the reply; lowest latency, burns a core */
 	ISO_WAIT_FUTEX,      /* sleep on a futex at once; cheapest on CPU */
+	ISO_WAIT_HANDOFF,    /* the child runs on the caller's CPU while the caller
+	                        sleeps: a context switch each way, but the data never
+	                        crosses cores (large payloads; or one CPU) */
 };
 
 /* Options for iso_domain_create.  A zeroed struct (or NULL) means all defaults. */

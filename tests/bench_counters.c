@@ -165,3 +165,45 @@ Test(bench_counters, group_counts_this_thread)
 	cr_assert_geq(delta[0], 1000, "page faults: %g", delta[0]);
 	cr_assert_gt(delta[1], 0, "task-clock: %g ns", delta[1]);
 }
+
+/* Handoff rows run with the measuring thread pinned even without --pin: it never
+ * migrates during the batches (the scheduler would otherwise move it at wake-ups). */
+Test(bench_counters, handoff_rows_run_pinned, .timeout = 60)
+{
+	char *argv[] = { "harness", "--backend=process-handoff", "--workload=records-inplace",
+			 "--size=64K", "--events=cpu-migrations", "--repetitions=5", "--warmup=1",
+			 "--quiet", NULL };
+	struct config c;
+	struct results r = { 0 };
+	char *err = NULL;
+	bool seen = false;
+
+	run_caught(argv, 8, &c, &r, &err);
+	cr_assert_eq(r.nfailed, 0, "stderr: %s", err);
+	for (size_t i = 0; i < r.nrows; i++) {
+		const struct row *w = &r.rows[i];
+
+		if (strcmp(w->backend, "process-handoff") != 0)
+			continue;
+		seen = true;
+		cr_assert(!isnan(w->events[0]), "cpu-migrations not counted");
+		cr_assert_eq(w->events[0], 0, "the measuring thread migrated: %g per call",
+			     w->events[0]);
+	}
+	cr_assert(seen, "no process-handoff row");
+	free(err);
+}
+
+Test(bench_counters, wait_policies_parse)
+{
+	char *ok[] = { "harness", "--wait=handoff", NULL };
+	char *bad[] = { "harness", "--wait=sometimes", NULL };
+	struct config c;
+
+	optind = 0;
+	cr_assert_eq(cli_parse(2, ok, &c), 0);
+	cr_assert_eq(c.opt.wait, ISO_WAIT_HANDOFF);
+	cr_redirect_stderr();
+	optind = 0;
+	cr_assert_eq(cli_parse(2, bad, &c), 2);
+}

@@ -2,6 +2,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -210,14 +211,14 @@ struct failure_param {
 	int wait;    /* enum iso_wait */
 };
 
-static struct failure_param failure_params[F_KINDS * 3];
+static struct failure_param failure_params[F_KINDS * 4];
 
 ParameterizedTestParameters(process, failure_is_reported_and_recovered)
 {
 	size_t n = 0;
 
 	for (int f = 0; f < F_KINDS; f++)
-		for (int w = ISO_WAIT_HYBRID; w <= ISO_WAIT_FUTEX; w++)
+		for (int w = ISO_WAIT_HYBRID; w <= ISO_WAIT_HANDOFF; w++)
 			failure_params[n++] = (struct failure_param){ f, w };
 	return cr_make_param_array(struct failure_param, failure_params, n);
 }
@@ -306,13 +307,13 @@ Test(process, create_destroy_leaks_nothing, .timeout = 30)
 
 /* ---- a child killed from outside ------------------------------------------------ */
 
-static int wait_params[3];
+static int wait_params[4];
 
 ParameterizedTestParameters(process, child_killed_from_outside)
 {
-	for (int w = ISO_WAIT_HYBRID; w <= ISO_WAIT_FUTEX; w++)
+	for (int w = ISO_WAIT_HYBRID; w <= ISO_WAIT_HANDOFF; w++)
 		wait_params[w] = w;
-	return cr_make_param_array(int, wait_params, 3);
+	return cr_make_param_array(int, wait_params, 4);
 }
 
 /*
@@ -529,4 +530,51 @@ Test(process, streaming_copy_is_exact)
 			}
 	free(src);
 	free(dst);
+}
+
+/* Handoff: after each call the child is bound to the CPU the caller ran the call on,
+ * and follows the caller to another. */
+static int only_cpu(pid_t pid)
+{
+	cpu_set_t set;
+
+	if (sched_getaffinity(pid, sizeof(set), &set) || CPU_COUNT(&set) != 1)
+		return -1;
+	for (int c = 0; c < CPU_SETSIZE; c++)
+		if (CPU_ISSET(c, &set))
+			return c;
+	return -1;
+}
+
+static void pin_self(int cpu)
+{
+	cpu_set_t one;
+
+	CPU_ZERO(&one);
+	CPU_SET(cpu, &one);
+	cr_assert_eq(sched_setaffinity(0, sizeof(one), &one), 0, "%s", strerror(errno));
+}
+
+Test(process, handoff_child_follows_the_caller, .timeout = 20)
+{
+	struct iso_options opt = { .wait = ISO_WAIT_HANDOFF };
+	struct iso_domain *d = open_domain_opt("process", &opt);
+	cpu_set_t mine;
+	uint64_t x = 3, y = 0;
+	int cpus[2], n = 0;
+
+	cr_assert_eq(sched_getaffinity(0, sizeof(mine), &mine), 0);
+	for (int c = 0; c < CPU_SETSIZE && n < 2; c++)
+		if (CPU_ISSET(c, &mine))
+			cpus[n++] = c;
+	for (int i = 0; i < n; i++) {
+		pin_self(cpus[i]);
+		cr_assert_eq(iso_call(d, affine_fn, &x, sizeof(x), &y, sizeof(y), NULL, NULL), ISO_OK,
+			     "%s", iso_reason());
+		cr_assert_eq(y, 3 * x + 1, "the call's result");
+		cr_assert_eq(only_cpu(iso_domain_pid(d)), cpus[i],
+			     "the child is not bound to CPU %d, the caller's", cpus[i]);
+	}
+	sched_setaffinity(0, sizeof(mine), &mine);
+	iso_domain_destroy(d);
 }

@@ -292,7 +292,7 @@ ParameterizedTestParameters(snappy, malloc_inside_domain_is_domain_memory)
 	size_t n = backend_params(inproc, sizeof(inproc) / sizeof(inproc[0])), k = 0;
 
 	for (size_t i = 0; i < n; i++)
-		if (strcmp(inproc[i].name, "none") && strcmp(inproc[i].name, "process"))
+		if (in_process_backend(inproc[i].name))
 			inproc[k++] = inproc[i];
 	return cr_make_param_array(struct backend_param, inproc, k);
 }

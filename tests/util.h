@@ -17,7 +17,7 @@
 
 /* Parameters are copied into a re-executed test process: names inline, no pointers. */
 struct backend_param {
-	char name[16];
+	char name[24];
 };
 
 /* Is `name` in the comma-separated ISO_TEST_BACKENDS (all when unset)?  The VM run
@@ -33,6 +33,13 @@ static inline int backend_wanted(const char *name)
 		if ((p == list || p[-1] == ',') && (p[len] == ',' || p[len] == '\0'))
 			return 1;
 	return 0;
+}
+
+/* An in-process backend (mpk, mprotect): not none, not process or a variant of it
+ * (process-handoff). */
+static inline int in_process_backend(const char *name)
+{
+	return strcmp(name, "none") != 0 && strncmp(name, "process", 7) != 0;
 }
 
 /* Every registered backend (ISO_TEST_BACKENDS picks some), in registry order; the count. */

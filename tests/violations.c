@@ -370,7 +370,7 @@ static size_t inproc_params(struct backend_param *p)
 	size_t n = isolating_params(p), k = 0;
 
 	for (size_t i = 0; i < n; i++)
-		if (strcmp(p[i].name, "process") != 0)
+		if (in_process_backend(p[i].name))
 			p[k++] = p[i];
 	return k;
 }
