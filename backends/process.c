@@ -44,6 +44,8 @@ struct chan {
 	long ret;
 };
 
+#define MAX_DYING 8
+
 struct proc_domain {
 	struct iso_domain base;
 	struct iso_options opt;
@@ -52,6 +54,8 @@ struct proc_domain {
 	char *in_buf, *out_buf;
 	struct iso_heap heap;
 	pid_t pid; /* -1 while there is no child (a respawn failed) */
+	pid_t dying[MAX_DYING]; /* killed children not yet collected */
+	unsigned ndying;
 	pid_t parent;
 	int child_cpu; /* handoff: the CPU the child is bound to, -1 for none yet */
 	unsigned secrets_gen; /* iso_secrets_gen() when the child was forked */
@@ -237,11 +241,14 @@ static _Noreturn void child_main(struct proc_domain *d)
 
 /* ---- the parent --------------------------------------------------------------- */
 
+static void collect(struct proc_domain *d, bool all);
+
 static int spawn(struct proc_domain *d)
 {
 	struct chan *c = CHAN(d);
 	pid_t pid;
 
+	collect(d, false);
 	memset(c, 0, sizeof(*c));
 	atomic_store(&c->state, DONE);
 	d->seq = 0;
@@ -262,14 +269,42 @@ static int spawn(struct proc_domain *d)
 	return ISO_OK;
 }
 
-/* Kill (harmless if it is already dead: it may only look dead) and collect the child. */
+/* Collect killed children that have finished dying; with `all`, wait for each. */
+static void collect(struct proc_domain *d, bool all)
+{
+	unsigned k = 0;
+
+	for (unsigned i = 0; i < d->ndying; i++) {
+		pid_t r;
+
+		while ((r = waitpid(d->dying[i], NULL, all ? 0 : WNOHANG)) < 0 && errno == EINTR)
+			;
+		if (r == 0)
+			d->dying[k++] = d->dying[i]; /* still tearing down its memory */
+		/* else collected, or ECHILD: the program's own waitpid(-1) took it */
+	}
+	d->ndying = k;
+}
+
+/*
+ * Kill the child (harmless if it is already dead: it may only look dead).  It is
+ * collected later, at the next spawn or at destroy: tearing down its copy of the
+ * address space takes a while (some 135 us here), and the caller need not wait for
+ * it.  Until collected it is a zombie, so its pid cannot be reused meanwhile.
+ */
 static void reap(struct proc_domain *d)
 {
 	if (d->pid <= 0)
 		return;
 	kill(d->pid, SIGKILL);
-	while (waitpid(d->pid, NULL, 0) < 0 && errno == EINTR)
-		;
+	if (d->ndying == MAX_DYING)
+		collect(d, false);
+	if (d->ndying == MAX_DYING) { /* all still dying: wait for the oldest */
+		while (waitpid(d->dying[0], NULL, 0) < 0 && errno == EINTR)
+			;
+		memmove(d->dying, d->dying + 1, --d->ndying * sizeof(d->dying[0]));
+	}
+	d->dying[d->ndying++] = d->pid;
 	d->pid = -1;
 }
 
@@ -438,6 +473,7 @@ static void proc_destroy(struct iso_domain *dom)
 		}
 	pthread_mutex_unlock(&lock);
 	reap(d);
+	collect(d, true);
 	iso_heap_fini(&d->heap);
 	munmap(d->arena, d->arena_size);
 	free(d);
