@@ -74,6 +74,12 @@ sysjson=0
 name=$(basename "$(cd "$run" && pwd -P)" .tmp)
 awk -v name="$name" -v sysjson=$sysjson '
 function fmt(ns) { return ns == "" ? "-" : sprintf("%.1f", ns) }
+# The header of a table with a column per backend other than none.
+function others_header(   j) {
+	printf "| workload | size |"; for (j = 1; j <= nb; j++) if (backends[j] != "none") printf " %s |", backends[j]
+	printf "\n|---|---:|";       for (j = 1; j <= nb; j++) if (backends[j] != "none") printf "---:|"
+	print ""
+}
 function ratio(a, b) { return a == "" || b == "" || b + 0 <= 0 ? "-" : sprintf("%.2f", a / b) }
 FILENAME ~ /results\.flat$/ {
 	split($1, p, ".")
@@ -141,9 +147,7 @@ END {
 	print "\n## Ratio to none\n"
 	if (!("none" in seenb)) print "No `none` rows in this run (--no-baseline): no ratios."
 	else {
-		printf "| workload | size |"; for (j = 1; j <= nb; j++) if (backends[j] != "none") printf " %s |", backends[j]
-		printf "\n|---|---:|";       for (j = 1; j <= nb; j++) if (backends[j] != "none") printf "---:|"
-		print ""
+		others_header()
 		for (i = 1; i <= nw; i++) {
 			split(cases[i], c, " ")
 			printf "| %s | %s |", c[1], c[2]
@@ -190,9 +194,7 @@ END {
 		print "data: memcpy time for the bytes moved over the time the backend adds to `none`."
 		print "`copy-in` and `copy-out` move size bytes once, `copy` moves them in and out (2x)"
 		print "and has the domain copy every byte in between. 1.00 is memcpy speed.\n"
-		printf "| workload | size |"; for (j = 1; j <= nb; j++) if (backends[j] != "none") printf " %s |", backends[j]
-		printf "\n|---|---:|";       for (j = 1; j <= nb; j++) if (backends[j] != "none") printf "---:|"
-		print ""
+		others_header()
 		for (i = 1; i <= ncopy; i++) {
 			split(copyrows[i], c, " ")
 			printf "| %s | %s |", c[1], c[2]
