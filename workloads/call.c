@@ -286,11 +286,11 @@ const struct workload wl_copy = {
 /* One byte per page and the last: the domain reads 1/64 of the lines it was sent. */
 static long sample(const unsigned char *p, size_t n)
 {
-	long sum = 0;
+	uint64_t sum = 0; /* wraps, as a hash should */
 
 	for (size_t i = 0; i < n; i += 4096)
 		sum = sum * 31 + p[i];
-	return n ? sum * 31 + p[n - 1] : 0;
+	return n ? (long)(sum * 31 + p[n - 1]) : 0;
 }
 
 static long copy_in_fn(const void *in, size_t in_len, void *out, size_t out_cap,
