@@ -134,8 +134,8 @@ void iso_trim(void)
 	static pthread_mutex_t trim_lock = PTHREAD_MUTEX_INITIALIZER;
 	size_t used;
 
-	if (theap_err)
-		return;
+	if (theap_err || iso_thread.cur)
+		return; /* from inside a domain the trusted heap is not to be touched */
 	iso_heap_purge(&theap);
 	used = (size_t)(iso_heap_top(&theap) - theap.base) & ~(ISO_HUGE - 1);
 	pthread_mutex_lock(&trim_lock);

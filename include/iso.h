@@ -112,7 +112,8 @@ int iso_unsecret(void *p, size_t n);
  * Give the trusted heap's unused pages back to the kernel now.  An mprotect domain's
  * switch costs grow with how much of the trusted heap is resident; a benchmark calls
  * this between measurements so that one does not pay for the last one's buffers.
- * It also makes the heap whole huge pages again where a fork split them.
+ * It also makes the heap whole huge pages again where a fork split them.  Does
+ * nothing when called from inside a domain.
  */
 void iso_trim(void);
 
