@@ -49,6 +49,30 @@ ParameterizedTest(struct backend_param *p, inproc, errno_inside_domain)
 	iso_domain_destroy(d);
 }
 
+static long trim_fn(const void *in, size_t in_len, void *out, size_t out_cap, size_t *out_len)
+{
+	(void)in, (void)in_len, (void)out, (void)out_cap, (void)out_len;
+	iso_trim();
+	return 7;
+}
+
+/* iso_trim writes the trusted heap's pages; from inside a domain it must not try. */
+ParameterizedTestParameters(inproc, trim_inside_domain_does_nothing)
+{
+	return cr_make_param_array(struct backend_param, params, inproc_params());
+}
+
+ParameterizedTest(struct backend_param *p, inproc, trim_inside_domain_does_nothing)
+{
+	struct iso_domain *d = open_domain_opt(p->name, NULL);
+	long ret = 0;
+	int err = iso_call(d, trim_fn, NULL, 0, NULL, 0, NULL, &ret);
+
+	cr_assert_eq(err, ISO_OK, "%s (%s)", iso_strerror(err), iso_reason());
+	cr_assert_eq(ret, 7);
+	iso_domain_destroy(d);
+}
+
 static struct iso_domain *outer;
 
 static long nested_fn(const void *in, size_t in_len, void *out, size_t out_cap, size_t *out_len)
