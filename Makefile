@@ -103,11 +103,13 @@ $(BUILD)/obj/bench/report.o: CFLAGS += -DISO_GIT_REV='"$(REV)"'
 # A run is written to RUN.tmp and renamed when complete: no half-written run folder.
 RUN := results/$(shell date -u +%Y%m%dT%H%M%SZ)-$(shell hostname -s)
 BENCH_FLAGS ?=
-# QUICK=1: a first look (well under two minutes): fewer batches, fewer hyperfine runs.
+# QUICK=1: a first look (well under two minutes): fewer batches, one round, fewer
+# hyperfine runs.  Otherwise each row is the median of three rounds (--rounds).
 ifeq ($(QUICK),1)
 BENCH_FLAGS += --repetitions=7 --warmup=1
 HYPERFINE_RUNS := 2
 else
+BENCH_FLAGS += --rounds=3
 HYPERFINE_RUNS := 5
 endif
 # After the harness: hyperfine times whole harness runs of each backend supported here

@@ -10,7 +10,7 @@
 #include "harness.h"
 
 enum { OPT_NO_BASELINE = 256, OPT_WAIT, OPT_TIMEOUT, OPT_SPIN, OPT_OUTDIR, OPT_QUIET, OPT_REFS,
-       OPT_EVENTS, OPT_KERNEL, OPT_PIN };
+       OPT_EVENTS, OPT_KERNEL, OPT_PIN, OPT_ROUNDS };
 
 static const struct option longopts[] = {
 	{ "backend", required_argument, NULL, 'b' },
@@ -19,6 +19,7 @@ static const struct option longopts[] = {
 	{ "iterations", required_argument, NULL, 'i' },
 	{ "repetitions", required_argument, NULL, 'r' },
 	{ "warmup", required_argument, NULL, 'W' },
+	{ "rounds", required_argument, NULL, OPT_ROUNDS },
 	{ "format", required_argument, NULL, 'f' },
 	{ "output", required_argument, NULL, 'o' },
 	{ "outdir", required_argument, NULL, OPT_OUTDIR },
@@ -47,6 +48,9 @@ void cli_usage(FILE *f)
 	      "  --iterations=N                 calls per timed batch (default: per workload)\n"
 	      "  --repetitions=N                timed batches per row (default: 31)\n"
 	      "  --warmup=N                     untimed batches first (default: 3)\n"
+	      "  --rounds=N                     measure each row N times, each in a fresh domain,\n"
+	      "                                 and keep the round whose median is the median:\n"
+	      "                                 a burst of noise spoils a round, not the row (1)\n"
 	      "  --format=table|csv|json        output format (default: table)\n"
 	      "  --output=FILE                  write there instead of stdout (all or nothing)\n"
 	      "  --outdir=DIR                   also write results.csv, results.json, table.txt\n"
@@ -254,7 +258,7 @@ int cli_parse(int argc, char **argv, struct config *c)
 	unsigned timeout_ms = 10000;
 	int opt, err;
 
-	*c = (struct config){ .repetitions = 31, .warmup = 3, .baseline = true,
+	*c = (struct config){ .repetitions = 31, .warmup = 3, .rounds = 1, .baseline = true,
 			      .progress = true, .pin_cpu = -1, .argc = argc, .argv = argv };
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, ":", longopts, NULL)) != -1) {
@@ -269,6 +273,10 @@ int cli_parse(int argc, char **argv, struct config *c)
 		case 'r':
 			if (!parse_unsigned(optarg, &c->repetitions) || c->repetitions == 0)
 				return bad("--repetitions: '%s' is not a whole number above 0", optarg);
+			break;
+		case OPT_ROUNDS:
+			if (!parse_unsigned(optarg, &c->rounds) || c->rounds == 0 || c->rounds > 99)
+				return bad("--rounds: '%s' is not a whole number from 1 to 99", optarg);
 			break;
 		case 'W':
 			if (!parse_unsigned(optarg, &c->warmup))

@@ -24,6 +24,7 @@ struct config {
 	size_t nsizes;
 	uint64_t iterations; /* 0: each workload's default */
 	unsigned repetitions, warmup;
+	unsigned rounds;     /* each row measured this often; the median round is kept */
 	enum format format;
 	const char *output; /* NULL: stdout */
 	const char *outdir; /* also write results.csv and results.json there */
@@ -83,6 +84,8 @@ void cli_usage(FILE *f);
 void cli_list(FILE *f);
 
 /* run.c: measure every (backend, workload, size); fills *r. */
+/* The round whose median is the median of n (the lower one for even n); sorts rows. */
+const struct row *median_round(struct row *rows, unsigned n);
 void run_all(const struct config *c, struct results *r);
 const char *wait_name(enum iso_wait w);
 

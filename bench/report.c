@@ -113,6 +113,8 @@ static void table(FILE *f, const struct config *c, const struct results *r)
 		fputs("; events per call", f);
 	if (c->pin_cpu >= 0)
 		fprintf(f, "; pinned to CPU %d", c->pin_cpu);
+	if (c->rounds > 1)
+		fprintf(f, "; each row the median of %u rounds", c->rounds);
 	fputc('\n', f);
 }
 
@@ -241,6 +243,7 @@ static json_t *metadata(const struct config *c, const struct results *r)
 	json_object_set_new(m, "wait", json_string(wait_name(c->opt.wait)));
 	json_object_set_new(m, "timeout_ms", json_integer(c->opt.timeout_ms));
 	json_object_set_new(m, "warmup", json_integer(c->warmup));
+	json_object_set_new(m, "rounds", json_integer(c->rounds));
 	json_object_set_new(m, "noisy_ratio", json_real(NOISY_RATIO));
 	return m;
 }

@@ -225,6 +225,39 @@ static int measure(const struct config *c, struct results *r, const char *backen
 	return err;
 }
 
+const struct row *median_round(struct row *rows, unsigned n)
+{
+	/* Insertion sort by median: a handful of rows. */
+	for (unsigned i = 1; i < n; i++)
+		for (unsigned k = i; k > 0 && rows[k].ns.median < rows[k - 1].ns.median; k--) {
+			struct row t = rows[k];
+
+			rows[k] = rows[k - 1];
+			rows[k - 1] = t;
+		}
+	return &rows[(n - 1) / 2];
+}
+
+/*
+ * --rounds: the row measured that many times, each in a fresh domain, and the round
+ * whose median is the median of the rounds' kept whole (its percentiles and events
+ * with it).  A burst of noise that spoils one round does not move the row.
+ */
+static int measure_rounds(const struct config *c, struct results *r, const char *backend,
+			  const struct workload *w, size_t size, struct row *row)
+{
+	struct row rounds[99];
+	unsigned n = 0;
+	int err = ISO_OK;
+
+	while (n < c->rounds && n < 99 && !(err = measure(c, r, backend, w, size, &rounds[n])))
+		n++;
+	if (err)
+		return err;
+	*row = *median_round(rounds, n);
+	return ISO_OK;
+}
+
 static void progress(const struct config *c, size_t done, size_t total, const char *backend,
 		     const struct workload *w, size_t size)
 {
@@ -371,7 +404,7 @@ void run_all(const struct config *c, struct results *r)
 
 			for (size_t b = 0; b < nb; b++, done++) {
 				progress(c, done, cells, backends[b], w, size);
-				if (measure(c, r, backends[b], w, size, &r->rows[r->nrows]) == 0)
+				if (measure_rounds(c, r, backends[b], w, size, &r->rows[r->nrows]) == 0)
 					r->nrows++;
 			}
 		}
@@ -385,7 +418,7 @@ void run_all(const struct config *c, struct results *r)
 
 			sizes_of(c, w, s, &size);
 			progress(c, done, cells, "ref", w, size);
-			if (measure(c, r, "ref", w, size, &r->rows[r->nrows]) == 0)
+			if (measure_rounds(c, r, "ref", w, size, &r->rows[r->nrows]) == 0)
 				r->nrows++;
 		}
 	}

@@ -207,3 +207,27 @@ Test(bench_counters, wait_policies_parse)
 	optind = 0;
 	cr_assert_eq(cli_parse(2, bad, &c), 2);
 }
+
+/* --rounds: one row per cell whatever the rounds; 0 and 100 are bad usage. */
+Test(bench_counters, rounds_keep_one_row_per_cell, .timeout = 60)
+{
+	char *argv[] = { "harness", "--backend=none,process", "--workload=call-null,call-args",
+			 "--rounds=3", "--repetitions=3", "--warmup=1", "--quiet", NULL };
+	char *zero[] = { "harness", "--rounds=0", NULL }, *many[] = { "harness", "--rounds=100", NULL };
+	struct config c;
+	struct results r = { 0 };
+	char *err = NULL;
+
+	run_caught(argv, 7, &c, &r, &err);
+	cr_assert_eq(c.rounds, 3);
+	cr_assert_eq(r.nfailed, 0, "stderr: %s", err);
+	cr_assert_eq(r.nrows, 4, "%zu rows for 2 backends x 2 workloads", r.nrows);
+	for (size_t i = 0; i < r.nrows; i++)
+		cr_assert(r.rows[i].ns.median > 0 && r.rows[i].repetitions == 3);
+	free(err);
+	cr_redirect_stderr();
+	optind = 0;
+	cr_assert_eq(cli_parse(2, zero, &c), 2);
+	optind = 0;
+	cr_assert_eq(cli_parse(2, many, &c), 2);
+}
