@@ -607,7 +607,7 @@ static int inplace_setup(struct iso_domain *d, size_t size, void **state)
 }
 
 /* 64 B is one record; 16 MiB about 230 000. */
-static const size_t records_sizes[] = { 64, 4096, 256 << 10, 1 << 20, 16 << 20, 0 };
+static const size_t records_sizes[] = { 1, 64, 4096, 256 << 10, 1 << 20, 16 << 20, 0 };
 
 const struct workload wl_records_raw = {
 	.name = "records-raw",
