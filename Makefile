@@ -120,6 +120,8 @@ bench: deps-bench harness
 	$(Q)rm -rf $(RUN).tmp
 	$(Q)./harness --backend=all --workload=all --refs --outdir=$(RUN).tmp $(BENCH_FLAGS) \
 		|| { rm -rf $(RUN).tmp; exit 1; }
+	$(Q)./harness --violations --backend=all --quiet --outdir=$(RUN).tmp >/dev/null \
+		|| { rm -rf $(RUN).tmp; exit 1; }
 	$(Q)hyperfine -N --style basic --warmup 1 --runs $(HYPERFINE_RUNS) -L backend "$$($(SUPPORTED))" \
 		--export-json $(RUN).tmp/hyperfine.json \
 		'./harness --backend={backend} --workload=call-null --no-baseline --quiet --format=csv' \

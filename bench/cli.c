@@ -10,7 +10,7 @@
 #include "harness.h"
 
 enum { OPT_NO_BASELINE = 256, OPT_WAIT, OPT_TIMEOUT, OPT_SPIN, OPT_OUTDIR, OPT_QUIET, OPT_REFS,
-       OPT_EVENTS, OPT_KERNEL, OPT_PIN, OPT_ROUNDS };
+       OPT_EVENTS, OPT_KERNEL, OPT_PIN, OPT_ROUNDS, OPT_VIOLATIONS };
 
 static const struct option longopts[] = {
 	{ "backend", required_argument, NULL, 'b' },
@@ -29,6 +29,7 @@ static const struct option longopts[] = {
 	{ "no-baseline", no_argument, NULL, OPT_NO_BASELINE },
 	{ "quiet", no_argument, NULL, OPT_QUIET },
 	{ "refs", no_argument, NULL, OPT_REFS },
+	{ "violations", no_argument, NULL, OPT_VIOLATIONS },
 	{ "events", required_argument, NULL, OPT_EVENTS },
 	{ "kernel", no_argument, NULL, OPT_KERNEL },
 	{ "pin", required_argument, NULL, OPT_PIN },
@@ -60,6 +61,9 @@ void cli_usage(FILE *f)
 	      "  --spin-us=N                    hybrid: spin this long before sleeping (200)\n"
 	      "  --timeout-ms=N                 per-call watchdog, 0 for none (default: 10000)\n"
 	      "  --no-baseline                  do not add `none` when it was not asked for\n"
+	      "  --violations                   instead of timings, the violation matrix: each\n"
+	      "                                 kind of memory-safety failure once per backend,\n"
+	      "                                 each in a subprocess (--outdir: violations.csv)\n"
 	      "  --refs                         also time bare references (backend \"ref\"):\n"
 	      "                                 indirect call, pipe and shared-memory ping-pong,\n"
 	      "                                 memcpy (1 and 16 MiB, or --size), one signal\n"
@@ -317,6 +321,7 @@ int cli_parse(int argc, char **argv, struct config *c)
 		case OPT_NO_BASELINE: c->baseline = false; break;
 		case OPT_QUIET: c->progress = false; break;
 		case OPT_REFS: c->refs = true; break;
+		case OPT_VIOLATIONS: c->violations = true; break;
 		case OPT_EVENTS: events = optarg; break;
 		case OPT_KERNEL: c->kernel = true; break;
 		case OPT_PIN:

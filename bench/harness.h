@@ -31,6 +31,7 @@ struct config {
 	bool baseline;      /* measure `none` too, so overhead_pct has a reference */
 	bool progress;
 	bool refs;          /* also time the bare references (refs.c) as backend "ref" */
+	bool violations;    /* --violations: the violation matrix instead of timings */
 	char events[COUNTERS_MAX][COUNTERS_NAME]; /* --events, as given */
 	size_t nevents;
 	bool kernel;        /* PMU events count kernel time too */
@@ -86,6 +87,30 @@ void cli_list(FILE *f);
 /* run.c: measure every (backend, workload, size); fills *r. */
 /* The round whose median is the median of n (the lower one for even n); sorts rows. */
 const struct row *median_round(struct row *rows, unsigned n);
+/* ---- the violation matrix (violations.c) ---- */
+
+#define VIOLATION_WATCHDOG_MS 200 /* the domain's watchdog in each case */
+#define VIOLATION_LIMIT_MS 3000   /* a case whose program runs longer hung */
+
+struct violation_cell {
+	const char *verdict; /* caught, caught-unusable, contained, undetected, missed, crash,
+				hang, n/a */
+	char detail[16];     /* the error iso_call returned (EFAULT, OK, ...), or the signal */
+	int err;
+	bool intact;         /* trusted memory as it was, the secret not read */
+	bool usable;         /* a good call worked after it */
+	int64_t ns;          /* from the call to its return; -1 when it never returned */
+};
+
+/* The catalogue, in order; NULL past the end. */
+const char *violation_name(size_t i);
+const char *violation_what(size_t i);
+/* Case i on backend, in a subprocess given limit_ms; ISO_OK with *cell filled, or
+ * ISO_ESYS (errno) when the subprocess could not be started. */
+int violation_run(const char *backend, size_t i, unsigned limit_ms, struct violation_cell *cell);
+/* --violations: the matrix over c's backends, to stdout, --output or --outdir. */
+int violations_main(const struct config *c);
+
 void run_all(const struct config *c, struct results *r);
 const char *wait_name(enum iso_wait w);
 

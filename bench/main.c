@@ -78,6 +78,13 @@ int main(int argc, char **argv)
 		return compare_main(argc, argv);
 	if ((err = cli_parse(argc, argv, &c)))
 		return err < 0 ? 0 : err;
+	if (c.violations) {
+		if (c.outdir && mkdir(c.outdir, 0755) && errno != EEXIST) {
+			fprintf(stderr, "harness: cannot create %s: %s\n", c.outdir, strerror(errno));
+			return 2;
+		}
+		return violations_main(&c);
+	}
 	if (c.output && (err = sink_open(&sinks[nsinks++], c.output, c.format)))
 		return err;
 	if (c.outdir) {

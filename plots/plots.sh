@@ -22,6 +22,7 @@ trap 'rm -rf "$tmp"' EXIT
 #   the backends other than none (one bar each).
 # records.txt: "method:backend ..." for the records-METHOD workloads (raw, msgpack, inplace)
 #   that were measured; their curves are the sized-records-METHOD-B.dat files above.
+# violations.dat: "column row colour label" from RUN/violations.csv, where there is one.
 awk -F, -v tmp="$tmp" '
 NR == 1 {
 	for (i = 1; i <= NF; i++)
@@ -156,6 +157,27 @@ fi
 if [ -s "$tmp/pngbars.dat" ]; then
 	draw pngbars.gp png-decode-overhead-bars \
 		"data='$tmp/pngbars.dat'; backends='$(cat "$tmp/pngbars.txt")'"
+fi
+# The violation matrix (harness --violations), where the run has one: one cell per
+# backend and violation, in the CSV's order.
+if [ -s "$run/violations.csv" ]; then
+	awk -F, -v tmp="$tmp" '
+	NR == 1 { for (i = 1; i <= NF; i++) col[$i] = i; next }
+	{
+		b = $col["backend"]; v = $col["violation"]; verdict = $col["verdict"]
+		if (!(b in bx)) { bx[b] = nb++; bl = bl (bl == "" ? "" : " ") b }
+		if (!(v in vy)) { vy[v] = nv++; vl = vl (vl == "" ? "" : " ") v }
+		c = verdict == "caught" ? "0x66bb6a" : verdict == "contained" ? "0xc5e1a5" : \
+		    verdict == "caught-unusable" ? "0xfff176" : verdict == "undetected" ? "0xffcc80" : \
+		    verdict == "missed" ? "0xef5350" : verdict == "crash" ? "0xc62828" : \
+		    verdict == "hang" ? "0x9575cd" : "0xbdbdbd"
+		label = verdict ($col["detail"] == "" ? "" : "\\n" $col["detail"])
+		printf "%d %d %d \"%s\"\n", bx[b], vy[v], c, label > (tmp "/violations.dat")
+	}
+	END { print bl > (tmp "/violations-b.txt"); print vl > (tmp "/violations-v.txt") }
+	' "$run/violations.csv"
+	draw violations.gp violations "data='$tmp/violations.dat'; \
+		backends='$(cat "$tmp/violations-b.txt")'; violations='$(cat "$tmp/violations-v.txt")'"
 fi
 if [ -s "$tmp/records.txt" ]; then
 	draw records.gp records-methods "prefix='$tmp/sized-records-'; lines='$(cat "$tmp/records.txt")'"

@@ -67,6 +67,30 @@ flatten "$run/results.json" >"$tmp/results.flat"
 { ls "$run" | grep '^roundtrip\.svg$'; ls "$run" | grep '\.svg$' | grep -v '^roundtrip\.svg$'; } \
 	>"$tmp/plots.txt" || true
 
+# The violation matrix (harness --violations), where the run has one, as a Markdown table:
+# a row per violation, a column per backend, each cell the verdict and what came back.
+: >"$tmp/violations.md"
+if [ -r "$run/violations.csv" ]; then
+	awk -F, '
+	NR == 1 { for (i = 1; i <= NF; i++) col[$i] = i; next }
+	{
+		b = $col["backend"]; v = $col["violation"]
+		if (!(b in seenb)) { seenb[b] = 1; bs[++nb] = b }
+		if (!(v in seenv)) { seenv[v] = 1; vs[++nv] = v }
+		cell[v, b] = $col["verdict"] ($col["detail"] == "" ? "" : " (" $col["detail"] ")")
+	}
+	END {
+		printf "| violation |"; for (j = 1; j <= nb; j++) printf " %s |", bs[j]
+		printf "\n|---|";    for (j = 1; j <= nb; j++) printf "---|"
+		print ""
+		for (i = 1; i <= nv; i++) {
+			printf "| %s |", vs[i]
+			for (j = 1; j <= nb; j++) printf " %s |", cell[vs[i], bs[j]]
+			print ""
+		}
+	}' "$run/violations.csv" >"$tmp/violations.md"
+fi
+
 # The report: one awk program over the flattened JSON (tab-separated) and the CSV.
 sysjson=0
 [ -r "$run/system.json" ] && sysjson=1
@@ -106,6 +130,7 @@ FILENAME ~ /hyperfine\.flat$/ {
 	next
 }
 FILENAME ~ /plots\.txt$/ { plots[++nplots] = $0; next }
+FILENAME ~ /violations\.md$/ { vmatrix[++nvm] = $0; next }
 FNR == 1 { for (i = 1; i <= NF; i++) col[$i] = i; next }   # results.csv header
 {
 	b = $col["backend"]; w = $col["workload"] " " $col["size"]
@@ -232,6 +257,17 @@ END {
 				hf[i, "mean"] * 1e3, hf[i, "stddev"] * 1e3, hf[i, "min"] * 1e3, hf[i, "max"] * 1e3, hf[i, "runs"]
 	}
 
+	if (nvm) {
+		print "\n## Violation matrix\n"
+		print "Each kind of failure run once inside a domain of each backend, each in a"
+		print "subprocess of the harness ([violations.csv](violations.csv)). caught: an error"
+		print "came back, trusted memory intact, the domain usable again; contained: the call"
+		print "succeeded but changed only the memory of the child process; undetected: nothing"
+		print "noticed; missed: trusted memory written or the secret read; crash, hang: the"
+		print "whole program.\n"
+		for (i = 1; i <= nvm; i++) print vmatrix[i]
+	}
+
 	if (nplots) {
 		print "\n## Plots\n"
 		for (i = 1; i <= nplots; i++) {
@@ -241,12 +277,13 @@ END {
 			if (title == "roundtrip") title = "call-null: round trip per backend"
 			else if (title == "png-decode-overhead-bars") title = "png-decode: overhead over none per image size"
 			else if (title == "records-methods") title = "records: throughput against payload size per serialization method"
+			else if (title == "violations") title = "violation matrix: what the caller saw"
 			else if (sub(/-time$/, "", title)) title = title ": time per call against payload size"
 			else if (sub(/-throughput$/, "", title)) title = title ": throughput against payload size"
 			else if (sub(/-overhead$/, "", title)) title = title ": overhead over none against payload size"
 			printf "### %s\n\n![%s](%s.svg)\n\n[SVG](%s.svg) · [PNG](%s.png)\n\n", title, title, base, base, base
 		}
 	}
-}' FS='\t' "$tmp/results.flat" "$tmp/hyperfine.flat" FS='\n' "$tmp/plots.txt" FS=, "$run/results.csv" \
+}' FS='\t' "$tmp/results.flat" "$tmp/hyperfine.flat" FS='\n' "$tmp/plots.txt" "$tmp/violations.md" FS=, "$run/results.csv" \
 	>"$run/report.md.tmp"
 mv "$run/report.md.tmp" "$run/report.md"   # whole or not at all

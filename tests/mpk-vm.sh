@@ -34,3 +34,13 @@ if ! printf '%s\n' "$out" | awk -F, 'NR == 1 && $1 == "backend" { head = 1 }
 	exit 1
 fi
 printf '%s\n' "$out" | awk -F, '$1 == "mpk" { printf "mpk harness run: ok, %s median %s ns\n", $2, $5 }'
+
+# The violation matrix on mpk: every kind of failure caught (an error back, trusted
+# memory intact, the domain usable again).
+out=$(run "$harness" --violations --backend=mpk --format=csv --quiet)
+if ! printf '%s\n' "$out" | awk -F, 'NR == 1 { next } $1 == "mpk" { n++; if ($3 != "caught") bad++ }
+	END { exit !(n >= 10 && !bad) }'; then
+	printf 'mpk violation matrix: not every case caught:\n%s\n' "$out"
+	exit 1
+fi
+echo "mpk violation matrix: every case caught"

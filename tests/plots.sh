@@ -60,6 +60,13 @@ memcpy,ref,1048576,100,1000.0,990.0,1010.0,1020.0,980.0,,tsc,x
 signal,ref,0,100,2700.0,2690.0,2710.0,2720.0,2680.0,,tsc,x
 pipe-pingpong,ref,0,100,7000.0,6500.0,9000.0,12000.0,6000.0,,tsc,x
 CSV
+cat >"$dir/violations.csv" <<'CSV'
+backend,violation,verdict,detail,trusted_intact,domain_usable,ns
+none,write-global,missed,OK,0,1,50
+none,endless-loop,hang,,0,0,
+mprotect,write-global,caught,EFAULT,1,1,20000
+mprotect,endless-loop,caught,ETIMEDOUT,1,1,300000000
+CSV
 cat >"$dir/results.json" <<'JSON'
 {"run": {"host": "testhost", "command": ["./harness", "--refs"], "tsc_ghz": 2.5},
  "rows": [], "skipped": [{"backend": "mpk", "reason": "CPU lacks PKU"}], "failed": []}
@@ -67,7 +74,7 @@ JSON
 
 check "plots/plots.sh ran" plots/plots.sh "$dir"
 for name in roundtrip snappy-compress-time snappy-compress-throughput snappy-compress-overhead \
-	png-decode-overhead-bars records-methods; do
+	png-decode-overhead-bars records-methods violations; do
 	check "$name.svg is a non-empty SVG" grep -q '<svg' "$dir/$name.svg"
 	check "$name.png is a non-empty PNG" sh -c "head -c 4 '$dir/$name.png' | grep -q PNG"
 done
@@ -82,6 +89,9 @@ for want in 'raw / none' 'raw / process' 'msgpack / none' 'inplace / process'; d
 done
 check "records-methods.svg has no curve not measured" \
 	sh -c "! grep -q 'msgpack / process' '$dir/records-methods.svg'"
+for want in 'missed' 'caught' 'hang' 'EFAULT' 'write-global' 'endless-loop' 'none' 'mprotect'; do
+	check "violations.svg shows '$want'" grep -qF -e "$want" "$dir/violations.svg"
+done
 check "no size plot for call-args, measured at one size" \
 	sh -c "! ls '$dir' | grep -q '^call-args-'"
 
@@ -91,7 +101,8 @@ for want in 'testhost' 'skipped **mpk**: CPU lacks PKU' '| snappy-compress | 102
 	'(snappy-compress-overhead.png)' '(png-decode-overhead-bars.svg)' '(records-methods.png)' \
 	'### png-decode: overhead over none per image size' '| memcpy 1048576 | 1000.0 |' \
 	'| copy-in | 1048576 | 0.50 | - |' '| copy | 1048576 | 0.25 | - |' \
-	'| mprotect | 27000.0 | 10.00 |'; do
+	'| mprotect | 27000.0 | 10.00 |' '| write-global | missed (OK) | caught (EFAULT) |' \
+	'| endless-loop | hang | caught (ETIMEDOUT) |' '(violations.svg)'; do
 	check "report.md has '$want'" grep -qF "$want" "$dir/report.md"
 done
 [ "$fail" -eq 0 ] && echo "tests/plots.sh: plots and report: ok"

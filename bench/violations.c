@@ -1,0 +1,433 @@
+/* violations.c: the violation matrix: each kind of memory-safety failure run once in each backend, and what the caller saw. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "harness.h"
+
+#define MARK 0x5a5a5a5a5a5a5a5aL   /* what every trusted target holds */
+#define SECRET 0x5ec7e75ec7e75ec7L /* what the secret page holds */
+#define PAGE 4096u
+
+/* What a domain function is told: the address to attack, how far to overflow. */
+struct targets {
+	volatile long *p;
+	size_t overflow;
+};
+
+static volatile long trusted_global = MARK;
+
+static struct targets targets_of(const void *in, size_t in_len)
+{
+	struct targets t = { 0 };
+
+	if (in_len == sizeof(t))
+		memcpy(&t, in, sizeof(t));
+	return t;
+}
+
+/* ---- the domain functions ---------------------------------------------------------- */
+
+static long write_fn(const void *in, size_t in_len, void *out, size_t out_cap, size_t *out_len)
+{
+	struct targets t = targets_of(in, in_len);
+
+	(void)out, (void)out_cap, (void)out_len;
+	*t.p = 0x0bad;
+	return 0;
+}
+
+static long read_fn(const void *in, size_t in_len, void *out, size_t out_cap, size_t *out_len)
+{
+	(void)out, (void)out_cap, (void)out_len;
+	return *targets_of(in, in_len).p;
+}
+
+__attribute__((no_sanitize("address", "undefined"))) static long
+overflow_fn(const void *in, size_t in_len, void *out, size_t out_cap, size_t *out_len)
+{
+	struct targets t = targets_of(in, in_len);
+	unsigned char *p = malloc(64);
+
+	(void)out, (void)out_cap, (void)out_len;
+	if (!p)
+		return -1;
+	memset(p, 0xee, t.overflow);
+	__asm__ volatile("" : : "r"(p) : "memory");
+	return 0;
+}
+
+/* A 16-byte array overrun, under the stack protector whatever the build flags. */
+__attribute__((noinline, optimize("stack-protector-all"), no_sanitize("address", "undefined")))
+static long overrun(size_t n)
+{
+	char buf[16];
+
+	memset(buf, 0x41, n);
+	__asm__ volatile("" : : "r"(buf) : "memory");
+	return buf[0];
+}
+
+static volatile size_t smash_len = 256; /* not a constant the compiler could check */
+
+static long smash_fn(const void *in, size_t in_len, void *out, size_t out_cap, size_t *out_len)
+{
+	(void)in, (void)in_len, (void)out, (void)out_cap, (void)out_len;
+	return overrun(smash_len);
+}
+
+__attribute__((no_sanitize("address", "undefined"))) static long
+null_fn(const void *in, size_t in_len, void *out, size_t out_cap, size_t *out_len)
+{
+	volatile long *volatile p = NULL;
+
+	(void)in, (void)in_len, (void)out, (void)out_cap, (void)out_len;
+	*p = 1;
+	return 0;
+}
+
+static long abort_fn(const void *in, size_t in_len, void *out, size_t out_cap, size_t *out_len)
+{
+	(void)in, (void)in_len, (void)out, (void)out_cap, (void)out_len;
+	abort();
+}
+
+static long loop_fn(const void *in, size_t in_len, void *out, size_t out_cap, size_t *out_len)
+{
+	(void)in, (void)in_len, (void)out, (void)out_cap, (void)out_len;
+	for (;;)
+		__asm__ volatile("");
+	return 0;
+}
+
+static long free_fn(const void *in, size_t in_len, void *out, size_t out_cap, size_t *out_len)
+{
+	(void)out, (void)out_cap, (void)out_len;
+	free((void *)targets_of(in, in_len).p);
+	return 0;
+}
+
+static long good_fn(const void *in, size_t in_len, void *out, size_t out_cap, size_t *out_len)
+{
+	(void)in, (void)in_len, (void)out, (void)out_cap, (void)out_len;
+	return 42;
+}
+
+/* ---- the catalogue ----------------------------------------------------------------- */
+
+enum target { T_NONE, T_GLOBAL, T_HEAP, T_STACK, T_OTHER, T_SECRET };
+
+static const struct violation {
+	const char *name;
+	const char *what;
+	iso_fn *fn;
+	enum target target;
+} catalogue[] = {
+	{ "write-global", "writes the program's .data", write_fn, T_GLOBAL },
+	{ "write-heap", "writes a trusted heap object", write_fn, T_HEAP },
+	{ "write-stack", "writes the caller's stack", write_fn, T_STACK },
+	{ "write-other-domain", "writes another domain's iso_alloc buffer", write_fn, T_OTHER },
+	{ "read-secret", "reads an iso_secret page", read_fn, T_SECRET },
+	{ "free-trusted", "frees a trusted heap object", free_fn, T_HEAP },
+	{ "heap-overflow", "writes 64 MiB from a 64-byte malloc", overflow_fn, T_NONE },
+	{ "stack-smash", "overruns a stack array (stack protector)", smash_fn, T_NONE },
+	{ "null-write", "writes through NULL", null_fn, T_NONE },
+	{ "abort", "calls abort()", abort_fn, T_NONE },
+	{ "endless-loop", "never returns (watchdog: 200 ms)", loop_fn, T_NONE },
+};
+
+#define NCASES (sizeof(catalogue) / sizeof(catalogue[0]))
+
+const char *violation_name(size_t i)
+{
+	return i < NCASES ? catalogue[i].name : NULL;
+}
+
+const char *violation_what(size_t i)
+{
+	return i < NCASES ? catalogue[i].what : NULL;
+}
+
+/* ---- one case, in a subprocess ----------------------------------------------------- */
+
+/* What the subprocess reports through its pipe. */
+struct outcome {
+	int err;      /* what iso_call returned */
+	bool intact;  /* the trusted target holds what it held */
+	bool leaked;  /* the secret came back */
+	bool usable;  /* a good call works after it */
+	bool elsewhere; /* the domain ran in another process */
+	int64_t ns;   /* from the call to its return */
+};
+
+/* ISO_EFAULT -> "EFAULT"; ISO_OK -> "OK". */
+static const char *error_name(int err)
+{
+	switch (err) {
+	case ISO_OK: return "OK";
+	case ISO_EFAULT: return "EFAULT";
+	case ISO_ECRASH: return "ECRASH";
+	case ISO_ETIMEDOUT: return "ETIMEDOUT";
+	case ISO_E2BIG: return "E2BIG";
+	case ISO_ENOMEM: return "ENOMEM";
+	case ISO_EINVAL: return "EINVAL";
+	case ISO_ENOTSUP: return "ENOTSUP";
+	case ISO_ESYS: return "ESYS";
+	}
+	return "error";
+}
+
+static int64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+/* Runs in a child of the harness, so that what `none` lets through kills only that. */
+static _Noreturn void run_case(const char *backend, const struct violation *v, int fd)
+{
+	/* A 16 MiB arena (an 8 MiB heap): the 64 MiB overflow surely runs off its end. */
+	struct iso_options opt = { .timeout_ms = VIOLATION_WATCHDOG_MS, .arena_size = 16u << 20 };
+	struct outcome o = { .err = ISO_OK, .intact = true, .usable = false };
+	struct iso_domain *d = NULL, *other = NULL;
+	volatile long on_stack = MARK;
+	long *heap = malloc(sizeof(*heap)), *secret = NULL, ret = 0;
+	struct targets t = { .overflow = (size_t)64 << 20 };
+	int64_t t0;
+
+	if (!heap)
+		_exit(3);
+	*heap = MARK;
+	switch (v->target) {
+	case T_NONE: break;
+	case T_GLOBAL: t.p = &trusted_global; break;
+	case T_HEAP: t.p = heap; break;
+	case T_STACK: t.p = &on_stack; break;
+	case T_OTHER:
+		if (iso_domain_create(backend, &opt, &other) || !(t.p = iso_alloc(other, 64)))
+			_exit(3);
+		*t.p = MARK;
+		break;
+	case T_SECRET:
+		if (!(secret = aligned_alloc(PAGE, PAGE)))
+			_exit(3);
+		*secret = SECRET;
+		if (iso_secret(secret, PAGE))
+			_exit(3);
+		t.p = secret;
+		break;
+	}
+	if (iso_domain_create(backend, &opt, &d))
+		_exit(3);
+	o.elsewhere = iso_domain_pid(d) != getpid();
+	t0 = now_ns();
+	o.err = iso_call(d, v->fn, &t, sizeof(t), NULL, 0, NULL, &ret);
+	o.ns = now_ns() - t0;
+	if (v->target == T_SECRET)
+		o.leaked = o.err == ISO_OK && ret == SECRET;
+	else if (t.p && v->fn == write_fn)
+		o.intact = *t.p == MARK;
+	else if (v->fn == free_fn)
+		o.intact = o.err != ISO_OK || o.elsewhere; /* freed here: the object is gone */
+	ret = 0;
+	o.usable = iso_call(d, good_fn, NULL, 0, NULL, 0, NULL, &ret) == ISO_OK && ret == 42;
+	if (write(fd, &o, sizeof(o)) != (ssize_t)sizeof(o))
+		_exit(3);
+	_exit(0);
+}
+
+/* The verdict, from the outcome or from how the subprocess ended. */
+static void judge(struct violation_cell *cell, const struct outcome *o, bool reported, int status,
+		  bool hung)
+{
+	*cell = (struct violation_cell){ .err = ISO_OK, .ns = -1 };
+	if (hung) {
+		cell->verdict = "hang";
+	} else if (!reported && WIFSIGNALED(status)) {
+		const char *sig = sigabbrev_np(WTERMSIG(status));
+
+		cell->verdict = "crash";
+		snprintf(cell->detail, sizeof(cell->detail), "SIG%s", sig ? sig : "?");
+	} else if (!reported) {
+		cell->verdict = "n/a"; /* the case could not be set up (exit status 3) */
+	} else {
+		cell->err = o->err;
+		cell->ns = o->ns;
+		cell->intact = o->intact && !o->leaked;
+		cell->usable = o->usable;
+		if (!cell->intact)
+			cell->verdict = "missed";
+		else if (o->err != ISO_OK)
+			cell->verdict = o->usable ? "caught" : "caught-unusable";
+		else
+			cell->verdict = o->elsewhere ? "contained" : "undetected";
+		snprintf(cell->detail, sizeof(cell->detail), "%s", error_name(o->err));
+	}
+}
+
+int violation_run(const char *backend, size_t i, unsigned limit_ms, struct violation_cell *cell)
+{
+	struct outcome o;
+	int pipefd[2], status = 0;
+	bool reported = false, hung = false;
+	pid_t pid;
+
+	if (i >= NCASES)
+		return ISO_EINVAL;
+	if (pipe2(pipefd, O_CLOEXEC))
+		return ISO_ESYS; /* errno says why */
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0) {
+		int e = errno;
+
+		close(pipefd[0]);
+		close(pipefd[1]);
+		errno = e;
+		return ISO_ESYS;
+	}
+	if (pid == 0) {
+		close(pipefd[0]);
+		run_case(backend, &catalogue[i], pipefd[1]);
+	}
+	close(pipefd[1]);
+	struct pollfd p = { .fd = pipefd[0], .events = POLLIN };
+	int n = poll(&p, 1, (int)limit_ms);
+
+	if (n > 0)
+		reported = read(pipefd[0], &o, sizeof(o)) == (ssize_t)sizeof(o);
+	else if (n == 0) {
+		hung = true;
+		kill(pid, SIGKILL);
+	}
+	close(pipefd[0]);
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	judge(cell, &o, reported, status, hung);
+	return ISO_OK;
+}
+
+/* ---- the matrix -------------------------------------------------------------------- */
+
+static void cell_label(const struct violation_cell *x, char *buf, size_t n)
+{
+	if (x->detail[0])
+		snprintf(buf, n, "%s %s", x->verdict, x->detail);
+	else
+		snprintf(buf, n, "%s", x->verdict);
+}
+
+static void write_table(FILE *f, const char *const *backends, size_t nb,
+			const struct violation_cell *cells)
+{
+	char label[64];
+
+	fprintf(f, "%-19s", "violation");
+	for (size_t b = 0; b < nb; b++)
+		fprintf(f, " %-19s", backends[b]);
+	fputc('\n', f);
+	for (size_t i = 0; i < NCASES; i++) {
+		fprintf(f, "%-19s", catalogue[i].name);
+		for (size_t b = 0; b < nb; b++) {
+			cell_label(&cells[b * NCASES + i], label, sizeof(label));
+			fprintf(f, " %-19s", label);
+		}
+		fputc('\n', f);
+	}
+	fputs("caught: an error came back, trusted memory intact, the domain usable again; "
+	      "contained: the call succeeded but changed only the child's copy; missed: "
+	      "trusted memory written or the secret read; crash, hang: the whole program\n", f);
+}
+
+static void write_csv(FILE *f, const char *const *backends, size_t nb,
+		      const struct violation_cell *cells)
+{
+	fputs("backend,violation,verdict,detail,trusted_intact,domain_usable,ns\n", f);
+	for (size_t b = 0; b < nb; b++)
+		for (size_t i = 0; i < NCASES; i++) {
+			const struct violation_cell *x = &cells[b * NCASES + i];
+
+			fprintf(f, "%s,%s,%s,%s,%d,%d,", backends[b], catalogue[i].name, x->verdict,
+				x->detail, x->intact, x->usable);
+			if (x->ns >= 0)
+				fprintf(f, "%lld", (long long)x->ns);
+			fputc('\n', f);
+		}
+}
+
+/* Writes through a temporary file renamed into place: whole or not at all. */
+static int write_file(const char *path, bool csv, const char *const *backends, size_t nb,
+		      const struct violation_cell *cells)
+{
+	char tmp[4096];
+	FILE *f;
+
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	if (!(f = fopen(tmp, "w"))) {
+		fprintf(stderr, "harness: cannot write %s: %s\n", tmp, strerror(errno));
+		return 1;
+	}
+	(csv ? write_csv : write_table)(f, backends, nb, cells);
+	if (fclose(f) || rename(tmp, path)) {
+		fprintf(stderr, "harness: cannot write %s: %s\n", path, strerror(errno));
+		unlink(tmp);
+		return 1;
+	}
+	return 0;
+}
+
+int violations_main(const struct config *c)
+{
+	const char *backends[sizeof(c->backends) / sizeof(c->backends[0])];
+	struct violation_cell *cells;
+	size_t nb = 0;
+	int status = 0;
+
+	for (size_t i = 0; i < c->nbackends; i++) {
+		if (iso_backend_probe(c->backends[i]) != ISO_OK) {
+			fprintf(stderr, "harness: skipped %s: %s\n", c->backends[i], iso_reason());
+			continue;
+		}
+		backends[nb++] = c->backends[i];
+	}
+	if (nb == 0)
+		return 1;
+	if (!(cells = calloc(nb * NCASES, sizeof(*cells)))) {
+		fprintf(stderr, "harness: out of memory\n");
+		return 1;
+	}
+	for (size_t b = 0; b < nb && !status; b++)
+		for (size_t i = 0; i < NCASES && !status; i++) {
+			if (c->progress)
+				fprintf(stderr, "[%zu/%zu] %s %s\n", b * NCASES + i + 1, nb * NCASES,
+					backends[b], catalogue[i].name);
+			if (violation_run(backends[b], i, VIOLATION_LIMIT_MS, &cells[b * NCASES + i])) {
+				fprintf(stderr, "harness: %s %s: %s\n", backends[b], catalogue[i].name,
+					strerror(errno));
+				status = 1;
+			}
+		}
+	if (!status && c->outdir) {
+		char path[4096];
+
+		snprintf(path, sizeof(path), "%s/violations.csv", c->outdir);
+		status = write_file(path, true, backends, nb, cells);
+	}
+	if (!status && c->output)
+		status = write_file(c->output, c->format == FMT_CSV, backends, nb, cells);
+	else if (!status)
+		(c->format == FMT_CSV ? write_csv : write_table)(stdout, backends, nb, cells);
+	free(cells);
+	return status;
+}
