@@ -102,6 +102,9 @@ struct violation_cell {
 	int64_t ns;          /* from the call to its return; -1 when it never returned */
 };
 
+/* A 16-byte stack array overrun by n bytes, under the stack protector whatever the build
+ * flags: a stack smash (the tests use it too). */
+long violation_overrun(size_t n);
 /* The catalogue, in order; NULL past the end. */
 const char *violation_name(size_t i);
 const char *violation_what(size_t i);

@@ -66,9 +66,8 @@ overflow_fn(const void *in, size_t in_len, void *out, size_t out_cap, size_t *ou
 	return 0;
 }
 
-/* A 16-byte array overrun, under the stack protector whatever the build flags. */
 __attribute__((noinline, optimize("stack-protector-all"), no_sanitize("address", "undefined")))
-static long overrun(size_t n)
+long violation_overrun(size_t n)
 {
 	char buf[16];
 
@@ -82,7 +81,7 @@ static volatile size_t smash_len = 256; /* not a constant the compiler could che
 static long smash_fn(const void *in, size_t in_len, void *out, size_t out_cap, size_t *out_len)
 {
 	(void)in, (void)in_len, (void)out, (void)out_cap, (void)out_len;
-	return overrun(smash_len);
+	return violation_overrun(smash_len);
 }
 
 __attribute__((no_sanitize("address", "undefined"))) static long

@@ -14,6 +14,7 @@
 #include <criterion/criterion.h>
 #include <criterion/parameterized.h>
 
+#include "../bench/harness.h"
 #include "iso.h"
 #include "util.h"
 
@@ -132,24 +133,13 @@ static long heap_overflow_fn(const void *in, size_t in_len, void *out, size_t ou
 	return DONE;
 }
 
-/* A 16-byte array overrun by n bytes, under the stack protector whatever the build flags. */
-__attribute__((noinline, optimize("stack-protector-all"), no_sanitize("address", "undefined")))
-static long smash(size_t n)
-{
-	char buf[16];
-
-	memset(buf, 0x41, n);
-	__asm__ volatile("" : : "r"(buf) : "memory");
-	return buf[0];
-}
-
 static long stack_smash_fn(const void *in, size_t in_len, void *out, size_t out_cap,
 			   size_t *out_len)
 {
 	struct targets t = get_targets(in, in_len);
 
 	(void)out, (void)out_cap, (void)out_len;
-	smash(t.smash);
+	violation_overrun(t.smash);
 	return DONE;
 }
 
@@ -440,7 +430,7 @@ VIOLATION_TEST(overflow_own_heap, isolating)
 
 /*
  * ISO_ECRASH everywhere, not ISO_EFAULT: the 64-byte overrun stays inside the domain's
- * own (writable) stack, so nothing faults; the canary check at smash()'s return calls
+ * own (writable) stack, so nothing faults; the canary check at violation_overrun()'s return calls
  * __stack_chk_fail, which aborts: SIGABRT, a crash.
  */
 VIOLATION_TEST(smash_own_stack, isolating)
