@@ -17,6 +17,7 @@
 #define MARK 0x5a5a5a5a5a5a5a5aL   /* what every trusted target holds */
 #define SECRET 0x5ec7e75ec7e75ec7L /* what the secret page holds */
 #define PAGE 4096u
+#define SETUP_FAILED 125 /* the subprocess's status when a case could not be set up */
 
 /* What a domain function is told: the address to attack, how far to overflow. */
 struct targets {
@@ -206,7 +207,7 @@ static _Noreturn void run_case(const char *backend, const struct violation *v, i
 	int64_t t0;
 
 	if (!heap)
-		_exit(3);
+		_exit(SETUP_FAILED);
 	*heap = MARK;
 	switch (v->target) {
 	case T_NONE: break;
@@ -215,20 +216,20 @@ static _Noreturn void run_case(const char *backend, const struct violation *v, i
 	case T_STACK: t.p = &on_stack; break;
 	case T_OTHER:
 		if (iso_domain_create(backend, &opt, &other) || !(t.p = iso_alloc(other, 64)))
-			_exit(3);
+			_exit(SETUP_FAILED);
 		*t.p = MARK;
 		break;
 	case T_SECRET:
 		if (!(secret = aligned_alloc(PAGE, PAGE)))
-			_exit(3);
+			_exit(SETUP_FAILED);
 		*secret = SECRET;
 		if (iso_secret(secret, PAGE))
-			_exit(3);
+			_exit(SETUP_FAILED);
 		t.p = secret;
 		break;
 	}
 	if (iso_domain_create(backend, &opt, &d))
-		_exit(3);
+		_exit(SETUP_FAILED);
 	o.elsewhere = iso_domain_pid(d) != getpid();
 	t0 = now_ns();
 	o.err = iso_call(d, v->fn, &t, sizeof(t), NULL, 0, NULL, &ret);
@@ -242,7 +243,7 @@ static _Noreturn void run_case(const char *backend, const struct violation *v, i
 	ret = 0;
 	o.usable = iso_call(d, good_fn, NULL, 0, NULL, 0, NULL, &ret) == ISO_OK && ret == 42;
 	if (write(fd, &o, sizeof(o)) != (ssize_t)sizeof(o))
-		_exit(3);
+		_exit(SETUP_FAILED);
 	_exit(0);
 }
 
@@ -258,8 +259,11 @@ static void judge(struct violation_cell *cell, const struct outcome *o, bool rep
 
 		cell->verdict = "crash";
 		snprintf(cell->detail, sizeof(cell->detail), "SIG%s", sig ? sig : "?");
+	} else if (!reported && WIFEXITED(status) && WEXITSTATUS(status) != SETUP_FAILED) {
+		cell->verdict = "crash"; /* exited mid-call: a sanitizer's report, an exit() */
+		snprintf(cell->detail, sizeof(cell->detail), "exit %d", WEXITSTATUS(status));
 	} else if (!reported) {
-		cell->verdict = "n/a"; /* the case could not be set up (exit status 3) */
+		cell->verdict = "n/a"; /* the case could not be set up */
 	} else {
 		cell->err = o->err;
 		cell->ns = o->ns;
