@@ -58,8 +58,8 @@ static bool purge(struct iso_heap *h, char *lo, size_t len, int advice)
 	char *a = lo, *b = lo + len;
 
 	if (h->huge) {
-		a = (char *)(((uintptr_t)lo + ISO_HUGE - 1) & ~(uintptr_t)(ISO_HUGE - 1));
-		b = (char *)((uintptr_t)b & ~(uintptr_t)(ISO_HUGE - 1));
+		a = iso_huge_up(lo);
+		b = iso_huge_down(b);
 		if (b <= a)
 			return true;
 	}

@@ -6,6 +6,7 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 /*
  * jemalloc asks the region for extents through hooks; its own metadata stays
@@ -17,6 +18,17 @@
  */
 /* A transparent huge page: a heap with `huge` set purges only whole ones. */
 #define ISO_HUGE ((size_t)2 << 20)
+
+/* p rounded down, or up, to a huge page boundary. */
+static inline char *iso_huge_down(const void *p)
+{
+	return (char *)((uintptr_t)p & ~(uintptr_t)(ISO_HUGE - 1));
+}
+
+static inline char *iso_huge_up(const void *p)
+{
+	return iso_huge_down((const char *)p + ISO_HUGE - 1);
+}
 
 struct iso_heap {
 	extent_hooks_t hooks; /* first: the hooks find their heap from this pointer */

@@ -90,7 +90,7 @@ static void theap_init(void)
 			 strerror(errno));
 		return;
 	}
-	p = (char *)(((uintptr_t)raw + ISO_HUGE - 1) & ~(uintptr_t)(ISO_HUGE - 1));
+	p = iso_huge_up(raw);
 	if (p > raw)
 		munmap(raw, (size_t)(p - raw));
 	munmap(p + THEAP_SIZE, (size_t)(raw + ISO_HUGE - p));
@@ -132,14 +132,14 @@ void iso_trim(void)
 {
 	static unsigned char resident[ISO_HUGE / PAGE];
 	static pthread_mutex_t trim_lock = PTHREAD_MUTEX_INITIALIZER;
-	size_t used;
+	char *end;
 
 	if (theap_err || iso_thread.cur)
 		return; /* from inside a domain the trusted heap is not to be touched */
 	iso_heap_purge(&theap);
-	used = (size_t)(iso_heap_top(&theap) - theap.base) & ~(ISO_HUGE - 1);
+	end = iso_huge_down(iso_heap_top(&theap));
 	pthread_mutex_lock(&trim_lock);
-	for (char *p = theap.base; p < theap.base + used; p += ISO_HUGE) {
+	for (char *p = theap.base; p < end; p += ISO_HUGE) {
 		/* The kernel collapses only a range with a writable entry, and after a
 		 * fork none is until written: add 0 to a resident word (atomically, so
 		 * that nothing another thread writes is lost). */
@@ -193,13 +193,12 @@ static int find_program(struct dl_phdr_info *info, size_t size, void *arg)
 
 size_t inproc_trusted(struct region *out, size_t max)
 {
-	size_t n = 0, used = (size_t)(iso_heap_top(&theap) - theap.base);
+	/* Whole huge pages: protecting part of one would split it.  (base is aligned.) */
+	size_t n = 0, used = (size_t)(iso_huge_up(iso_heap_top(&theap)) - theap.base);
 
 	/* One region for the program's data: `shared` is only read inside a domain. */
 	if (n < max && prog_all.len)
 		out[n++] = prog_all;
-	/* Whole huge pages: protecting part of one would split it. */
-	used = (used + ISO_HUGE - 1) & ~(ISO_HUGE - 1);
 	if (n < max && used)
 		out[n++] = rw(theap.base, used < THEAP_SIZE ? used : THEAP_SIZE);
 	if (n < max && iso_thread.stack.len)
