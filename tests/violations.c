@@ -52,9 +52,13 @@
 /* A trusted global in the program's .data (initialised, so not in .bss). */
 static unsigned char trusted_global[OBJ] = { 1 };
 
+/* The trusted object write_fn writes. */
+enum at { AT_HEAP, AT_GLOBAL, AT_STACK };
+
 /* What a domain function is told, through its input buffer. */
 struct targets {
 	unsigned char *heap, *global, *stack, *secret;
+	enum at at;       /* which of heap, global, stack write_fn writes */
 	size_t len;       /* bytes to write at each target */
 	size_t overflow;  /* bytes to write from a fresh malloc'd block */
 	size_t smash;     /* bytes to write into a 16-byte stack array */
@@ -77,33 +81,15 @@ static void smudge(unsigned char *p, size_t n)
 	__asm__ volatile("" : : "r"(p) : "memory"); /* the stores are the point: keep them */
 }
 
-static long heap_write_fn(const void *in, size_t in_len, void *out, size_t out_cap,
-			  size_t *out_len)
+/* Writes len bytes over the trusted object t.at names. */
+static long write_fn(const void *in, size_t in_len, void *out, size_t out_cap, size_t *out_len)
 {
 	struct targets t = get_targets(in, in_len);
+	unsigned char *const at[] = { [AT_HEAP] = t.heap, [AT_GLOBAL] = t.global,
+				      [AT_STACK] = t.stack };
 
 	(void)out, (void)out_cap, (void)out_len;
-	smudge(t.heap, t.len);
-	return DONE;
-}
-
-static long global_write_fn(const void *in, size_t in_len, void *out, size_t out_cap,
-			    size_t *out_len)
-{
-	struct targets t = get_targets(in, in_len);
-
-	(void)out, (void)out_cap, (void)out_len;
-	smudge(t.global, t.len);
-	return DONE;
-}
-
-static long stack_write_fn(const void *in, size_t in_len, void *out, size_t out_cap,
-			   size_t *out_len)
-{
-	struct targets t = get_targets(in, in_len);
-
-	(void)out, (void)out_cap, (void)out_len;
-	smudge(t.stack, t.len);
+	smudge(at[t.at], t.len);
 	return DONE;
 }
 
@@ -197,6 +183,7 @@ static long bad_realloc_fn(const void *in, size_t in_len, void *out, size_t out_
 /* What a case expects.  process_alt: a second acceptable result on process (or the same). */
 struct vcase {
 	iso_fn *fn;
+	enum at at;         /* write_fn's target */
 	const char *what;
 	int inproc, process, process_alt;
 	unsigned timeout_ms;
@@ -277,7 +264,8 @@ static void run_case(const char *backend, const struct vcase *c)
 	unsigned char *big = malloc(BIG);
 	struct targets t = {
 		.heap = malloc(OBJ), .global = trusted_global, .stack = stack_buf,
-		.secret = map_secret_page(), .len = OBJ, .overflow = OVERFLOW, .smash = 64,
+		.secret = map_secret_page(), .at = c->at, .len = OBJ, .overflow = OVERFLOW,
+		.smash = 64,
 	};
 	struct iso_domain *d;
 	struct sums before;
@@ -378,7 +366,7 @@ static size_t inproc_params(struct backend_param *p)
 VIOLATION_TEST(write_trusted_heap, isolating)
 {
 	run_case(p->name, &(struct vcase){
-		.fn = heap_write_fn,
+		.fn = write_fn, .at = AT_HEAP,
 		.what = "write into a trusted heap object",
 		.inproc = ISO_EFAULT, .process = ISO_OK, .process_alt = ISO_OK });
 }
@@ -386,7 +374,7 @@ VIOLATION_TEST(write_trusted_heap, isolating)
 VIOLATION_TEST(write_trusted_global, isolating)
 {
 	run_case(p->name, &(struct vcase){
-		.fn = global_write_fn,
+		.fn = write_fn, .at = AT_GLOBAL,
 		.what = "write into a trusted global",
 		.inproc = ISO_EFAULT, .process = ISO_OK, .process_alt = ISO_OK });
 }
@@ -394,7 +382,7 @@ VIOLATION_TEST(write_trusted_global, isolating)
 VIOLATION_TEST(write_trusted_stack, isolating)
 {
 	run_case(p->name, &(struct vcase){
-		.fn = stack_write_fn,
+		.fn = write_fn, .at = AT_STACK,
 		.what = "write into the caller's stack",
 		.inproc = ISO_EFAULT, .process = ISO_OK, .process_alt = ISO_OK });
 }
@@ -659,7 +647,7 @@ static int free_pkeys(void)
 
 static void violate(struct iso_domain *d, const struct targets *t, int i)
 {
-	static iso_fn *const fns[] = { heap_write_fn, abort_fn, null_fn, bad_free_fn };
+	static iso_fn *const fns[] = { write_fn, abort_fn, null_fn, bad_free_fn }; /* t->at: heap */
 	static const int want[] = { ISO_EFAULT, ISO_ECRASH, ISO_EFAULT, ISO_EFAULT };
 	int k = i % 4, err = iso_call(d, fns[k], t, sizeof(*t), NULL, 0, NULL, NULL);
 
