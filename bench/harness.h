@@ -84,9 +84,6 @@ int cli_parse(int argc, char **argv, struct config *c);
 void cli_usage(FILE *f);
 void cli_list(FILE *f);
 
-/* run.c: measure every (backend, workload, size); fills *r. */
-/* The round whose median is the median of n (the lower one for even n); sorts rows. */
-const struct row *median_round(struct row *rows, unsigned n);
 /* ---- the violation matrix (violations.c) ---- */
 
 #define VIOLATION_WATCHDOG_MS 200 /* the domain's watchdog in each case */
@@ -96,7 +93,6 @@ struct violation_cell {
 	const char *verdict; /* caught, caught-unusable, contained, undetected, missed, crash,
 				hang, n/a */
 	char detail[16];     /* the error iso_call returned (EFAULT, OK, ...), or the signal */
-	int err;
 	bool intact;         /* trusted memory as it was, the secret not read */
 	bool usable;         /* a good call worked after it */
 	int64_t ns;          /* from the call to its return; -1 when it never returned */
@@ -107,14 +103,16 @@ struct violation_cell {
 long violation_overrun(size_t n);
 /* The catalogue, in order; NULL past the end. */
 const char *violation_name(size_t i);
-const char *violation_what(size_t i);
 /* Case i on backend, in a subprocess given limit_ms; ISO_OK with *cell filled, or
  * ISO_ESYS (errno) when the subprocess could not be started. */
 int violation_run(const char *backend, size_t i, unsigned limit_ms, struct violation_cell *cell);
 /* --violations: the matrix over c's backends, to stdout, --output or --outdir. */
 int violations_main(const struct config *c);
 
+/* run.c: measure every (backend, workload, size); fills *r. */
 void run_all(const struct config *c, struct results *r);
+/* The round whose median is the median of n (the lower one for even n); sorts rows. */
+const struct row *median_round(struct row *rows, unsigned n);
 const char *wait_name(enum iso_wait w);
 
 /* refs.c: bare costs to compare backends with; NULL past the end. */

@@ -126,23 +126,23 @@ static long good_fn(const void *in, size_t in_len, void *out, size_t out_cap, si
 
 enum target { T_NONE, T_GLOBAL, T_HEAP, T_STACK, T_OTHER, T_SECRET };
 
+/* Each kind of failure: its name, what the domain runs, what it is pointed at. */
 static const struct violation {
 	const char *name;
-	const char *what;
 	iso_fn *fn;
 	enum target target;
 } catalogue[] = {
-	{ "write-global", "writes the program's .data", write_fn, T_GLOBAL },
-	{ "write-heap", "writes a trusted heap object", write_fn, T_HEAP },
-	{ "write-stack", "writes the caller's stack", write_fn, T_STACK },
-	{ "write-other-domain", "writes another domain's iso_alloc buffer", write_fn, T_OTHER },
-	{ "read-secret", "reads an iso_secret page", read_fn, T_SECRET },
-	{ "free-trusted", "frees a trusted heap object", free_fn, T_HEAP },
-	{ "heap-overflow", "writes 64 MiB from a 64-byte malloc", overflow_fn, T_NONE },
-	{ "stack-smash", "overruns a stack array (stack protector)", smash_fn, T_NONE },
-	{ "null-write", "writes through NULL", null_fn, T_NONE },
-	{ "abort", "calls abort()", abort_fn, T_NONE },
-	{ "endless-loop", "never returns (watchdog: 200 ms)", loop_fn, T_NONE },
+	{ "write-global", write_fn, T_GLOBAL },       /* the program's .data */
+	{ "write-heap", write_fn, T_HEAP },           /* a trusted heap object */
+	{ "write-stack", write_fn, T_STACK },         /* the caller's stack */
+	{ "write-other-domain", write_fn, T_OTHER },  /* another domain's iso_alloc buffer */
+	{ "read-secret", read_fn, T_SECRET },         /* an iso_secret page */
+	{ "free-trusted", free_fn, T_HEAP },          /* free() of a trusted heap object */
+	{ "heap-overflow", overflow_fn, T_NONE },     /* 64 MiB from a 64-byte malloc */
+	{ "stack-smash", smash_fn, T_NONE },          /* a stack array overrun */
+	{ "null-write", null_fn, T_NONE },
+	{ "abort", abort_fn, T_NONE },
+	{ "endless-loop", loop_fn, T_NONE },          /* the watchdog: 200 ms */
 };
 
 #define NCASES (sizeof(catalogue) / sizeof(catalogue[0]))
@@ -150,11 +150,6 @@ static const struct violation {
 const char *violation_name(size_t i)
 {
 	return i < NCASES ? catalogue[i].name : NULL;
-}
-
-const char *violation_what(size_t i)
-{
-	return i < NCASES ? catalogue[i].what : NULL;
 }
 
 /* ---- one case, in a subprocess ----------------------------------------------------- */
@@ -251,7 +246,7 @@ static _Noreturn void run_case(const char *backend, const struct violation *v, i
 static void judge(struct violation_cell *cell, const struct outcome *o, bool reported, int status,
 		  bool hung)
 {
-	*cell = (struct violation_cell){ .err = ISO_OK, .ns = -1 };
+	*cell = (struct violation_cell){ .ns = -1 };
 	if (hung) {
 		cell->verdict = "hang";
 	} else if (!reported && WIFSIGNALED(status)) {
@@ -265,7 +260,6 @@ static void judge(struct violation_cell *cell, const struct outcome *o, bool rep
 	} else if (!reported) {
 		cell->verdict = "n/a"; /* the case could not be set up */
 	} else {
-		cell->err = o->err;
 		cell->ns = o->ns;
 		cell->intact = o->intact && !o->leaked;
 		cell->usable = o->usable;
