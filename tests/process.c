@@ -124,6 +124,7 @@ static long sleep_fn(const void *in, size_t in_len, void *out, size_t out_cap, s
 
 struct leaks {
 	int fds, maps;
+	long rss_kib;
 };
 
 /*
@@ -136,10 +137,11 @@ static struct leaks leaks_baseline(void)
 
 	cr_assert_eq(iso_domain_create("process", NULL, &d), ISO_OK, "%s", iso_reason());
 	iso_domain_destroy(d);
-	return (struct leaks){ count_fds(), count_maps() };
+	return (struct leaks){ count_fds(), count_shared_maps(), status_kib("VmRSS") };
 }
 
-/* After destroy: the child is reaped and nothing is left open or mapped. */
+/* After destroy: the child is reaped, nothing is left open or shared, and the memory
+ * is given back. */
 static void assert_no_leaks(struct leaks before)
 {
 	int st;
@@ -149,8 +151,10 @@ static void assert_no_leaks(struct leaks before)
 	cr_assert_eq(errno, ECHILD, "a child is left behind (errno %d)", errno);
 	cr_assert_eq(count_fds(), before.fds, "descriptors: %d before create, %d after destroy",
 		     before.fds, count_fds());
-	cr_assert_eq(count_maps(), before.maps, "mappings: %d before create, %d after destroy",
-		     before.maps, count_maps());
+	cr_assert_eq(count_shared_maps(), before.maps, "shared mappings: %d before create, %d "
+		     "after destroy", before.maps, count_shared_maps());
+	cr_assert_leq(status_kib("VmRSS") - before.rss_kib, 1024, "resident memory grew from %ld "
+		      "to %ld KiB", before.rss_kib, status_kib("VmRSS"));
 }
 
 static struct iso_domain *open_process(unsigned timeout_ms, enum iso_wait wait)

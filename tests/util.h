@@ -168,6 +168,45 @@ static inline int count_maps(void)
 	return n;
 }
 
+/*
+ * Mappings that are shared or backed by a file: what a domain maps for itself (a
+ * process domain's arena, a memfd).  Private anonymous mappings are left out: the
+ * allocator keeps address space it has given back in them, and since Linux 6.7 large
+ * ones are aligned to 2 MiB and no longer merge, so their count drifts on its own.
+ */
+static inline int count_shared_maps(void)
+{
+	FILE *f = fopen("/proc/self/maps", "r");
+	char line[512], perms[8];
+	unsigned long inode;
+	int n = 0;
+
+	cr_assert_not_null(f, "fopen /proc/self/maps");
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "%*s %7s %*s %*s %lu", perms, &inode) == 2 &&
+		    (perms[3] == 's' || inode != 0))
+			n++;
+	fclose(f);
+	return n;
+}
+
+/* A field of /proc/self/status in KiB ("VmRSS", "VmSize"); -1 if absent. */
+static inline long status_kib(const char *key)
+{
+	FILE *f = fopen("/proc/self/status", "r");
+	char line[256];
+	size_t n = strlen(key);
+	long kib = -1;
+
+	cr_assert_not_null(f, "fopen /proc/self/status");
+	while (fgets(line, sizeof(line), f))
+		if (strncmp(line, key, n) == 0 && line[n] == ':' &&
+		    sscanf(line + n + 1, "%ld", &kib) == 1)
+			break;
+	fclose(f);
+	return kib;
+}
+
 /* State letter and parent of a process from /proc/PID/stat; 0 if it is gone. */
 static inline char proc_state(pid_t pid, pid_t *ppid)
 {

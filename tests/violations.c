@@ -616,23 +616,6 @@ VIOLATION_TEST(fault_outside_domain_is_not_caught, inproc)
 
 /* ---- 1000 violations in a row leak nothing ---------------------------------------- */
 
-/* A line of /proc/self/status in KiB ("VmRSS", "VmSize"). */
-static long status_kib(const char *key)
-{
-	FILE *f = fopen("/proc/self/status", "r");
-	char line[256];
-	size_t n = strlen(key);
-	long kib = -1;
-
-	cr_assert_not_null(f);
-	while (fgets(line, sizeof(line), f))
-		if (strncmp(line, key, n) == 0 && line[n] == ':' &&
-		    sscanf(line + n + 1, "%ld", &kib) == 1)
-			break;
-	fclose(f);
-	return kib;
-}
-
 /* How many protection keys the kernel still hands out (all taken, counted, given back). */
 static int free_pkeys(void)
 {
