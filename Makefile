@@ -1,7 +1,7 @@
 # Makefile: every flag, the dependency check, the build, `make test` and `make bench`.
 .DELETE_ON_ERROR:
 .SUFFIXES:
-.PHONY: all deps-build deps-test deps-bench test bench plots report clean help
+.PHONY: all deps-build deps-test deps-bench test layers bench plots report clean help
 
 CC ?= cc
 SANITIZE ?=
@@ -48,6 +48,7 @@ help:
 	@echo "./harness --compare OLD.json NEW.json   the change of every row two runs share"
 	@echo "make SANITIZE=address|undefined test   the tests under a sanitizer"
 	@echo "make test NO_VM=1   without the mpk tests under QEMU"
+	@echo "make layers     check that no layer's object files use each other in a cycle"
 	@echo "make bench QUICK=1  a first look in well under two minutes"
 	@echo "V=1 shows commands; CI=true or WERROR=1 makes warnings errors"
 
@@ -85,8 +86,12 @@ $(BUILD)/tests: $(TEST_OBJ) $(LIB) | deps-test
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS) -o $@ $(TEST_OBJ) $(LIB) -lcriterion -lsnappy $(LDLIBS)
 
+# Each layer's object files use each other without a cycle (scripts/layers.sh).
+layers: $(HARNESS_OBJ)
+	$(Q)scripts/layers.sh bench+workloads $(HARNESS_OBJ)
+
 # The mpk tests also run where PKU is: natively on a PKU CPU, else under QEMU (NO_VM=1 skips).
-test: deps-test $(BUILD)/tests $(BUILD)/harness
+test: deps-test $(BUILD)/tests $(BUILD)/harness layers
 	$(Q)$(BUILD)/tests --jobs=2
 	$(Q)tests/plots.sh
 ifneq ($(NO_VM),1)
