@@ -31,7 +31,11 @@ endif
 LIB_SRC := $(wildcard backends/*.c backends/*.S)
 WL_SRC := $(wildcard workloads/*.c)
 HARNESS_SRC := $(wildcard bench/*.c)
-TEST_SRC := $(wildcard tests/*.c)
+# Tests live in one folder per layer (tests/README.md); a file left at the top would not be built.
+TEST_SRC := $(wildcard tests/*/*.c)
+ifneq ($(wildcard tests/*.c),)
+$(error $(wildcard tests/*.c): tests go in a layer folder of tests/, see tests/README.md)
+endif
 
 obj = $(patsubst %,$(BUILD)/obj/%.o,$(basename $(1)))
 LIB := $(BUILD)/libiso.a
@@ -93,9 +97,9 @@ layers: $(HARNESS_OBJ)
 # The mpk tests also run where PKU is: natively on a PKU CPU, else under QEMU (NO_VM=1 skips).
 test: deps-test $(BUILD)/tests $(BUILD)/harness layers
 	$(Q)$(BUILD)/tests --jobs=2
-	$(Q)tests/plots.sh
+	$(Q)tests/harness/plots.sh
 ifneq ($(NO_VM),1)
-	$(Q)tests/mpk-vm.sh $(BUILD)/tests $(BUILD)/harness
+	$(Q)tests/support/mpk-vm.sh $(BUILD)/tests $(BUILD)/harness
 endif
 
 # The run's git revision goes into results.json; rev.txt changes only when it does.

@@ -15,7 +15,7 @@ const size_t wl_png_sizes[WL_PNG_IMAGES + 1] = { 5632, 65536, 389120, 916480, 0 
  * A diagonal colour gradient with 4 bits of noise per channel: photo-like enough that
  * libpng's filters and zlib do real work, and the noise pins the compressed size to
  * about 1.7 bytes a pixel, so the dimensions below (tuned with this zlib) land each
- * file within 10 % of its nominal size (tests/wl_png.c checks it).
+ * file within 10 % of its nominal size (tests/workloads/png.c checks it).
  */
 static const struct {
 	unsigned w, h;

@@ -6,7 +6,7 @@
 #include <stdint.h>
 
 /*
- * Test hook (tests/wl_*.c): 0 in every real run.  When k > 0 the domain function
+ * Test hook (tests/workloads/verify.c): 0 in every real run.  When k > 0 the domain function
  * flips the low bit of byte (k - 1) mod n of the n-byte result it produced (or of its
  * return value), so a test can check that the trusted side's verification catches a
  * lying domain.  The domain only reads it; a process domain's child sees the value as

@@ -1,4 +1,4 @@
-/* util.h: helpers the test files share: backend parameters, leak counters, checksums, clocks. */
+/* support/util.h: helpers the test files share: backend parameters, leak counters, checksums, clocks. */
 #ifndef ISO_TESTS_UTIL_H
 #define ISO_TESTS_UTIL_H
 

@@ -1,11 +1,11 @@
-/* compare.c: ./harness --compare matches rows by backend, workload and size, and lists the rest. */
+/* harness/compare.c: ./harness --compare matches rows by backend, workload and size, and lists the rest. */
 #include <criterion/criterion.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "../bench/compare.h"
+#include "../../bench/compare.h"
 
 static char dir[] = "/tmp/iso-compare-XXXXXX", old_json[64], new_json[64];
 

@@ -1,4 +1,4 @@
-/* process.c: the process backend's failure handling: crashes, hangs, outside kills, no leaks. */
+/* backends/process.c: the process backend's failure handling: crashes, hangs, outside kills, no leaks. */
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
@@ -16,9 +16,9 @@
 #include <criterion/criterion.h>
 #include <criterion/parameterized.h>
 
-#include "../backends/arch-x86.h"
+#include "../../backends/arch-x86.h"
 #include "iso.h"
-#include "util.h"
+#include "../support/util.h"
 
 /* ---- functions run inside the domain --------------------------------------------- */
 

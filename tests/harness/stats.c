@@ -1,10 +1,10 @@
-/* bench_stats.c: the harness's percentiles on inputs whose answers are known by hand, and the median round. */
+/* harness/stats.c: the harness's percentiles on inputs whose answers are known by hand, and the median round. */
 #include <math.h>
 
 #include <criterion/criterion.h>
 
-#include "../bench/harness.h"
-#include "../bench/stats.h"
+#include "../../bench/harness.h"
+#include "../../bench/stats.h"
 
 /* Linear between closest ranks: rank = p/100 * (n - 1), as numpy's default. */
 #define near(a, b) cr_assert_float_eq((a), (b), 1e-9, "%s = %.12g, expected %.12g", #a, (a), (b))

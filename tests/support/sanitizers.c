@@ -1,4 +1,4 @@
-/* sanitizers.c: sanitizer defaults for the test binary (ignored in builds without them). */
+/* support/sanitizers.c: sanitizer defaults for the test binary (ignored in builds without them). */
 
 const char *__asan_default_options(void);
 const char *__lsan_default_suppressions(void);

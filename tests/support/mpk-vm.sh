@@ -1,8 +1,8 @@
 #!/bin/sh
-# mpk-vm.sh: the mpk tests where PKU is: natively when the CPU has it, else under QEMU (-cpu max has PKU).
-# Usage: tests/mpk-vm.sh [TEST-BINARY [HARNESS]]
+# support/mpk-vm.sh: the mpk tests where PKU is: natively when the CPU has it, else under QEMU (-cpu max has PKU).
+# Usage: tests/support/mpk-vm.sh [TEST-BINARY [HARNESS]]
 set -eu
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../.."
 tests=${1:-build/tests}
 harness=${2:-build/harness}
 suites='@(contract|violations|snappy|workloads|inproc)/*'

@@ -1,4 +1,4 @@
-/* snappy.c: an unmodified library (snappy C API) inside a domain; where a domain's malloc lands. */
+/* backends/snappy.c: an unmodified library (snappy C API) inside a domain; where a domain's malloc lands. */
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <errno.h>
@@ -14,7 +14,7 @@
 #include <criterion/parameterized.h>
 
 #include "iso.h"
-#include "util.h"
+#include "../support/util.h"
 
 #define MiB ((size_t)1 << 20)
 #define INPUT MiB

@@ -1,17 +1,17 @@
 #!/bin/sh
-# plots.sh: the gnuplot scripts draw every expected, non-empty image from a small results.csv,
+# harness/plots.sh: the gnuplot scripts draw every expected, non-empty image from a small results.csv,
 # and scripts/report.sh writes a report.md that has the tables and links them.
-# Usage: tests/plots.sh   (from the repository root; needs gnuplot-nox)
+# Usage: tests/harness/plots.sh   (from the repository root; needs gnuplot-nox)
 set -eu
 command -v gnuplot >/dev/null ||
-	{ echo "tests/plots.sh: gnuplot missing: run scripts/deps.sh test as root" >&2; exit 1; }
+	{ echo "tests/harness/plots.sh: gnuplot missing: run scripts/deps.sh test as root" >&2; exit 1; }
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
 fail=0
 check() { # check DESCRIPTION COMMAND...: run the command, report a failure
 	what=$1
 	shift
-	"$@" || { echo "FAIL tests/plots.sh: $what" >&2; fail=1; }
+	"$@" || { echo "FAIL tests/harness/plots.sh: $what" >&2; fail=1; }
 }
 
 # Columns in another order plus one more, as the harness may add; a sized workload at three
@@ -105,5 +105,5 @@ for want in 'testhost' 'skipped **mpk**: CPU lacks PKU' '| snappy-compress | 102
 	'| endless-loop | hang | caught (ETIMEDOUT) |' '(violations.svg)'; do
 	check "report.md has '$want'" grep -qF "$want" "$dir/report.md"
 done
-[ "$fail" -eq 0 ] && echo "tests/plots.sh: plots and report: ok"
+[ "$fail" -eq 0 ] && echo "tests/harness/plots.sh: plots and report: ok"
 exit "$fail"

@@ -1,4 +1,4 @@
-/* wl_png.c: png-decode's generated images: the four nominal sizes within 10 %, the same bytes every time. */
+/* workloads/png.c: png-decode's generated images: the four nominal sizes within 10 %, the same bytes every time. */
 #include <criterion/criterion.h>
 
 #include "iso.h"

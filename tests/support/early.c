@@ -1,4 +1,4 @@
-/* early.c: set mpk up before Criterion starts its own threads, as any mpk program should. */
+/* support/early.c: set mpk up before Criterion starts its own threads, as any mpk program should. */
 #include "iso.h"
 
 /*

@@ -1,4 +1,4 @@
-/* violations.c: violations inside a domain: exact error, trusted memory intact, next call works. */
+/* backends/violations.c: violations inside a domain: exact error, trusted memory intact, next call works. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <signal.h>
@@ -14,9 +14,9 @@
 #include <criterion/criterion.h>
 #include <criterion/parameterized.h>
 
-#include "../bench/harness.h"
+#include "../../bench/harness.h"
 #include "iso.h"
-#include "util.h"
+#include "../support/util.h"
 
 /*
  * Which backend each case runs on, and what it must return there:

@@ -1,4 +1,4 @@
-/* inproc.c: what only in-process domains (mpk, mprotect) promise: keys, libc state, nesting, one gate. */
+/* backends/inproc.c: what only in-process domains (mpk, mprotect) promise: keys, libc state, nesting, one gate. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,7 +8,7 @@
 #include <criterion/parameterized.h>
 
 #include "iso.h"
-#include "util.h"
+#include "../support/util.h"
 
 static struct backend_param params[2];
 

@@ -1,4 +1,4 @@
-/* reaping.c: the process backend never signals a pid it has already reaped (it may be reused). */
+/* backends/reaping.c: the process backend never signals a pid it has already reaped (it may be reused). */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <signal.h>
@@ -10,7 +10,7 @@
 #include <criterion/criterion.h>
 
 #include "iso.h"
-#include "util.h"
+#include "../support/util.h"
 
 /*
  * This binary's own waitpid and kill (libiso.a is linked in, so its calls land here):

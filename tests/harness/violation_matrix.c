@@ -1,10 +1,10 @@
-/* bench_violations.c: the harness's violation matrix gives each backend the verdicts its protection promises. */
+/* harness/violation_matrix.c: the harness's violation matrix gives each backend the verdicts its protection promises. */
 #include <string.h>
 
 #include <criterion/criterion.h>
 
-#include "../bench/harness.h"
-#include "util.h"
+#include "../../bench/harness.h"
+#include "../support/util.h"
 
 /* One backend's verdict for case i, checked against what it must be (any of `ok`). */
 static void expect(const char *backend, size_t i, unsigned limit_ms, const char *const *ok)

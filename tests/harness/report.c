@@ -1,4 +1,4 @@
-/* bench_report.c: the harness's CSV and JSON writers: a written file parses back to the same rows. */
+/* harness/report.c: the harness's CSV and JSON writers: a written file parses back to the same rows. */
 #include <jansson.h>
 #include <math.h>
 #include <stdio.h>
@@ -8,7 +8,7 @@
 
 #include <criterion/criterion.h>
 
-#include "../bench/harness.h"
+#include "../../bench/harness.h"
 
 static const char *fixed[] = { "backend", "workload", "size", "calls", "median_ns", "p10_ns",
 			       "p90_ns", "p99_ns", "min_ns", "overhead_pct", "counter" };

@@ -1,4 +1,4 @@
-/* bench_counters.c: --events through the harness: names checked, software events counted, the no-PMU fallback. */
+/* harness/counters.c: --events through the harness: names checked, software events counted, the no-PMU fallback. */
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <getopt.h>
@@ -13,8 +13,8 @@
 #include <criterion/criterion.h>
 #include <criterion/redirect.h>
 
-#include "../bench/harness.h"
-#include "util.h"
+#include "../../bench/harness.h"
+#include "../support/util.h"
 
 /* Run the harness's measurement on argv with stderr caught in *err (malloc'd). */
 static void run_caught(char **argv, int argc, struct config *c, struct results *r, char **err)

@@ -1,9 +1,9 @@
-/* workloads.c: every registered workload runs and verifies itself on every supported backend. */
+/* workloads/all.c: every registered workload runs and verifies itself on every supported backend. */
 #include <criterion/criterion.h>
 #include <criterion/parameterized.h>
 
 #include "iso.h"
-#include "util.h"
+#include "../support/util.h"
 #include "workload.h"
 
 static struct backend_param wl_backends[8];

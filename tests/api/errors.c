@@ -1,11 +1,11 @@
-/* errors.c: error names, unknown and unsupported backends, the backend list. */
+/* api/errors.c: error names, unknown and unsupported backends, the backend list. */
 #include <limits.h>
 #include <string.h>
 
 #include <criterion/criterion.h>
 
 #include "iso.h"
-#include "util.h"
+#include "../support/util.h"
 #include "workload.h"
 
 static const int codes[] = { ISO_OK, ISO_EFAULT, ISO_ECRASH, ISO_ETIMEDOUT, ISO_E2BIG,

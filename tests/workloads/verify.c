@@ -1,9 +1,9 @@
-/* wl_verify.c: each data-carrying workload's check catches a domain that returns a corrupted result. */
+/* workloads/verify.c: each data-carrying workload's check catches a domain that returns a corrupted result. */
 #include <criterion/criterion.h>
 #include <criterion/parameterized.h>
 
 #include "iso.h"
-#include "util.h"
+#include "../support/util.h"
 #include "workload.h"
 #include "wl_util.h"
 

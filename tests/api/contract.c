@@ -1,4 +1,4 @@
-/* contract.c: the iso.h contract, one test body per rule, run against every registered backend. */
+/* api/contract.c: the iso.h contract, one test body per rule, run against every registered backend. */
 #include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -9,7 +9,7 @@
 #include <criterion/parameterized.h>
 
 #include "iso.h"
-#include "util.h"
+#include "../support/util.h"
 
 #define MiB ((size_t)1 << 20)
 #define XOR 0x5a
