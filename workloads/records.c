@@ -7,9 +7,6 @@
 #include "workload.h"
 #include "wl_util.h"
 
-/* Declared in wl_util.h; 0 except in tests/wl_verify.c. */
-long wl_tamper;
-
 /*
  * One dataset, three ways of getting it across:
  * - raw: the trusted side keeps it in a flat layout (fixed-size records, then all
