@@ -83,6 +83,8 @@ struct results {
 int cli_parse(int argc, char **argv, struct config *c);
 void cli_usage(FILE *f);
 void cli_list(FILE *f);
+/* The name of a --wait value ("hybrid", "spin", "futex", "handoff"). */
+const char *cli_wait_name(enum iso_wait w);
 
 /* ---- the violation matrix (violations.c) ---- */
 
@@ -113,7 +115,6 @@ int violations_main(const struct config *c);
 void run_all(const struct config *c, struct results *r);
 /* The round whose median is the median of n (the lower one for even n); sorts rows. */
 const struct row *median_round(struct row *rows, unsigned n);
-const char *wait_name(enum iso_wait w);
 
 /* refs.c: bare costs to compare backends with; NULL past the end. */
 const struct workload *ref_at(size_t i);

@@ -103,7 +103,7 @@ static void table(FILE *f, const struct config *c, const struct results *r)
 	fprintf(f, "counter: TSC at %.3f GHz (%s), timer overhead %.1f ns subtracted; "
 		   "process wait policy: %s",
 		r->tsc.ghz, r->tsc.source, r->tsc.overhead_ticks / r->tsc.ghz,
-		wait_name(c->opt.wait));
+		cli_wait_name(c->opt.wait));
 	if (p->n && strcmp(counters_source(p), "pmu") == 0)
 		fprintf(f, "; events per call, PMU events %s",
 			c->kernel ? "user and kernel" : "user mode only");
@@ -146,7 +146,7 @@ static void csv(FILE *f, const struct config *c, const struct results *r)
 		if (!isnan(w->overhead_pct))
 			fprintf(f, "%.2f", w->overhead_pct);
 		fprintf(f, ",%s,%llu,%u,%s", w->counter, (unsigned long long)w->iterations,
-			w->repetitions, wait_name(c->opt.wait));
+			w->repetitions, cli_wait_name(c->opt.wait));
 		for (size_t e = 0; e < p->n; e++)
 			csv_value(f, w->events[e]);
 		for (size_t e = 0; child && e < p->n; e++)
@@ -240,7 +240,7 @@ static json_t *metadata(const struct config *c, const struct results *r)
 	json_object_set_new(m, "pin_cpu", c->pin_cpu >= 0 ? json_integer(c->pin_cpu) : json_null());
 	json_object_set_new(m, "events", events_json(p));
 	json_object_set_new(m, "events_kernel", json_boolean(c->kernel));
-	json_object_set_new(m, "wait", json_string(wait_name(c->opt.wait)));
+	json_object_set_new(m, "wait", json_string(cli_wait_name(c->opt.wait)));
 	json_object_set_new(m, "timeout_ms", json_integer(c->opt.timeout_ms));
 	json_object_set_new(m, "warmup", json_integer(c->warmup));
 	json_object_set_new(m, "rounds", json_integer(c->rounds));

@@ -9,17 +9,6 @@
 
 #include "harness.h"
 
-const char *wait_name(enum iso_wait w)
-{
-	switch (w) {
-	case ISO_WAIT_SPIN: return "spin";
-	case ISO_WAIT_FUTEX: return "futex";
-	case ISO_WAIT_HANDOFF: return "handoff";
-	case ISO_WAIT_HYBRID: break;
-	}
-	return "hybrid";
-}
-
 static void fail(struct results *r, const char *backend, const struct workload *w, size_t size,
 		 const char *why, const char *detail)
 {
