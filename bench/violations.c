@@ -165,21 +165,17 @@ struct outcome {
 	int64_t ns;   /* from the call to its return */
 };
 
-/* ISO_EFAULT -> "EFAULT"; ISO_OK -> "OK". */
-static const char *error_name(int err)
+/* iso_strerror's code without its prefix and explanation: ISO_EFAULT -> "EFAULT". */
+static void error_code(int err, char *buf, size_t n)
 {
-	switch (err) {
-	case ISO_OK: return "OK";
-	case ISO_EFAULT: return "EFAULT";
-	case ISO_ECRASH: return "ECRASH";
-	case ISO_ETIMEDOUT: return "ETIMEDOUT";
-	case ISO_E2BIG: return "E2BIG";
-	case ISO_ENOMEM: return "ENOMEM";
-	case ISO_EINVAL: return "EINVAL";
-	case ISO_ENOTSUP: return "ENOTSUP";
-	case ISO_ESYS: return "ESYS";
+	const char *s = iso_strerror(err);
+
+	if (strncmp(s, "ISO_", 4) != 0) {
+		snprintf(buf, n, "error");
+		return;
 	}
-	return "error";
+	s += 4;
+	snprintf(buf, n, "%.*s", (int)strcspn(s, ":"), s);
 }
 
 static int64_t now_ns(void)
@@ -270,7 +266,7 @@ static void judge(struct violation_cell *cell, const struct outcome *o, bool rep
 			cell->verdict = o->usable ? "caught" : "caught-unusable";
 		else
 			cell->verdict = o->elsewhere ? "contained" : "undetected";
-		snprintf(cell->detail, sizeof(cell->detail), "%s", error_name(o->err));
+		error_code(o->err, cell->detail, sizeof(cell->detail));
 	}
 }
 
