@@ -76,7 +76,7 @@ struct results {
 	struct failure failed[64];
 	size_t nfailed;
 	struct tsc_info tsc;
-	struct counters_plan counters; /* the events and the PMU, probed by run_all */
+	struct counters_plan counters; /* the events and the PMU, probed by measure_all */
 };
 
 /* cli.c: parse argv into *c; returns 0, or prints one line and returns 2 (1 for --help/--list). */
@@ -111,10 +111,10 @@ int violation_run(const char *backend, size_t i, unsigned limit_ms, struct viola
 /* --violations: the matrix over c's backends, to stdout, --output or --outdir. */
 int violations_main(const struct config *c);
 
-/* run.c: measure every (backend, workload, size); fills *r. */
-void run_all(const struct config *c, struct results *r);
+/* measure.c: plan the run (plan.h) and measure every row of it; fills *r. */
+void measure_all(const struct config *c, struct results *r);
 /* The round whose median is the median of n (the lower one for even n); sorts rows. */
-const struct row *median_round(struct row *rows, unsigned n);
+const struct row *measure_median_round(struct row *rows, unsigned n);
 
 /* refs.c: bare costs to compare backends with; NULL past the end. */
 const struct workload *ref_at(size_t i);

@@ -87,7 +87,8 @@ static int commit_all(struct destinations *ds, const struct config *c, const str
 static void tell_skipped_and_failed(const struct results *r)
 {
 	for (size_t i = 0; i < r->nskipped; i++)
-		fprintf(stderr, "harness: skipped %s: %s\n", r->skipped[i].backend, r->skipped[i].reason);
+		fprintf(stderr, "harness: skipped %s: %s\n", r->skipped[i].backend,
+			r->skipped[i].reason);
 	for (size_t i = 0; i < r->nfailed; i++)
 		fprintf(stderr, "harness: failed %s\n", r->failed[i].what);
 }
@@ -105,7 +106,7 @@ static int timings_main(const struct config *c)
 	if ((status = open_all(c, &ds)))
 		return status;
 	tsc_init(&r.tsc);
-	run_all(c, &r);
+	measure_all(c, &r);
 	tell_skipped_and_failed(&r);
 	nothing = r.nrows == 0 || r.nskipped == c->nbackends;
 	status = r.nfailed || nothing ? 1 : 0;
