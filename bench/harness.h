@@ -119,7 +119,7 @@ const struct row *measure_median_round(struct row *rows, unsigned n);
 /* refs.c: bare costs to compare backends with; NULL past the end. */
 const struct workload *ref_at(size_t i);
 
-/* report.c: write the rows in one format (FMT_SYSTEM: the metadata); returns 0 or -1 with errno. */
-int report_write(FILE *f, enum format fmt, const struct config *c, const struct results *r);
+/* format.c: write the rows in one format (FMT_SYSTEM: the metadata); returns 0 or -1 with errno. */
+int format_write(FILE *f, enum format fmt, const struct config *c, const struct results *r);
 
 #endif

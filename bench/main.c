@@ -78,7 +78,7 @@ static int commit_all(struct destinations *ds, const struct config *c, const str
 	for (size_t i = 0; i < ds->n; i++) {
 		struct destination *d = &ds->d[i];
 
-		if (output_commit(&d->out, report_write(d->out.f, d->fmt, c, r) != 0))
+		if (output_commit(&d->out, format_write(d->out.f, d->fmt, c, r) != 0))
 			status = 1;
 	}
 	return status;
@@ -115,7 +115,7 @@ static int timings_main(const struct config *c)
 	} else {
 		status |= commit_all(&ds, c, &r);
 		if (!c->output)
-			report_write(stdout, c->format, c, &r);
+			format_write(stdout, c->format, c, &r);
 	}
 	free(r.rows);
 	return status;

@@ -1,4 +1,4 @@
-/* report.c: result rows as an aligned table, CSV (fixed leading columns) or JSON; the run's metadata. */
+/* format.c: the results in each --format (an aligned table, CSV with fixed leading columns, JSON) and the run's metadata. */
 #include <cpuid.h>
 #include <errno.h>
 #include <jansson.h>
@@ -10,11 +10,11 @@
 
 #include "harness.h"
 
-#ifndef ISO_GIT_REV
-#define ISO_GIT_REV "unknown"
+#ifndef HARNESS_GIT_REV
+#define HARNESS_GIT_REV "unknown"
 #endif
-#ifndef ISO_CFLAGS
-#define ISO_CFLAGS "unknown"
+#ifndef HARNESS_CFLAGS
+#define HARNESS_CFLAGS "unknown"
 #endif
 #if defined(__GNUC__) && !defined(__clang__)
 #define COMPILER "gcc " __VERSION__
@@ -231,7 +231,7 @@ static json_t *metadata(const struct config *c, const struct results *r)
 		      "date", date, "host", host, "cpu", cpu, "cpus",
 		      (int)sysconf(_SC_NPROCESSORS_ONLN), "pku", pku(), "pmu", p->pmu,
 		      "pmu_reason", maybe_string(p->pmu ? NULL : p->pmu_why), "kernel", u.release,
-		      "compiler", COMPILER, "cflags", ISO_CFLAGS, "git_revision", ISO_GIT_REV,
+		      "compiler", COMPILER, "cflags", HARNESS_CFLAGS, "git_revision", HARNESS_GIT_REV,
 		      "counter", counters_source(p), "command", argv);
 	json_object_set_new(m, "tsc_ghz", json_real(r->tsc.ghz));
 	json_object_set_new(m, "tsc_source", maybe_string(r->tsc.source));
@@ -306,7 +306,7 @@ static int json_out(FILE *f, const struct config *c, const struct results *r)
 	return dump(f, doc);
 }
 
-int report_write(FILE *f, enum format fmt, const struct config *c, const struct results *r)
+int format_write(FILE *f, enum format fmt, const struct config *c, const struct results *r)
 {
 	switch (fmt) {
 	case FMT_TABLE: table(f, c, r); break;
