@@ -6,7 +6,7 @@
 #include "harness.h"
 #include "output.h"
 
-/* ---- timings, the default mode: measure, then write every output or none ---------- */
+/* ---- timings, the default mode: measure, then write every output or none ----------- */
 
 /* What --outdir holds after a timings run. */
 static const struct {
@@ -121,7 +121,7 @@ static int timings_main(const struct config *c)
 	return status;
 }
 
-/* ---- picking the mode ---------------------------------------------------------------- */
+/* ---- picking the mode -------------------------------------------------------------- */
 
 int main(int argc, char **argv)
 {

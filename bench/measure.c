@@ -16,7 +16,7 @@
 #include "harness.h"
 #include "plan.h"
 
-/* ---- failures: each becomes a line of the results ------------------------------------- */
+/* ---- failures: each becomes a line of the results ---------------------------------- */
 
 static void record_failure(struct results *r, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
@@ -45,7 +45,7 @@ static void fail_workload(struct results *r, const struct plan_row *pr, int err)
 	fail(r, pr, workload_strerror(err), err == WL_EWRONG ? NULL : iso_reason());
 }
 
-/* ---- sizing a batch ------------------------------------------------------------------- */
+/* ---- sizing a batch ---------------------------------------------------------------- */
 
 /*
  * Without --iterations: as many calls per batch as take about BATCH_NS, at most the
@@ -80,7 +80,7 @@ static int size_batch(const struct workload *w, void *state, struct iso_domain *
 	return err;
 }
 
-/* ---- pinning -------------------------------------------------------------------------- */
+/* ---- pinning ----------------------------------------------------------------------- */
 
 /* The CPUs the harness may use, kept while a row runs pinned. */
 static cpu_set_t unpinned;
@@ -112,7 +112,7 @@ static void unpin(int cpu)
 		sched_setaffinity(0, sizeof(unpinned), &unpinned);
 }
 
-/* ---- one row --------------------------------------------------------------------------- */
+/* ---- one row ----------------------------------------------------------------------- */
 
 /* A row being measured: its domain and workload state, its counters, its samples. */
 struct trial {
@@ -319,7 +319,7 @@ out:
 	return err;
 }
 
-/* ---- rounds ------------------------------------------------------------------------------ */
+/* ---- rounds ------------------------------------------------------------------------ */
 
 const struct row *measure_median_round(struct row *rows, unsigned n)
 {
@@ -354,7 +354,7 @@ static int measure_rounds(const struct config *c, struct results *r, const struc
 	return ISO_OK;
 }
 
-/* ---- the run ----------------------------------------------------------------------------- */
+/* ---- the run ----------------------------------------------------------------------- */
 
 /* Say once what cannot be counted here: the PMU as a whole, then single events. */
 static void setup_counters(const struct config *c, struct results *r)
