@@ -93,6 +93,7 @@ int plan_build(const struct config *c, struct plan *p, struct results *r)
 	*p = (struct plan){ .rows = NULL };
 	if (nb == 0)
 		return ISO_OK;
+	/* The same loops twice: the first counts the rows, the second stores them. */
 	add_all(c, p, backends, nb);
 	p->rows = calloc(p->n ? p->n : 1, sizeof(*p->rows));
 	if (!p->rows) {
