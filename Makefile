@@ -105,9 +105,9 @@ endif
 # The run's git revision goes into results.json; rev.txt changes only when it does.
 REV := $(shell git describe --always --dirty 2>/dev/null || echo unknown)
 $(shell mkdir -p $(BUILD) && { [ "$$(cat $(BUILD)/rev.txt 2>/dev/null)" = "$(REV)" ] || echo "$(REV)" > $(BUILD)/rev.txt; })
-$(BUILD)/obj/bench/report.o: $(BUILD)/rev.txt
-$(BUILD)/obj/bench/report.o: CFLAGS := $(CFLAGS) -DISO_CFLAGS='"$(subst ",,$(filter-out -MMD -MP -I%,$(CFLAGS)))"'
-$(BUILD)/obj/bench/report.o: CFLAGS += -DISO_GIT_REV='"$(REV)"'
+$(BUILD)/obj/bench/format.o: $(BUILD)/rev.txt
+$(BUILD)/obj/bench/format.o: CFLAGS := $(CFLAGS) -DHARNESS_CFLAGS='"$(subst ",,$(filter-out -MMD -MP -I%,$(CFLAGS)))"'
+$(BUILD)/obj/bench/format.o: CFLAGS += -DHARNESS_GIT_REV='"$(REV)"'
 
 # A run is written to RUN.tmp and renamed when complete: no half-written run folder.
 RUN := results/$(shell date -u +%Y%m%dT%H%M%SZ)-$(shell hostname -s)

@@ -12,6 +12,37 @@
 enum { OPT_NO_BASELINE = 256, OPT_WAIT, OPT_TIMEOUT, OPT_SPIN, OPT_OUTDIR, OPT_QUIET, OPT_REFS,
        OPT_EVENTS, OPT_KERNEL, OPT_PIN, OPT_ROUNDS, OPT_VIOLATIONS };
 
+/* --wait's values: parsed here, named in every output. */
+static const struct {
+	enum iso_wait wait;
+	const char *name;
+} waits[] = {
+	{ ISO_WAIT_HYBRID, "hybrid" },
+	{ ISO_WAIT_SPIN, "spin" },
+	{ ISO_WAIT_FUTEX, "futex" },
+	{ ISO_WAIT_HANDOFF, "handoff" },
+};
+
+#define NWAITS (sizeof(waits) / sizeof(waits[0]))
+
+const char *cli_wait_name(enum iso_wait w)
+{
+	for (size_t i = 0; i < NWAITS; i++)
+		if (waits[i].wait == w)
+			return waits[i].name;
+	return waits[0].name;
+}
+
+static bool parse_wait(const char *s, enum iso_wait *out)
+{
+	for (size_t i = 0; i < NWAITS; i++)
+		if (strcmp(waits[i].name, s) == 0) {
+			*out = waits[i].wait;
+			return true;
+		}
+	return false;
+}
+
 static const struct option longopts[] = {
 	{ "backend", required_argument, NULL, 'b' },
 	{ "workload", required_argument, NULL, 'w' },
@@ -299,15 +330,7 @@ int cli_parse(int argc, char **argv, struct config *c)
 		case 'o': c->output = optarg; break;
 		case OPT_OUTDIR: c->outdir = optarg; break;
 		case OPT_WAIT:
-			if (strcmp(optarg, "hybrid") == 0)
-				c->opt.wait = ISO_WAIT_HYBRID;
-			else if (strcmp(optarg, "spin") == 0)
-				c->opt.wait = ISO_WAIT_SPIN;
-			else if (strcmp(optarg, "futex") == 0)
-				c->opt.wait = ISO_WAIT_FUTEX;
-			else if (strcmp(optarg, "handoff") == 0)
-				c->opt.wait = ISO_WAIT_HANDOFF;
-			else
+			if (!parse_wait(optarg, &c->opt.wait))
 				return bad("--wait: '%s' is not hybrid, spin, futex or handoff", optarg);
 			break;
 		case OPT_TIMEOUT:

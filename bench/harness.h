@@ -1,4 +1,4 @@
-/* harness.h: the harness's configuration, its result rows, and the pieces that share them. */
+/* harness.h: the harness's configuration, its result rows, and the steps that share them (cli -> plan -> measure -> stats -> format -> output). */
 #ifndef HARNESS_H
 #define HARNESS_H
 
@@ -76,15 +76,35 @@ struct results {
 	struct failure failed[64];
 	size_t nfailed;
 	struct tsc_info tsc;
-	struct counters_plan counters; /* the events and the PMU, probed by run_all */
+	struct counters_plan counters; /* the events and the PMU, probed by measure_all */
 };
+
+/* ---- the steps of a timings run, in order ---- */
 
 /* cli.c: parse argv into *c; returns 0, or prints one line and returns 2 (1 for --help/--list). */
 int cli_parse(int argc, char **argv, struct config *c);
 void cli_usage(FILE *f);
 void cli_list(FILE *f);
+/* The name of a --wait value ("hybrid", "spin", "futex", "handoff"). */
+const char *cli_wait_name(enum iso_wait w);
 
-/* ---- the violation matrix (violations.c) ---- */
+/* plan.h: the rows to measure, the references among them. */
+/* refs.c: bare costs to compare backends with, planned as rows of backend "ref"; NULL
+ * past the end. */
+const struct workload *ref_at(size_t i);
+
+/* measure.c: plan the run and measure every row of it; fills *r. */
+void measure_all(const struct config *c, struct results *r);
+/* The round whose median is the median of n (the lower one for even n); sorts rows. */
+const struct row *measure_median_round(struct row *rows, unsigned n);
+
+/* stats.h: a row's order statistics over its batches. */
+
+/* format.c: write the rows in one format (FMT_SYSTEM: the metadata); returns 0 or -1 with
+ * errno.  output.h writes each file whole or not at all. */
+int format_write(FILE *f, enum format fmt, const struct config *c, const struct results *r);
+
+/* ---- the violation matrix, the --violations mode (violations.c) ---- */
 
 #define VIOLATION_WATCHDOG_MS 200 /* the domain's watchdog in each case */
 #define VIOLATION_LIMIT_MS 3000   /* a case whose program runs longer hung */
@@ -108,17 +128,5 @@ const char *violation_name(size_t i);
 int violation_run(const char *backend, size_t i, unsigned limit_ms, struct violation_cell *cell);
 /* --violations: the matrix over c's backends, to stdout, --output or --outdir. */
 int violations_main(const struct config *c);
-
-/* run.c: measure every (backend, workload, size); fills *r. */
-void run_all(const struct config *c, struct results *r);
-/* The round whose median is the median of n (the lower one for even n); sorts rows. */
-const struct row *median_round(struct row *rows, unsigned n);
-const char *wait_name(enum iso_wait w);
-
-/* refs.c: bare costs to compare backends with; NULL past the end. */
-const struct workload *ref_at(size_t i);
-
-/* report.c: write the rows in one format (FMT_SYSTEM: the metadata); returns 0 or -1 with errno. */
-int report_write(FILE *f, enum format fmt, const struct config *c, const struct results *r);
 
 #endif

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "harness.h"
+#include "output.h"
 
 #define MARK 0x5a5a5a5a5a5a5a5aL   /* what every trusted target holds */
 #define SECRET 0x5ec7e75ec7e75ec7L /* what the secret page holds */
@@ -164,21 +165,17 @@ struct outcome {
 	int64_t ns;   /* from the call to its return */
 };
 
-/* ISO_EFAULT -> "EFAULT"; ISO_OK -> "OK". */
-static const char *error_name(int err)
+/* iso_strerror's code without its prefix and explanation: ISO_EFAULT -> "EFAULT". */
+static void error_code(int err, char *buf, size_t n)
 {
-	switch (err) {
-	case ISO_OK: return "OK";
-	case ISO_EFAULT: return "EFAULT";
-	case ISO_ECRASH: return "ECRASH";
-	case ISO_ETIMEDOUT: return "ETIMEDOUT";
-	case ISO_E2BIG: return "E2BIG";
-	case ISO_ENOMEM: return "ENOMEM";
-	case ISO_EINVAL: return "EINVAL";
-	case ISO_ENOTSUP: return "ENOTSUP";
-	case ISO_ESYS: return "ESYS";
+	const char *s = iso_strerror(err);
+
+	if (strncmp(s, "ISO_", 4) != 0) {
+		snprintf(buf, n, "error");
+		return;
 	}
-	return "error";
+	s += 4;
+	snprintf(buf, n, "%.*s", (int)strcspn(s, ":"), s);
 }
 
 static int64_t now_ns(void)
@@ -269,7 +266,7 @@ static void judge(struct violation_cell *cell, const struct outcome *o, bool rep
 			cell->verdict = o->usable ? "caught" : "caught-unusable";
 		else
 			cell->verdict = o->elsewhere ? "contained" : "undetected";
-		snprintf(cell->detail, sizeof(cell->detail), "%s", error_name(o->err));
+		error_code(o->err, cell->detail, sizeof(cell->detail));
 	}
 }
 
@@ -363,25 +360,17 @@ static void write_csv(FILE *f, const char *const *backends, size_t nb,
 		}
 }
 
-/* Writes through a temporary file renamed into place: whole or not at all. */
-static int write_file(const char *path, bool csv, const char *const *backends, size_t nb,
-		      const struct violation_cell *cells)
+/* The matrix as csv or as the table into dir/name (name alone without dir), whole or
+ * not at all; 0, or 1 after one line on stderr. */
+static int write_file(const char *dir, const char *name, bool csv, const char *const *backends,
+		      size_t nb, const struct violation_cell *cells)
 {
-	char tmp[4096];
-	FILE *f;
+	struct output o;
 
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	if (!(f = fopen(tmp, "w"))) {
-		fprintf(stderr, "harness: cannot write %s: %s\n", tmp, strerror(errno));
+	if (output_open(&o, dir, name))
 		return 1;
-	}
-	(csv ? write_csv : write_table)(f, backends, nb, cells);
-	if (fclose(f) || rename(tmp, path)) {
-		fprintf(stderr, "harness: cannot write %s: %s\n", path, strerror(errno));
-		unlink(tmp);
-		return 1;
-	}
-	return 0;
+	(csv ? write_csv : write_table)(o.f, backends, nb, cells);
+	return output_commit(&o, ferror(o.f)) ? 1 : 0;
 }
 
 int violations_main(const struct config *c)
@@ -391,6 +380,8 @@ int violations_main(const struct config *c)
 	size_t nb = 0;
 	int status = 0;
 
+	if (c->outdir && output_mkdir(c->outdir))
+		return 2;
 	for (size_t i = 0; i < c->nbackends; i++) {
 		if (iso_backend_probe(c->backends[i]) != ISO_OK) {
 			fprintf(stderr, "harness: skipped %s: %s\n", c->backends[i], iso_reason());
@@ -415,14 +406,10 @@ int violations_main(const struct config *c)
 				status = 1;
 			}
 		}
-	if (!status && c->outdir) {
-		char path[4096];
-
-		snprintf(path, sizeof(path), "%s/violations.csv", c->outdir);
-		status = write_file(path, true, backends, nb, cells);
-	}
+	if (!status && c->outdir)
+		status = write_file(c->outdir, "violations.csv", true, backends, nb, cells);
 	if (!status && c->output)
-		status = write_file(c->output, c->format == FMT_CSV, backends, nb, cells);
+		status = write_file(NULL, c->output, c->format == FMT_CSV, backends, nb, cells);
 	else if (!status)
 		(c->format == FMT_CSV ? write_csv : write_table)(stdout, backends, nb, cells);
 	free(cells);

@@ -30,7 +30,7 @@ static void run_caught(char **argv, int argc, struct config *c, struct results *
 	tsc_init(&r->tsc);
 	fflush(stderr);
 	dup2(fd, STDERR_FILENO);
-	run_all(c, r);
+	measure_all(c, r);
 	fflush(stderr);
 	dup2(saved, STDERR_FILENO);
 	close(saved);

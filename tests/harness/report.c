@@ -62,7 +62,7 @@ static void write_as(enum format fmt)
 	cr_assert_geq(fd, 0);
 	f = fdopen(fd, "w");
 	cr_assert_not_null(f);
-	cr_assert_eq(report_write(f, fmt, &cfg, &res), 0);
+	cr_assert_eq(format_write(f, fmt, &cfg, &res), 0);
 	cr_assert_eq(fclose(f), 0);
 }
 

@@ -1,4 +1,4 @@
-/* report.c: result rows as an aligned table, CSV (fixed leading columns) or JSON; the run's metadata. */
+/* format.c: the results in each --format (an aligned table, CSV with fixed leading columns, JSON) and the run's metadata. */
 #include <cpuid.h>
 #include <errno.h>
 #include <jansson.h>
@@ -10,11 +10,11 @@
 
 #include "harness.h"
 
-#ifndef ISO_GIT_REV
-#define ISO_GIT_REV "unknown"
+#ifndef HARNESS_GIT_REV
+#define HARNESS_GIT_REV "unknown"
 #endif
-#ifndef ISO_CFLAGS
-#define ISO_CFLAGS "unknown"
+#ifndef HARNESS_CFLAGS
+#define HARNESS_CFLAGS "unknown"
 #endif
 #if defined(__GNUC__) && !defined(__clang__)
 #define COMPILER "gcc " __VERSION__
@@ -103,7 +103,7 @@ static void table(FILE *f, const struct config *c, const struct results *r)
 	fprintf(f, "counter: TSC at %.3f GHz (%s), timer overhead %.1f ns subtracted; "
 		   "process wait policy: %s",
 		r->tsc.ghz, r->tsc.source, r->tsc.overhead_ticks / r->tsc.ghz,
-		wait_name(c->opt.wait));
+		cli_wait_name(c->opt.wait));
 	if (p->n && strcmp(counters_source(p), "pmu") == 0)
 		fprintf(f, "; events per call, PMU events %s",
 			c->kernel ? "user and kernel" : "user mode only");
@@ -146,7 +146,7 @@ static void csv(FILE *f, const struct config *c, const struct results *r)
 		if (!isnan(w->overhead_pct))
 			fprintf(f, "%.2f", w->overhead_pct);
 		fprintf(f, ",%s,%llu,%u,%s", w->counter, (unsigned long long)w->iterations,
-			w->repetitions, wait_name(c->opt.wait));
+			w->repetitions, cli_wait_name(c->opt.wait));
 		for (size_t e = 0; e < p->n; e++)
 			csv_value(f, w->events[e]);
 		for (size_t e = 0; child && e < p->n; e++)
@@ -231,7 +231,7 @@ static json_t *metadata(const struct config *c, const struct results *r)
 		      "date", date, "host", host, "cpu", cpu, "cpus",
 		      (int)sysconf(_SC_NPROCESSORS_ONLN), "pku", pku(), "pmu", p->pmu,
 		      "pmu_reason", maybe_string(p->pmu ? NULL : p->pmu_why), "kernel", u.release,
-		      "compiler", COMPILER, "cflags", ISO_CFLAGS, "git_revision", ISO_GIT_REV,
+		      "compiler", COMPILER, "cflags", HARNESS_CFLAGS, "git_revision", HARNESS_GIT_REV,
 		      "counter", counters_source(p), "command", argv);
 	json_object_set_new(m, "tsc_ghz", json_real(r->tsc.ghz));
 	json_object_set_new(m, "tsc_source", maybe_string(r->tsc.source));
@@ -240,7 +240,7 @@ static json_t *metadata(const struct config *c, const struct results *r)
 	json_object_set_new(m, "pin_cpu", c->pin_cpu >= 0 ? json_integer(c->pin_cpu) : json_null());
 	json_object_set_new(m, "events", events_json(p));
 	json_object_set_new(m, "events_kernel", json_boolean(c->kernel));
-	json_object_set_new(m, "wait", json_string(wait_name(c->opt.wait)));
+	json_object_set_new(m, "wait", json_string(cli_wait_name(c->opt.wait)));
 	json_object_set_new(m, "timeout_ms", json_integer(c->opt.timeout_ms));
 	json_object_set_new(m, "warmup", json_integer(c->warmup));
 	json_object_set_new(m, "rounds", json_integer(c->rounds));
@@ -306,7 +306,7 @@ static int json_out(FILE *f, const struct config *c, const struct results *r)
 	return dump(f, doc);
 }
 
-int report_write(FILE *f, enum format fmt, const struct config *c, const struct results *r)
+int format_write(FILE *f, enum format fmt, const struct config *c, const struct results *r)
 {
 	switch (fmt) {
 	case FMT_TABLE: table(f, c, r); break;
