@@ -3,20 +3,25 @@
 
 #include "results_json.h"
 
-json_t *results_json_load(const char *path, json_t **root)
+json_t *results_json_read(const char *path)
 {
 	json_error_t e;
+	json_t *root = json_load_file(path, 0, &e);
+
+	if (!root && e.line > 0) /* a parse error; else the file could not be opened */
+		fprintf(stderr, "harness: %s: line %d: %s\n", path, e.line, e.text);
+	else if (!root)
+		fprintf(stderr, "harness: %s\n", e.text);
+	return root;
+}
+
+json_t *results_json_load(const char *path, json_t **root)
+{
 	json_t *rows, *row;
 	size_t i;
 
-	*root = json_load_file(path, 0, &e);
-	if (!*root) {
-		if (e.line > 0) /* a parse error; else the file could not be opened */
-			fprintf(stderr, "harness: %s: line %d: %s\n", path, e.line, e.text);
-		else
-			fprintf(stderr, "harness: %s\n", e.text);
+	if (!(*root = results_json_read(path)))
 		return NULL;
-	}
 	rows = json_object_get(*root, "rows");
 	if (!json_is_array(rows)) {
 		fprintf(stderr, "harness: %s: no \"rows\" array: not a results.json\n", path);

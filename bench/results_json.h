@@ -4,6 +4,10 @@
 
 #include <jansson.h>
 
+/* A JSON file of a run folder (results.json, hyperfine.json) parsed whole; NULL after one
+ * line on stderr saying why (cannot open it, or where it is not JSON). */
+json_t *results_json_read(const char *path);
+
 /* The "rows" array of the results.json at path, every row checked for a string backend
  * and workload, an integer size and a numeric median_ns; *root holds the document (the
  * caller's to json_decref).  NULL, *root NULL, after one line on stderr saying why. */
