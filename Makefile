@@ -97,7 +97,7 @@ layers: $(HARNESS_OBJ)
 # The mpk tests also run where PKU is: natively on a PKU CPU, else under QEMU (NO_VM=1 skips).
 test: deps-test $(BUILD)/tests $(BUILD)/harness layers
 	$(Q)$(BUILD)/tests --jobs=2
-	$(Q)tests/harness/plots.sh
+	$(Q)tests/harness/plots.sh $(BUILD)/harness
 ifneq ($(NO_VM),1)
 	$(Q)tests/support/mpk-vm.sh $(BUILD)/tests $(BUILD)/harness
 endif
@@ -134,7 +134,7 @@ bench: deps-bench harness
 	$(Q)hyperfine -N --style basic --warmup 1 --runs $(HYPERFINE_RUNS) -L backend "$$($(SUPPORTED))" \
 		--export-json $(RUN).tmp/hyperfine.json \
 		'./harness --backend={backend} --workload=call-null --no-baseline --quiet --format=csv' \
-		&& plots/plots.sh $(RUN).tmp && scripts/report.sh $(RUN).tmp \
+		&& plots/plots.sh $(RUN).tmp && ./harness --report $(RUN).tmp \
 		|| { rm -rf $(RUN).tmp; exit 1; }
 	$(Q)mv $(RUN).tmp $(RUN) && ln -sfn $(notdir $(RUN)) results/latest
 	@echo "results in $(RUN)/ (results/latest; report.md)"
@@ -142,7 +142,8 @@ bench: deps-bench harness
 # Redraw the plots, or rewrite report.md, of the newest run.
 plots report: deps-bench
 	$(Q)[ -d results/latest ] || { echo "no results/latest: run make bench first" >&2; exit 1; }
-	$(Q)$(if $(filter plots,$@),plots/plots.sh,scripts/report.sh) results/latest
+	$(Q)$(if $(filter plots,$@),plots/plots.sh,./harness --report) results/latest
+report: harness
 
 clean:
 	rm -rf build build-* harness

@@ -108,6 +108,7 @@ void cli_usage(FILE *f)
 	      "  --quiet                        no progress on stderr\n"
 	      "  --list                         backends (supported here or why not), workloads\n"
 	      "  --compare OLD.json NEW.json    the change of every row two runs share\n"
+	      "  --report RUN                   (re)write RUN/report.md from the run folder's files\n"
 	      "  --help                         this text\n\n"
 	      "Times are medians and percentiles over repetitions of the per-call time of one\n"
 	      "batch, from the TSC.  overhead_pct compares with `none` on the same workload and\n"

@@ -118,6 +118,8 @@ struct violation_cell {
 	int64_t ns;          /* from the call to its return; -1 when it never returned */
 };
 
+/* What each verdict means ("caught: ...; contained: ..."), without a full stop. */
+extern const char violation_glossary[];
 /* A 16-byte stack array overrun by n bytes, under the stack protector whatever the build
  * flags: a stack smash (the tests use it too). */
 long violation_overrun(size_t n);

@@ -5,6 +5,7 @@
 #include "compare.h"
 #include "harness.h"
 #include "output.h"
+#include "report_md.h"
 
 /* ---- timings, the default mode: measure, then write every output or none ----------- */
 
@@ -131,6 +132,9 @@ int main(int argc, char **argv)
 	/* --compare reads two results.json files and measures nothing: no options apply. */
 	if (argc > 1 && !strcmp(argv[1], "--compare"))
 		return compare_main(argc, argv);
+	/* --report writes a run folder's report.md from its files: no options apply either. */
+	if (argc > 1 && !strcmp(argv[1], "--report"))
+		return report_md_main(argc, argv);
 	if ((err = cli_parse(argc, argv, &c)))
 		return err < 0 ? 0 : err;
 	return c.violations ? violations_main(&c) : timings_main(&c);

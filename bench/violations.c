@@ -239,6 +239,14 @@ static _Noreturn void run_case(const char *backend, const struct violation *v, i
 	_exit(0);
 }
 
+/* What each verdict judge() gives means: the legend of every matrix the harness writes. */
+const char violation_glossary[] =
+	"caught: an error came back, trusted memory intact, the domain usable again; "
+	"caught-unusable: the same, but the domain not usable after it; contained: the call "
+	"succeeded but changed only the memory of the child process; undetected: nothing "
+	"noticed; missed: trusted memory written or the secret read; crash, hang: the whole "
+	"program; n/a: the case could not be set up";
+
 /* The verdict, from the outcome or from how the subprocess ended. */
 static void judge(struct violation_cell *cell, const struct outcome *o, bool reported, int status,
 		  bool hung)
@@ -339,9 +347,7 @@ static void write_table(FILE *f, const char *const *backends, size_t nb,
 		}
 		fputc('\n', f);
 	}
-	fputs("caught: an error came back, trusted memory intact, the domain usable again; "
-	      "contained: the call succeeded but changed only the child's copy; missed: "
-	      "trusted memory written or the secret read; crash, hang: the whole program\n", f);
+	fprintf(f, "%s\n", violation_glossary);
 }
 
 static void write_csv(FILE *f, const char *const *backends, size_t nb,

@@ -1,7 +1,7 @@
 # overhead.gp: one sized workload's overhead over `none` against payload size, per backend.
-# Set wl, backends (without none), prefix as for time.gp, and ylog (1: every overhead > 0).
+# Set heading, backends (without none), prefix as for time.gp, and ylog (1: every overhead > 0).
 load lib
-set title sprintf('%s: overhead over none against payload size', wl)
+set title heading
 eval size_axis
 set format y '%.0f %%'
 # Overheads span orders of magnitude from small payloads to large: log when we may.

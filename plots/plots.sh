@@ -1,8 +1,11 @@
 #!/bin/sh
-# plots.sh: draws a run's plots, SVG and PNG, from RUN/results.csv into RUN (or OUTDIR).
+# plots.sh: draws a run's plots, SVG and PNG, from RUN/results.csv into RUN (or OUTDIR), and
+# lists them with their titles in OUTDIR/plots.tsv ("name<TAB>title", a line a plot, under
+# that header), which report.md's Plots section follows (./harness --report).
 # Usage: plots/plots.sh RUN [OUTDIR]
 # awk splits the CSV (found by column name, so added columns do not matter) into small
 # whitespace tables in a temporary folder; the gnuplot scripts beside this file draw them.
+# Every sized workload of the run gets its plots: a new one needs no edit here.
 set -eu
 run=${1:?usage: plots/plots.sh RUN [OUTDIR]}
 outdir=${2:-$run}
@@ -10,20 +13,29 @@ here=$(dirname "$0")
 csv=$run/results.csv
 [ -r "$csv" ] || { echo "plots.sh: cannot read $csv" >&2; exit 2; }
 tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+manifest=$outdir/plots.tsv
+trap 'rm -rf "$tmp" "$manifest.tmp"' EXIT
+
+# Two figures of the published evaluation, drawn when the run has their workloads:
+# overhead bars per image size for libpng, and the serialization methods side by side
+# (every FAMILY-METHOD workload, the methods in the order the run measured them).
+bars_workload=png-decode
+bars_title='png-decode (libpng): overhead over none per image size'
+family=records
+family_title='records: throughput against payload size per serialization method'
 
 # roundtrip.dat: "x label median p10 p90 backend" for call-null on every backend, then
 #   the bare references (backend ref).
 # sized-WL-B.dat: "size median p10 p90 overhead" for workload WL on backend B.
 # sized.txt: "WL|backends|backends with an overhead|1 if every overhead is > 0", one
 #   line for each workload measured at two sizes or more (a single size makes no curve).
-# pngbars.dat: "group size overhead_B1 overhead_B2 ..." for png-decode, one row per image
-#   size in ascending order, NaN where a backend lacks that size; pngbars.txt: "B1 B2 ...",
+# bars.dat: "group size overhead_B1 overhead_B2 ..." for $bars_workload, one row per image
+#   size in ascending order, NaN where a backend lacks that size; bars.txt: "B1 B2 ...",
 #   the backends other than none (one bar each).
-# records.txt: "method:backend ..." for the records-METHOD workloads (raw, msgpack, inplace)
-#   that were measured; their curves are the sized-records-METHOD-B.dat files above.
+# family.txt: "method:backend ..." for the $family-METHOD workloads that were measured
+#   (their curves are the sized-$family-METHOD-B.dat files above); methods.txt: "M1 M2 ...".
 # violations.dat: "column row colour label" from RUN/violations.csv, where there is one.
-awk -F, -v tmp="$tmp" '
+awk -F, -v tmp="$tmp" -v bars_workload="$bars_workload" -v family="$family" '
 NR == 1 {
 	for (i = 1; i <= NF; i++)
 		col[$i] = i
@@ -68,24 +80,27 @@ NR == 1 {
 	}
 	f = tmp "/sized-" w "-" b ".dat"
 	print s, t, (ov == "" ? "NaN" : ov) > f
-	if (w == "png-decode") {
-		if (!(s in pngseen)) {
-			pngseen[s] = 1
-			pngsizes[++npng] = s
+	if (w == bars_workload) {
+		if (!(s in groupseen)) {
+			groupseen[s] = 1
+			groups[++ngroups] = s
 		}
-		if (b != "none" && !(b in pngb)) {
-			pngb[b] = 1
-			pngbackends[++npngb] = b
+		if (b != "none" && !(b in groupb)) {
+			groupb[b] = 1
+			groupbackends[++ngroupb] = b
 		}
-		pngov[s, b] = ov == "" ? "NaN" : ov
+		groupov[s, b] = ov == "" ? "NaN" : ov
 	}
-	if (w ~ /^records-(raw|msgpack|inplace)$/) {
-		m = substr(w, 9)
-		if (!((m, b) in recpair))
-			recpair[m, b] = 1
-		if (!(b in recb)) {
-			recb[b] = 1
-			recbackends[++nrecb] = b
+	if (index(w, family "-") == 1) {
+		m = substr(w, length(family) + 2)
+		if (!(m in fammethod)) {
+			fammethod[m] = 1
+			fammethods[++nfamm] = m
+		}
+		fampair[m, b] = 1
+		if (!(b in famb)) {
+			famb[b] = 1
+			fambackends[++nfamb] = b
 		}
 	}
 }
@@ -102,61 +117,73 @@ END {
 		if (nsizes[w] >= 2)
 			print w "|" backends[w] "|" ovbackends[w] "|" !(w in ovnonpos) > (tmp "/sized.txt")
 	}
-	# png-decode: image sizes in ascending order (insertion sort: POSIX awk has no asort).
-	for (i = 2; i <= npng; i++)
-		for (j = i; j > 1 && pngsizes[j - 1] + 0 > pngsizes[j] + 0; j--) {
-			v = pngsizes[j]; pngsizes[j] = pngsizes[j - 1]; pngsizes[j - 1] = v
+	# The bar groups: image sizes in ascending order (insertion sort: POSIX awk has no asort).
+	for (i = 2; i <= ngroups; i++)
+		for (j = i; j > 1 && groups[j - 1] + 0 > groups[j] + 0; j--) {
+			v = groups[j]; groups[j] = groups[j - 1]; groups[j - 1] = v
 		}
-	if (npng && npngb) {
+	if (ngroups && ngroupb) {
 		line = ""
-		for (k = 1; k <= npngb; k++)
-			line = line (k > 1 ? " " : "") pngbackends[k]
-		print line > (tmp "/pngbars.txt")
-		for (i = 1; i <= npng; i++) {
-			line = (i - 1) " " pngsizes[i]
-			for (k = 1; k <= npngb; k++) {
-				v = pngov[pngsizes[i], pngbackends[k]]
+		for (k = 1; k <= ngroupb; k++)
+			line = line (k > 1 ? " " : "") groupbackends[k]
+		print line > (tmp "/bars.txt")
+		for (i = 1; i <= ngroups; i++) {
+			line = (i - 1) " " groups[i]
+			for (k = 1; k <= ngroupb; k++) {
+				v = groupov[groups[i], groupbackends[k]]
 				line = line " " (v == "" ? "NaN" : v)
 			}
-			print line > (tmp "/pngbars.dat")
+			print line > (tmp "/bars.dat")
 		}
 	}
-	line = ""
-	split("raw msgpack inplace", methods, " ")
-	for (i = 1; i <= 3; i++)
-		for (k = 1; k <= nrecb; k++)
-			if ((methods[i], recbackends[k]) in recpair)
-				line = line (line == "" ? "" : " ") methods[i] ":" recbackends[k]
-	if (line != "")
-		print line > (tmp "/records.txt")
+	line = methods = ""
+	for (i = 1; i <= nfamm; i++) {
+		methods = methods (i > 1 ? " " : "") fammethods[i]
+		for (k = 1; k <= nfamb; k++)
+			if ((fammethods[i], fambackends[k]) in fampair)
+				line = line (line == "" ? "" : " ") fammethods[i] ":" fambackends[k]
+	}
+	if (line != "") {
+		print line > (tmp "/family.txt")
+		print methods > (tmp "/methods.txt")
+	}
 }' "$csv"
 
-# draw SCRIPT NAME [gnuplot assignments]: NAME.svg and NAME.png in outdir.
+# draw SCRIPT NAME TITLE [gnuplot assignments]: NAME.svg and NAME.png in outdir, titled
+# TITLE, and NAME's line in the manifest.
+printf 'name\ttitle\n' >"$manifest.tmp"
 draw() {
-	script=$1 name=$2
-	shift 2
+	script=$1 name=$2 heading=$3
+	shift 3
 	for fmt in svg png; do
-		gnuplot -e "fmt='$fmt'; out='$outdir/$name.$fmt'; lib='$here/common.gp'; $*" \
-			"$here/$script"
+		gnuplot -e "fmt='$fmt'; out='$outdir/$name.$fmt'; lib='$here/common.gp'; \
+			heading='$heading'; $*" "$here/$script"
 	done
+	printf '%s\t%s\n' "$name" "$heading" >>"$manifest.tmp"
 }
 
 if [ -s "$tmp/roundtrip.dat" ]; then
-	draw roundtrip.gp roundtrip "data='$tmp/roundtrip.dat'"
+	draw roundtrip.gp roundtrip 'Empty call (call-null): round trip per backend' \
+		"data='$tmp/roundtrip.dat'"
 fi
 if [ -s "$tmp/sized.txt" ]; then
 	while IFS='|' read -r wl backends ovbackends ylog; do
-		vars="wl='$wl'; prefix='$tmp/sized-$wl-'; backends='$backends'"
-		draw time.gp "$wl-time" "$vars"
-		draw throughput.gp "$wl-throughput" "$vars"
+		vars="prefix='$tmp/sized-$wl-'; backends='$backends'"
+		draw time.gp "$wl-time" "$wl: time per call against payload size" "$vars"
+		draw throughput.gp "$wl-throughput" "$wl: throughput against payload size" "$vars"
 		if [ -n "$ovbackends" ]; then
-			draw overhead.gp "$wl-overhead" "$vars; backends='$ovbackends'; ylog=$ylog"
+			draw overhead.gp "$wl-overhead" "$wl: overhead over none against payload size" \
+				"$vars; backends='$ovbackends'; ylog=$ylog"
 		fi
 	done <"$tmp/sized.txt"
 fi
-if [ -s "$tmp/pngbars.dat" ]; then
-	draw pngbars.gp png-decode-overhead-bars \
-		"data='$tmp/pngbars.dat'; backends='$(cat "$tmp/pngbars.txt")'"
+if [ -s "$tmp/bars.dat" ]; then
+	draw pngbars.gp "$bars_workload-overhead-bars" "$bars_title" \
+		"data='$tmp/bars.dat'; backends='$(cat "$tmp/bars.txt")'"
+fi
+if [ -s "$tmp/family.txt" ]; then
+	draw records.gp "$family-methods" "$family_title" "prefix='$tmp/sized-$family-'; \
+		lines='$(cat "$tmp/family.txt")'; methods='$(cat "$tmp/methods.txt")'"
 fi
 # The violation matrix (harness --violations), where the run has one: one cell per
 # backend and violation, in the CSV's order.
@@ -176,9 +203,9 @@ if [ -s "$run/violations.csv" ]; then
 	}
 	END { print bl > (tmp "/violations-b.txt"); print vl > (tmp "/violations-v.txt") }
 	' "$run/violations.csv"
-	draw violations.gp violations "data='$tmp/violations.dat'; \
-		backends='$(cat "$tmp/violations-b.txt")'; violations='$(cat "$tmp/violations-v.txt")'"
+	draw violations.gp violations \
+		'violation matrix: what the caller saw for each kind of failure in the domain' \
+		"data='$tmp/violations.dat'; backends='$(cat "$tmp/violations-b.txt")'; \
+		violations='$(cat "$tmp/violations-v.txt")'"
 fi
-if [ -s "$tmp/records.txt" ]; then
-	draw records.gp records-methods "prefix='$tmp/sized-records-'; lines='$(cat "$tmp/records.txt")'"
-fi
+mv "$manifest.tmp" "$manifest"

@@ -1,8 +1,8 @@
 # pngbars.gp: png-decode's overhead over none per image size, one bar per backend (grouped bars).
-# Set data ("group size overhead_B1 overhead_B2 ..." rows, from plots.sh) and backends
+# Set heading (the title), data ("group size overhead_B1 overhead_B2 ..." rows, from plots.sh) and backends
 # ("B1 B2 ...", the overhead columns in order; none is not among them).
 load lib
-set title 'png-decode (libpng): overhead over none per image size'
+set title heading
 set xlabel 'image size (file bytes)'
 set ylabel 'overhead of the median over none'
 set format y '%.0f %%'

@@ -1,7 +1,7 @@
 # roundtrip.gp: the empty call's round trip per backend, beside bare references (log bars).
-# Set data: "x label median_ns p10_ns p90_ns backend" rows, from plots.sh.
+# Set heading (the title) and data: "x label median_ns p10_ns p90_ns backend" rows, from plots.sh.
 load lib
-set title 'Empty call (call-null): round trip per backend'
+set title heading
 set ylabel 'time per call (log scale)'
 set logscale y
 set format y '%.0s %cs'

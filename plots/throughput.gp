@@ -1,7 +1,7 @@
 # throughput.gp: one sized workload's payload bytes per second against size, per backend.
-# Set wl, backends and prefix as for time.gp.
+# Set heading, backends and prefix as for time.gp.
 load lib
-set title sprintf('%s: throughput against payload size', wl)
+set title heading
 eval size_axis
 set ylabel 'payload bytes per second: median, p10-p90 (log scale)'
 set logscale y 10

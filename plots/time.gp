@@ -1,7 +1,8 @@
 # time.gp: one sized workload's time per call against payload size, per backend (log-log).
-# Set wl, backends (names) and prefix (prefix.B.'.dat': "size median p10 p90 overhead").
+# Set heading (the title), backends (names) and prefix (prefix.B.'.dat': "size median p10 p90
+# overhead").
 load lib
-set title sprintf('%s: time per call against payload size', wl)
+set title heading
 eval size_axis
 set ylabel 'time per call: median, p10-p90 (log scale)'
 set logscale y 10

@@ -1,9 +1,9 @@
 # violations.gp: the violation matrix: one cell per (backend, violation), coloured by verdict
-# and labelled with it. Set data ("col row colour label" rows from plots.sh, col and row
+# and labelled with it. Set heading (the title), data ("col row colour label" rows from plots.sh, col and row
 # from 0, colour as 0xRRGGBB), backends ("B1 B2 ...", the columns) and violations ("V1 V2
 # ...", the rows, top first).
 load lib
-set title 'violation matrix: what the caller saw for each kind of failure in the domain'
+set title heading
 nb = words(backends)
 nv = words(violations)
 set xrange [-0.5:nb - 0.5]

@@ -1,8 +1,9 @@
 #!/bin/sh
 # harness/plots.sh: the gnuplot scripts draw every expected, non-empty image from a small results.csv,
-# and scripts/report.sh writes a report.md that has the tables and links them.
-# Usage: tests/harness/plots.sh   (from the repository root; needs gnuplot-nox)
+# and harness --report writes a report.md that has the tables and links them.
+# Usage: tests/harness/plots.sh [HARNESS]   (from the repository root; needs gnuplot-nox)
 set -eu
+harness=${1:-build/harness}
 command -v gnuplot >/dev/null ||
 	{ echo "tests/harness/plots.sh: gnuplot missing: run scripts/deps.sh test as root" >&2; exit 1; }
 dir=$(mktemp -d)
@@ -18,7 +19,8 @@ check() { # check DESCRIPTION COMMAND...: run the command, report a failure
 # sizes with one overhead missing; call-args at one size only (no curve: no size plots);
 # png-decode at four image sizes, mprotect missing one and one overhead negative; the records
 # sweep with each method on a different set of backends (msgpack on none only, inplace
-# on process only, without overheads); the references; mpk skipped.
+# on process only, without overheads, cbor a method no script names); zstd-compress, a
+# workload no script names; the references; mpk skipped.
 cat >"$dir/results.csv" <<'CSV'
 workload,backend,size,calls,median_ns,p10_ns,p90_ns,p99_ns,min_ns,overhead_pct,counter,extra
 call-null,none,0,1000,5.0,4.5,5.5,6.0,4.0,0.00,tsc,x
@@ -50,6 +52,12 @@ records-msgpack,none,64,1000,460.0,455.0,465.0,470.0,450.0,0.00,tsc,x
 records-msgpack,none,1048576,10,6380000.0,6300000.0,6450000.0,6500000.0,6200000.0,0.00,tsc,x
 records-inplace,process,64,1000,155.0,150.0,160.0,165.0,148.0,,tsc,x
 records-inplace,process,1048576,10,1220000.0,1200000.0,1230000.0,1240000.0,1190000.0,,tsc,x
+records-cbor,none,64,1000,300.0,290.0,310.0,320.0,280.0,0.00,tsc,x
+records-cbor,none,1048576,10,4000000.0,3900000.0,4100000.0,4200000.0,3800000.0,0.00,tsc,x
+zstd-compress,none,4096,1000,8000.0,7900.0,8100.0,8200.0,7800.0,0.00,tsc,x
+zstd-compress,process,4096,1000,9000.0,8900.0,9100.0,9200.0,8800.0,12.50,tsc,x
+zstd-compress,none,65536,100,90000.0,89000.0,91000.0,92000.0,88000.0,0.00,tsc,x
+zstd-compress,process,65536,100,95000.0,94000.0,96000.0,97000.0,93000.0,5.56,tsc,x
 copy-in,none,1048576,100,1000.0,990.0,1010.0,1020.0,980.0,0.00,tsc,x
 copy-in,process,1048576,100,3000.0,2990.0,3010.0,3020.0,2980.0,200.00,tsc,x
 copy,none,1048576,100,2000.0,1990.0,2010.0,2020.0,1980.0,0.00,tsc,x
@@ -67,14 +75,21 @@ none,endless-loop,hang,,0,0,
 mprotect,write-global,caught,EFAULT,1,1,20000
 mprotect,endless-loop,caught,ETIMEDOUT,1,1,300000000
 CSV
-cat >"$dir/results.json" <<'JSON'
-{"run": {"host": "testhost", "command": ["./harness", "--refs"], "tsc_ghz": 2.5},
- "rows": [], "skipped": [{"backend": "mpk", "reason": "CPU lacks PKU"}], "failed": []}
-JSON
+# results.json: the same rows (the fields report.md reads), as the harness writes them.
+awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) col[$i] = i; next }
+	{
+		printf "%s{\"backend\": \"%s\", \"workload\": \"%s\", \"size\": %d, \"median_ns\": %s}",
+			(NR > 2 ? ",\n  " : ""), $col["backend"], $col["workload"], $col["size"], $col["median_ns"]
+	}
+	BEGIN { print "{\"run\": {\"host\": \"testhost\", \"command\": [\"./harness\", \"--refs\"], \"tsc_ghz\": 2.5},"
+		printf " \"rows\": [" }
+	END { print "],\n \"skipped\": [{\"backend\": \"mpk\", \"reason\": \"CPU lacks PKU\"}], \"failed\": []}" }
+' "$dir/results.csv" >"$dir/results.json"
 
 check "plots/plots.sh ran" plots/plots.sh "$dir"
 for name in roundtrip snappy-compress-time snappy-compress-throughput snappy-compress-overhead \
-	png-decode-overhead-bars records-methods violations; do
+	png-decode-overhead-bars records-methods violations zstd-compress-time \
+	zstd-compress-throughput zstd-compress-overhead; do
 	check "$name.svg is a non-empty SVG" grep -q '<svg' "$dir/$name.svg"
 	check "$name.png is a non-empty PNG" sh -c "head -c 4 '$dir/$name.png' | grep -q PNG"
 done
@@ -84,7 +99,7 @@ for want in '5.5 KiB' '64 KiB' '380 KiB' '895 KiB' '100.0 %' '-1.5 %' 'process' 
 done
 check "png-decode-overhead-bars.svg has no bar for none" \
 	sh -c "! grep -q '>none<' '$dir/png-decode-overhead-bars.svg'"
-for want in 'raw / none' 'raw / process' 'msgpack / none' 'inplace / process'; do
+for want in 'raw / none' 'raw / process' 'msgpack / none' 'inplace / process' 'cbor / none'; do
 	check "records-methods.svg has the curve '$want'" grep -qF "$want" "$dir/records-methods.svg"
 done
 check "records-methods.svg has no curve not measured" \
@@ -95,15 +110,38 @@ done
 check "no size plot for call-args, measured at one size" \
 	sh -c "! ls '$dir' | grep -q '^call-args-'"
 
-check "scripts/report.sh ran" scripts/report.sh "$dir"
+# The manifest: a line a plot, its title as the plot has it.
+check "plots.tsv lists zstd-compress-time with its title" \
+	grep -qxF "$(printf 'zstd-compress-time\tzstd-compress: time per call against payload size')" \
+	"$dir/plots.tsv"
+check "plots.tsv lists every plot drawn" \
+	test "$(($(wc -l <"$dir/plots.tsv") - 1))" -eq "$(ls "$dir" | grep -c '\.svg$')"
+
+check "harness --report ran" "$harness" --report "$dir"
 for want in 'testhost' 'skipped **mpk**: CPU lacks PKU' '| snappy-compress | 1024 | 900.0 | 1100.0 |' \
 	'| call-null | 0 | 22.00 |' 'mpk was skipped: CPU lacks PKU' '(roundtrip.svg)' \
 	'(snappy-compress-overhead.png)' '(png-decode-overhead-bars.svg)' '(records-methods.png)' \
-	'### png-decode: overhead over none per image size' '| memcpy 1048576 | 1000.0 |' \
+	'### png-decode (libpng): overhead over none per image size' '| memcpy 1048576 | 1000.0 |' \
 	'| copy-in | 1048576 | 0.50 | - |' '| copy | 1048576 | 0.25 | - |' \
 	'| mprotect | 27000.0 | 10.00 |' '| write-global | missed (OK) | caught (EFAULT) |' \
-	'| endless-loop | hang | caught (ETIMEDOUT) |' '(violations.svg)'; do
-	check "report.md has '$want'" grep -qF "$want" "$dir/report.md"
+	'| endless-loop | hang | caught (ETIMEDOUT) |' '(violations.svg)' 'undetected: nothing noticed' \
+	'| zstd-compress | 65536 | 90000.0 | 95000.0 |' '| zstd-compress | 4096 | 1.12 |' \
+	'### zstd-compress: throughput against payload size' '(zstd-compress-overhead.svg)' \
+	'| records-cbor | 64 | 300.0 | - |'; do
+	check "report.md has '$want'" grep -qF -e "$want" "$dir/report.md"
+done
+
+# A run folder whose results.json is missing or broken: status non-zero, one line saying
+# which file and why, and no report.md.
+bad=$dir/bad
+mkdir "$bad"
+for case in missing broken; do
+	[ $case = broken ] && printf '{"run": {}, "rows": [{"backend": "none",\n' >"$bad/results.json"
+	check "harness --report fails on a $case results.json" \
+		sh -c "! '$harness' --report '$bad' 2>'$dir/err'"
+	check "harness --report says what and why on one line ($case)" \
+		sh -c "[ \$(wc -l <'$dir/err') -eq 1 ] && grep -q 'results.json' '$dir/err'"
+	check "no report.md from a $case results.json" sh -c "! ls '$bad' | grep -q report"
 done
 [ "$fail" -eq 0 ] && echo "tests/harness/plots.sh: plots and report: ok"
 exit "$fail"
