@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "harness.h"
+#include "output.h"
 #include "report_md.h"
 #include "results_json.h"
 #include "run_folder.h"
@@ -436,30 +437,12 @@ static void write_sections(FILE *f, const struct run_folder *r)
 /* Through report.md.XXXXXX beside it, fsynced and renamed: report.md whole or not at all. */
 static int write_report(const struct run_folder *r)
 {
-	char path[PATH_MAX], tmp[PATH_MAX + 8];
-	FILE *f = NULL;
-	int fd, err;
+	struct output o;
 
-	snprintf(path, sizeof(path), "%s/report.md", r->dir);
-	snprintf(tmp, sizeof(tmp), "%s.XXXXXX", path);
-	if ((fd = mkstemp(tmp)) < 0 || !(f = fdopen(fd, "w"))) {
-		fprintf(stderr, "harness: cannot write %s: %s\n", path, strerror(errno));
-		if (fd >= 0) {
-			close(fd);
-			unlink(tmp);
-		}
+	if (output_open(&o, r->dir, "report.md"))
 		return 1;
-	}
-	fchmod(fd, 0644);
-	write_sections(f, r);
-	err = ferror(f) || fflush(f) || fsync(fd);
-	err = fclose(f) || err;
-	if (err || rename(tmp, path)) {
-		fprintf(stderr, "harness: cannot write %s: %s\n", path, strerror(errno));
-		unlink(tmp);
-		return 1;
-	}
-	return 0;
+	write_sections(o.f, r);
+	return output_commit(&o, ferror(o.f)) ? 1 : 0;
 }
 
 int report_md_main(int argc, char **argv)
