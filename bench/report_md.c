@@ -18,12 +18,9 @@
  * Ratios compare medians of this run only.  Every file is read before report.md is
  * opened: a file that is not what it should be leaves the old report.md as it was.
  */
-#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "harness.h"
 #include "output.h"
