@@ -16,7 +16,7 @@ struct iso_backend {
 	unsigned version; /* ISO_BACKEND_V1 */
 	const char *name;
 	const char *summary;
-	int (*probe)(void); /* ISO_OK or ISO_ENOTSUP + iso_set_reason */
+	int (*probe)(void); /* ISO_OK or ISO_ENOTSUP + reason_set */
 	int (*create)(const struct iso_options *opt, struct iso_domain **out);
 	void (*destroy)(struct iso_domain *d);
 	/* Must check the domain's out_len <= out_cap before copying anything back. */
@@ -53,21 +53,16 @@ extern const struct iso_backend iso_backend_mpk;
 extern const struct iso_backend iso_backend_mprotect;
 
 /*
- * The end of a call, the same for every backend that runs the domain elsewhere:
- * judge n, the length the domain reported (which the caller read once, as the
- * domain may still write it), then copy n bytes from src to out (src NULL: the
- * domain wrote out in place) and hand back n and the function's value r.
+ * The end of a call, the same for every backend that runs the domain elsewhere
+ * (backend.c): judge n, the length the domain reported (which the caller read once,
+ * as the domain may still write it), then copy n bytes from src to out (src NULL:
+ * the domain wrote out in place) and hand back n and the function's value r.
  */
-int iso_deliver(size_t n, long r, const void *src, void *out, size_t out_cap, size_t *out_len,
-		long *ret);
+int backend_deliver(size_t n, long r, const void *src, void *out, size_t out_cap,
+		    size_t *out_len, long *ret);
 
 /* glibc's own sigaction, under the other name it exports: inproc.c interposes sigaction. */
 struct sigaction;
 int __sigaction(int sig, const struct sigaction *act, struct sigaction *old);
-
-/* Set this thread's iso_reason() text; returns err so callers can `return`. */
-int iso_set_reason(int err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* iso_set_reason(ISO_ESYS, "what: strerror(errno)"), errno saved and restored. */
-int iso_sys_error(const char *what);
 
 #endif

@@ -3,8 +3,9 @@
 #include <stdio.h>
 #include <sys/mman.h>
 
-#include "backend.h"
 #include "heap.h"
+#include "iso.h"
+#include "reason.h"
 
 /* jemalloc 5.3's experimental.arenas_create_ext argument (arena_types.h, not public). */
 struct je_arena_config {
@@ -125,7 +126,7 @@ static int new_tcache(struct iso_heap *h)
 	size_t len = sizeof(h->tcache);
 
 	if (mallctl("tcache.create", &h->tcache, &len, NULL, 0))
-		return iso_set_reason(ISO_ENOMEM, "jemalloc cannot create a thread cache");
+		return reason_set(ISO_ENOMEM, "jemalloc cannot create a thread cache");
 	return ISO_OK;
 }
 
@@ -146,12 +147,12 @@ int iso_heap_init(struct iso_heap *h, void *base, size_t size, char *_Atomic *cu
 	h->huge = huge;
 	err = mallctl("experimental.arenas_create_ext", &h->arena, &len, &cfg, sizeof(cfg));
 	if (err)
-		return iso_set_reason(ISO_ENOTSUP, "jemalloc cannot create an arena (error %d)", err);
+		return reason_set(ISO_ENOTSUP, "jemalloc cannot create an arena (error %d)", err);
 	/* Had jemalloc put its own bookkeeping into the region, a domain could corrupt it. */
 	if (atomic_load(h->next) != h->base) {
 		h->ready = true;
 		iso_heap_fini(h);
-		return iso_set_reason(ISO_ENOTSUP, "jemalloc placed its metadata in domain memory");
+		return reason_set(ISO_ENOTSUP, "jemalloc placed its metadata in domain memory");
 	}
 	/* A cache of the domain's own: without one, every malloc inside takes the
 	 * arena's lock (5x the cost); the thread's cache would mix in trusted memory. */

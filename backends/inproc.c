@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "inproc.h"
+#include "reason.h"
 
 #define PAGE 4096u
 #define STACK_SIZE ((size_t)1 << 20)
@@ -157,7 +158,7 @@ void iso_trim(void)
 
 int inproc_probe(void)
 {
-	return theap_err ? iso_set_reason(theap_err, "%s", theap_why) : ISO_OK;
+	return theap_err ? reason_set(theap_err, "%s", theap_why) : ISO_OK;
 }
 
 /* The main program's writable segment, less RELRO (read-only already) and `shared`. */
@@ -244,7 +245,7 @@ int inproc_use_pkru(void)
 	DIR *dir;
 
 	if (!__get_cpuid_count(0xd, 9, &a, &b, &c, &d) || !b)
-		return iso_set_reason(ISO_ENOTSUP, "CPUID does not locate PKRU in the XSAVE area");
+		return reason_set(ISO_ENOTSUP, "CPUID does not locate PKRU in the XSAVE area");
 	shared.pkru_offset = b;
 	iso_pkru_trusted();
 	shared.pkru = true;
@@ -252,7 +253,7 @@ int inproc_use_pkru(void)
 	 * trusted key they are about to need for every heap access: open it for them. */
 	sigemptyset(&sa.sa_mask);
 	if (__sigaction(OPEN_SIG, &sa, &old))
-		return iso_sys_error("sigaction");
+		return reason_sys("sigaction");
 	dir = opendir("/proc/self/task");
 	while (dir && (e = readdir(dir))) {
 		pid_t tid = (pid_t)atoi(e->d_name);
@@ -264,10 +265,10 @@ int inproc_use_pkru(void)
 		closedir(dir);
 	for (int waited = 0; atomic_load(&shared.opened) < sent; waited++) {
 		if (waited == 1000) {
-			err = iso_set_reason(ISO_ENOTSUP, "%d of %d other threads block the PKRU "
-					     "fix-up signal; create the first mpk domain "
-					     "before starting threads",
-					     sent - atomic_load(&shared.opened), sent);
+			err = reason_set(ISO_ENOTSUP, "%d of %d other threads block the PKRU "
+					 "fix-up signal; create the first mpk domain "
+					 "before starting threads",
+					 sent - atomic_load(&shared.opened), sent);
 			break;
 		}
 		usleep(1000);
@@ -424,9 +425,9 @@ static void global_init(void)
 	sigaddset(&sa.sa_mask, WATCHDOG_SIG);
 	for (size_t i = 0; i < sizeof(handled) / sizeof(handled[0]); i++)
 		if (__sigaction(handled[i], &sa, &shared.old[handled[i]]))
-			once_err = iso_sys_error("sigaction");
+			once_err = reason_sys("sigaction");
 	if (__sigaction(WATCHDOG_SIG, &sa, &shared.old[WATCHDOG_SIG]))
-		once_err = iso_sys_error("sigaction");
+		once_err = reason_sys("sigaction");
 	atomic_store(&installed, !once_err);
 }
 
@@ -493,11 +494,11 @@ static int thread_init(const struct inproc *d)
 	mem = mmap(NULL, PAGE + ALTSTACK_SIZE, PROT_READ | PROT_WRITE,
 		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (mem == MAP_FAILED)
-		return iso_sys_error("mmap");
+		return reason_sys("mmap");
 	ss = (stack_t){ .ss_sp = mem + PAGE, .ss_size = ALTSTACK_SIZE };
 	if (sigaltstack(&ss, NULL)) {
 		munmap(mem, PAGE + ALTSTACK_SIZE);
-		return iso_sys_error("sigaltstack");
+		return reason_sys("sigaltstack");
 	}
 	t->saved = (struct region *)mem;
 	find_stack(&t->stack);
@@ -522,7 +523,7 @@ static int map_memory(struct inproc *d)
 
 	if (mmap(lo, d->mem_size - (size_t)(lo - d->mem), PROT_NONE,
 		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED, -1, 0) == MAP_FAILED)
-		return iso_sys_error("mmap");
+		return reason_sys("mmap");
 	err = d->ops->map(d, d->stack_lo, STACK_SIZE, PROT_READ | PROT_WRITE);
 	if (!err)
 		err = d->ops->map(d, d->in_buf, data_len(d), PROT_READ | PROT_WRITE);
@@ -553,7 +554,7 @@ int inproc_create(const struct inproc_ops *ops, const struct iso_options *opt,
 	if (once_err)
 		return once_err;
 	if (arena < 64 * PAGE)
-		return iso_set_reason(ISO_EINVAL, "arena of %zu bytes is too small", arena);
+		return reason_set(ISO_EINVAL, "arena of %zu bytes is too small", arena);
 	d = calloc(1, sizeof(*d));
 	if (!d)
 		return ISO_ENOMEM;
@@ -569,7 +570,7 @@ int inproc_create(const struct inproc_ops *ops, const struct iso_options *opt,
 		      -1, 0);
 	if (d->mem == MAP_FAILED) {
 		free(d);
-		return iso_sys_error("mmap");
+		return reason_sys("mmap");
 	}
 	d->stack_lo = d->mem + PAGE;
 	d->stack_top = d->stack_lo + STACK_SIZE;
@@ -592,9 +593,9 @@ int inproc_create(const struct inproc_ops *ops, const struct iso_options *opt,
 
 		sev._sigev_un._tid = (pid_t)syscall(SYS_gettid);
 		if (timer_create(CLOCK_MONOTONIC, &sev, &d->timer))
-			err = iso_sys_error("timer_create");
+			err = reason_sys("timer_create");
 		else if ((d->has_timer = true), timer_settime(d->timer, 0, &its, NULL))
-			err = iso_sys_error("timer_settime");
+			err = reason_sys("timer_settime");
 	}
 	if (err) {
 		inproc_destroy(&d->base);
@@ -668,10 +669,10 @@ int inproc_call(struct iso_domain *dom, iso_fn *fn, const void *in, size_t in_le
 	int err;
 
 	if (t->cur)
-		return iso_set_reason(ISO_EINVAL, "iso_call from inside a domain");
+		return reason_set(ISO_EINVAL, "iso_call from inside a domain");
 	if ((!in_shared && in_len > d->xfer_cap) || (!out_shared && out_cap > d->xfer_cap))
-		return iso_set_reason(ISO_E2BIG, "%zu bytes exceed the %zu-byte exchange buffer",
-				      in_len > out_cap ? in_len : out_cap, d->xfer_cap);
+		return reason_set(ISO_E2BIG, "%zu bytes exceed the %zu-byte exchange buffer",
+				  in_len > out_cap ? in_len : out_cap, d->xfer_cap);
 	if (!t->ready && (err = thread_init(d)))
 		return err;
 	if (in_len && !in_shared)
@@ -690,7 +691,7 @@ int inproc_call(struct iso_domain *dom, iso_fn *fn, const void *in, size_t in_le
 		pthread_sigmask(SIG_SETMASK, &t->mask, NULL);
 		int again = discard(d, in_malloc);
 
-		return again ? again : iso_set_reason(err, "the domain was rewound");
+		return again ? again : reason_set(err, "the domain was rewound");
 	}
 	t->rewind = &jb;
 	t->recover = d->ops->recover;
@@ -706,12 +707,12 @@ int inproc_call(struct iso_domain *dom, iso_fn *fn, const void *in, size_t in_le
 	if (t->enter_err) {
 		errno = t->enter_err;
 		t->enter_err = 0;
-		return iso_sys_error("protecting the trusted regions");
+		return reason_sys("protecting the trusted regions");
 	}
 
 	/* The domain can write the call page: read the length once, then judge it. */
 	n = *(volatile size_t *)&cp->out_len;
-	return iso_deliver(n, r, out_shared ? NULL : d->out_buf, out, out_cap, out_len, ret);
+	return backend_deliver(n, r, out_shared ? NULL : d->out_buf, out, out_cap, out_len, ret);
 }
 
 int inproc_bare(struct iso_domain *dom, unsigned long iters)
@@ -721,14 +722,14 @@ int inproc_bare(struct iso_domain *dom, unsigned long iters)
 	int err;
 
 	if (iso_thread.cur)
-		return iso_set_reason(ISO_EINVAL, "iso_domain_bare from inside a domain");
+		return reason_set(ISO_EINVAL, "iso_domain_bare from inside a domain");
 	if (!iso_thread.ready && (err = thread_init(d)))
 		return err;
 	d->ops->bare(d, &g, iters);
 	if (iso_thread.enter_err) {
 		errno = iso_thread.enter_err;
 		iso_thread.enter_err = 0;
-		return iso_sys_error("protecting the trusted regions");
+		return reason_sys("protecting the trusted regions");
 	}
 	return ISO_OK;
 }

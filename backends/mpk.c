@@ -7,6 +7,7 @@
 
 #include "arch-x86.h"
 #include "inproc.h"
+#include "reason.h"
 
 /*
  * Keys: the trusted key T tags the program's data, the trusted heap and each
@@ -27,13 +28,13 @@ static int mpk_probe(void)
 	int key;
 
 	if (!cpu_has_pku())
-		return iso_set_reason(ISO_ENOTSUP, "CPU lacks PKU (CPUID.7.0:ECX[3] clear)");
+		return reason_set(ISO_ENOTSUP, "CPU lacks PKU (CPUID.7.0:ECX[3] clear)");
 	if (!cpu_has_ospke())
-		return iso_set_reason(ISO_ENOTSUP, "OS has not enabled PKU (CPUID.7.0:ECX[4] OSPKE clear)");
+		return reason_set(ISO_ENOTSUP, "OS has not enabled PKU (CPUID.7.0:ECX[4] OSPKE clear)");
 	key = pkey_alloc(0, 0);
 	/* ENOSPC: PKU works, every key is taken (by domains): creating says so. */
 	if (key < 0 && errno != ENOSPC)
-		return iso_set_reason(ISO_ENOTSUP, "pkey_alloc: %s", strerror(errno));
+		return reason_set(ISO_ENOTSUP, "pkey_alloc: %s", strerror(errno));
 	if (key >= 0)
 		pkey_free(key);
 	return inproc_probe();
@@ -42,7 +43,7 @@ static int mpk_probe(void)
 static int tag(const struct region *r, int key)
 {
 	if (pkey_mprotect(r->lo, r->len, r->prot, key))
-		return iso_sys_error("pkey_mprotect");
+		return reason_sys("pkey_mprotect");
 	return ISO_OK;
 }
 
@@ -63,7 +64,7 @@ static void global_init(void)
 	key_trusted = pkey_alloc(0, 0);
 	key_secret = pkey_alloc(0, 0);
 	if (key_trusted < 0 || key_secret < 0) {
-		once_err = iso_sys_error("pkey_alloc");
+		once_err = reason_sys("pkey_alloc");
 		return;
 	}
 	n = inproc_static(r, 8);
@@ -83,10 +84,10 @@ static int mpk_setup(struct inproc *d)
 	d->pkey = pkey_alloc(0, 0);
 	if (d->pkey < 0)
 		return errno == ENOSPC
-			       ? iso_set_reason(ISO_ENOMEM, "no protection key left for a domain "
-							    "(the CPU has 16; key 0 and two of "
-							    "isobench's are taken)")
-			       : iso_sys_error("pkey_alloc");
+			       ? reason_set(ISO_ENOMEM, "no protection key left for a domain "
+							"(the CPU has 16; key 0 and two of "
+							"isobench's are taken)")
+			       : reason_sys("pkey_alloc");
 	/* Shut every key but key 0 and the domain's own; T stays readable. */
 	d->pkru = ~(AD(0) | WD(0)) & ~(AD(d->pkey) | WD(d->pkey)) & ~AD(key_trusted);
 	return ISO_OK;

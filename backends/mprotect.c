@@ -4,6 +4,7 @@
 #include <sys/mman.h>
 
 #include "inproc.h"
+#include "reason.h"
 
 static int mprot_probe(void)
 {
@@ -13,7 +14,7 @@ static int mprot_probe(void)
 static int mprot_map(struct inproc *d, char *lo, size_t len, int prot)
 {
 	(void)d;
-	return mprotect(lo, len, prot) ? iso_sys_error("mprotect") : ISO_OK;
+	return mprotect(lo, len, prot) ? reason_sys("mprotect") : ISO_OK;
 }
 
 static void restore(struct region *s, size_t n)

@@ -20,6 +20,7 @@
 #include "arch-x86.h"
 #include "backend.h"
 #include "heap.h"
+#include "reason.h"
 
 /*
  * The channel: the parent posts a request by bumping `req`; the child answers by
@@ -260,7 +261,7 @@ static int spawn(struct proc_domain *d)
 		pthread_mutex_unlock(&lock);
 	if (pid < 0) {
 		d->pid = -1;
-		return iso_sys_error("fork");
+		return reason_sys("fork");
 	}
 	if (pid == 0)
 		child_main(d);
@@ -382,11 +383,11 @@ answered:
 	/* FUTEX_OWNER_DIED, set by the kernel as the child exited, or a scribbled word. */
 died:
 	reap(d);
-	return iso_set_reason(ISO_ECRASH, "the domain's child process died");
+	return reason_set(ISO_ECRASH, "the domain's child process died");
 timed_out:
 	reap(d);
-	return iso_set_reason(ISO_ETIMEDOUT, "no reply within %u ms; child killed",
-			      d->opt.timeout_ms);
+	return reason_set(ISO_ETIMEDOUT, "no reply within %u ms; child killed",
+			  d->opt.timeout_ms);
 }
 
 /*
@@ -419,8 +420,8 @@ static int proc_call(struct iso_domain *dom, iso_fn *fn, const void *in, size_t 
 	int err;
 
 	if ((!in_shared && in_len > d->xfer_cap) || (!out_shared && out_cap > d->xfer_cap))
-		return iso_set_reason(ISO_E2BIG, "%zu bytes exceed the %zu-byte exchange buffer",
-				      in_len > out_cap ? in_len : out_cap, d->xfer_cap);
+		return reason_set(ISO_E2BIG, "%zu bytes exceed the %zu-byte exchange buffer",
+				  in_len > out_cap ? in_len : out_cap, d->xfer_cap);
 	/* A secret added since the child was forked is still in its copy: fork anew. */
 	if (d->pid > 0 && d->secrets_gen != iso_secrets_gen())
 		reap(d);
@@ -453,7 +454,7 @@ static int proc_call(struct iso_domain *dom, iso_fn *fn, const void *in, size_t 
 	/* The child can still write the channel: read each field once, then judge it. */
 	n = *(volatile size_t *)&c->out_len;
 	r = *(volatile long *)&c->ret;
-	return iso_deliver(n, r, out_shared ? NULL : d->out_buf, out, out_cap, out_len, ret);
+	return backend_deliver(n, r, out_shared ? NULL : d->out_buf, out, out_cap, out_len, ret);
 }
 
 static int proc_probe(void)
@@ -489,7 +490,7 @@ static int proc_create(const struct iso_options *opt, struct iso_domain **out)
 		return ISO_ENOMEM;
 	if (size < 16 * PAGE) {
 		free(d);
-		return iso_set_reason(ISO_EINVAL, "arena of %zu bytes is too small", size);
+		return reason_set(ISO_EINVAL, "arena of %zu bytes is too small", size);
 	}
 	size = (size + PAGE - 1) & ~(size_t)(PAGE - 1);
 	d->opt = *opt;
@@ -499,7 +500,7 @@ static int proc_create(const struct iso_options *opt, struct iso_domain **out)
 	d->arena = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (d->arena == MAP_FAILED) {
 		free(d);
-		return iso_sys_error("mmap");
+		return reason_sys("mmap");
 	}
 	d->xfer_cap = (size / 4) & ~(size_t)(PAGE - 1);
 	d->in_buf = d->arena + PAGE;

@@ -5,6 +5,7 @@
 #include <sys/mman.h>
 
 #include "inproc.h"
+#include "reason.h"
 
 #define MAX_SECRETS 16
 
@@ -21,10 +22,10 @@ int iso_secret(void *p, size_t n)
 	int err = ISO_OK;
 
 	if (!p || !n || ((uintptr_t)p | n) & 4095)
-		return iso_set_reason(ISO_EINVAL, "a secret must be whole pages");
+		return reason_set(ISO_EINVAL, "a secret must be whole pages");
 	pthread_mutex_lock(&lock);
 	if (nsecrets == MAX_SECRETS)
-		err = iso_set_reason(ISO_ENOMEM, "at most %d secret ranges", MAX_SECRETS);
+		err = reason_set(ISO_ENOMEM, "at most %d secret ranges", MAX_SECRETS);
 	else if (!iso_secret_tag || !(err = iso_secret_tag(&r, true))) {
 		secrets[nsecrets++] = r;
 		gen++;
@@ -35,7 +36,7 @@ int iso_secret(void *p, size_t n)
 
 int iso_unsecret(void *p, size_t n)
 {
-	int err = iso_set_reason(ISO_EINVAL, "no secret range starts there with that length");
+	int err = reason_set(ISO_EINVAL, "no secret range starts there with that length");
 
 	pthread_mutex_lock(&lock);
 	for (size_t i = 0; i < nsecrets; i++)
