@@ -44,7 +44,7 @@ static const int handled[] = { SIGSEGV, SIGBUS, SIGABRT, SIGILL, SIGFPE, SIGTRAP
 
 /* ---- trusted regions ---------------------------------------------------------- */
 
-static struct iso_heap theap;
+static struct heap theap;
 static int theap_err = ISO_ENOTSUP;
 static char theap_why[160] = "the trusted heap was not set up";
 static struct region prog[2];  /* the program's data less `shared` (what mpk tags) */
@@ -82,7 +82,7 @@ static pthread_once_t theap_once = PTHREAD_ONCE_INIT;
  */
 static void theap_init(void)
 {
-	char *raw = mmap(NULL, THEAP_SIZE + ISO_HUGE, PROT_READ | PROT_WRITE,
+	char *raw = mmap(NULL, THEAP_SIZE + HEAP_HUGE, PROT_READ | PROT_WRITE,
 			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	char *p;
 
@@ -91,12 +91,12 @@ static void theap_init(void)
 			 strerror(errno));
 		return;
 	}
-	p = iso_huge_up(raw);
+	p = heap_huge_up(raw);
 	if (p > raw)
 		munmap(raw, (size_t)(p - raw));
-	munmap(p + THEAP_SIZE, (size_t)(raw + ISO_HUGE - p));
+	munmap(p + THEAP_SIZE, (size_t)(raw + HEAP_HUGE - p));
 	madvise(p, THEAP_SIZE, MADV_HUGEPAGE);
-	theap_err = iso_heap_init(&theap, p, THEAP_SIZE, NULL, false, true);
+	theap_err = heap_init(&theap, p, THEAP_SIZE, NULL, false, true);
 	if (theap_err) {
 		snprintf(theap_why, sizeof(theap_why), "%s", iso_reason());
 		munmap(p, THEAP_SIZE);
@@ -131,25 +131,25 @@ __attribute__((constructor)) static void theap_check(void)
  */
 void iso_trim(void)
 {
-	static unsigned char resident[ISO_HUGE / PAGE];
+	static unsigned char resident[HEAP_HUGE / PAGE];
 	static pthread_mutex_t trim_lock = PTHREAD_MUTEX_INITIALIZER;
 	char *end;
 
 	if (theap_err || iso_thread.cur)
 		return; /* from inside a domain the trusted heap is not to be touched */
-	iso_heap_purge(&theap);
-	end = iso_huge_down(iso_heap_top(&theap));
+	heap_purge(&theap);
+	end = heap_huge_down(heap_top(&theap));
 	pthread_mutex_lock(&trim_lock);
-	for (char *p = theap.base; p < end; p += ISO_HUGE) {
+	for (char *p = theap.base; p < end; p += HEAP_HUGE) {
 		/* The kernel collapses only a range with a writable entry, and after a
 		 * fork none is until written: add 0 to a resident word (atomically, so
 		 * that nothing another thread writes is lost). */
-		if (mincore(p, ISO_HUGE, resident))
+		if (mincore(p, HEAP_HUGE, resident))
 			continue;
-		for (size_t i = 0; i < ISO_HUGE / PAGE; i++)
+		for (size_t i = 0; i < HEAP_HUGE / PAGE; i++)
 			if (resident[i] & 1) {
 				atomic_fetch_add((_Atomic long *)(p + i * PAGE), 0);
-				madvise(p, ISO_HUGE, MADV_COLLAPSE);
+				madvise(p, HEAP_HUGE, MADV_COLLAPSE);
 				break;
 			}
 	}
@@ -195,7 +195,7 @@ static int find_program(struct dl_phdr_info *info, size_t size, void *arg)
 size_t inproc_trusted(struct region *out, size_t max)
 {
 	/* Whole huge pages: protecting part of one would split it.  (base is aligned.) */
-	size_t n = 0, used = (size_t)(iso_huge_up(iso_heap_top(&theap)) - theap.base);
+	size_t n = 0, used = (size_t)(heap_huge_up(heap_top(&theap)) - theap.base);
 
 	/* One region for the program's data: `shared` is only read inside a domain. */
 	if (n < max && prog_all.len)
@@ -539,8 +539,8 @@ static int layout(struct inproc *d)
 {
 	int err = map_memory(d);
 
-	return err ? err : iso_heap_init(&d->heap, d->heap_lo, d->heap_size, heap_cursor(d), false,
-					  false);
+	return err ? err : heap_init(&d->heap, d->heap_lo, d->heap_size, heap_cursor(d), false,
+				     false);
 }
 
 int inproc_create(const struct inproc_ops *ops, const struct iso_options *opt,
@@ -622,7 +622,7 @@ void inproc_destroy(struct iso_domain *dom)
 	pthread_mutex_unlock(&lock);
 	if (d->has_timer)
 		timer_delete(d->timer);
-	iso_heap_fini(&d->heap);
+	heap_fini(&d->heap);
 	if (d->ops->teardown)
 		d->ops->teardown(d);
 	munmap(d->mem, d->mem_size);
@@ -643,7 +643,7 @@ static int discard(struct inproc *d, bool in_malloc)
 		d->heap.ready = false;
 		return layout(d);
 	}
-	err = iso_heap_reset(&d->heap);
+	err = heap_reset(&d->heap);
 	if (!err)
 		err = map_memory(d);
 	/* The arena keeps the extents it had (now zero pages again): the cursor goes on
@@ -659,8 +659,8 @@ int inproc_call(struct iso_domain *dom, iso_fn *fn, const void *in, size_t in_le
 	struct inproc *d = (struct inproc *)dom;
 	struct inproc_thread *t = &iso_thread;
 	struct call_page *cp = (struct call_page *)d->call;
-	bool in_shared = in_len && iso_heap_owns(&d->heap, in, in_len);
-	bool out_shared = out_cap && iso_heap_owns(&d->heap, out, out_cap);
+	bool in_shared = in_len && heap_owns(&d->heap, in, in_len);
+	bool out_shared = out_cap && heap_owns(&d->heap, out, out_cap);
 	struct gate g = { .fn = fn, .in_len = in_len, .out_cap = out_cap,
 			  .out_len = &cp->out_len, .stack = d->stack_top, .pkru = d->pkru, .d = d };
 	sigjmp_buf jb;
@@ -736,13 +736,13 @@ int inproc_bare(struct iso_domain *dom, unsigned long iters)
 
 void *inproc_alloc(struct iso_domain *dom, size_t n)
 {
-	return iso_heap_alloc(&((struct inproc *)dom)->heap, n);
+	return heap_alloc(&((struct inproc *)dom)->heap, n);
 }
 
 void inproc_free(struct iso_domain *dom, void *p)
 {
 	struct inproc *d = (struct inproc *)dom;
 
-	if (iso_heap_owns(&d->heap, p, 1))
-		iso_heap_free(&d->heap, p);
+	if (heap_owns(&d->heap, p, 1))
+		heap_free(&d->heap, p);
 }

@@ -68,7 +68,7 @@ struct inproc {
 	size_t xfer_cap;
 	char *heap_lo;
 	size_t heap_size;
-	struct iso_heap heap;
+	struct heap heap;
 	int pkey;      /* mpk */
 	uint32_t pkru; /* mpk: PKRU while this domain runs */
 	timer_t timer;
@@ -88,7 +88,7 @@ struct call_page {
  */
 struct inproc_thread {
 	struct inproc *cur;  /* the domain this thread is inside, or NULL */
-	struct iso_heap *heap; /* where malloc goes inside it */
+	struct heap *heap; /* where malloc goes inside it */
 	sigjmp_buf *rewind;
 	void (*recover)(void);
 	int enter_err;        /* mprotect: protecting failed, fn did not run */

@@ -15,7 +15,7 @@
  */
 #if !defined(__SANITIZE_ADDRESS__)
 
-#define INSIDE(h) ISO_HEAP_FLAGS(h)
+#define INSIDE(h) HEAP_FLAGS(h)
 
 /* Outside a domain: the trusted heap's arena (0 until it is set up, or if it failed). */
 static int outside(void)
@@ -31,15 +31,15 @@ static int outside(void)
 }
 
 /* A domain handing the allocator memory that is not its own is a violation. */
-static void check_owned(struct iso_heap *h, void *p)
+static void check_owned(struct heap *h, void *p)
 {
-	if (!iso_heap_owns(h, p, 1))
+	if (!heap_owns(h, p, 1))
 		inproc_violation(ISO_EFAULT);
 }
 
 static void *alloc(size_t n, int flags)
 {
-	struct iso_heap *h = iso_thread.heap;
+	struct heap *h = iso_thread.heap;
 	void *p;
 
 	if (!h)
@@ -76,7 +76,7 @@ void *calloc(size_t a, size_t b)
 
 void free(void *p)
 {
-	struct iso_heap *h = iso_thread.heap;
+	struct heap *h = iso_thread.heap;
 
 	if (!p)
 		return;
@@ -92,7 +92,7 @@ void free(void *p)
 
 void *realloc(void *p, size_t n)
 {
-	struct iso_heap *h = iso_thread.heap;
+	struct heap *h = iso_thread.heap;
 	void *q;
 
 	if (!p)

@@ -53,7 +53,7 @@ struct proc_domain {
 	char *arena; /* chan page | in buffer | out buffer | iso_alloc heap */
 	size_t arena_size, xfer_cap;
 	char *in_buf, *out_buf;
-	struct iso_heap heap;
+	struct heap heap;
 	pid_t pid; /* -1 while there is no child (a respawn failed) */
 	pid_t dying[MAX_DYING]; /* killed children not yet collected */
 	unsigned ndying;
@@ -413,8 +413,8 @@ static int proc_call(struct iso_domain *dom, iso_fn *fn, const void *in, size_t 
 {
 	struct proc_domain *d = (struct proc_domain *)dom;
 	struct chan *c = CHAN(d);
-	bool in_shared = in_len && iso_heap_owns(&d->heap, in, in_len);
-	bool out_shared = out_cap && iso_heap_owns(&d->heap, out, out_cap);
+	bool in_shared = in_len && heap_owns(&d->heap, in, in_len);
+	bool out_shared = out_cap && heap_owns(&d->heap, out, out_cap);
 	size_t n;
 	long r;
 	int err;
@@ -475,7 +475,7 @@ static void proc_destroy(struct iso_domain *dom)
 	pthread_mutex_unlock(&lock);
 	reap(d);
 	collect(d, true);
-	iso_heap_fini(&d->heap);
+	heap_fini(&d->heap);
 	munmap(d->arena, d->arena_size);
 	free(d);
 }
@@ -505,8 +505,8 @@ static int proc_create(const struct iso_options *opt, struct iso_domain **out)
 	d->xfer_cap = (size / 4) & ~(size_t)(PAGE - 1);
 	d->in_buf = d->arena + PAGE;
 	d->out_buf = d->in_buf + d->xfer_cap;
-	err = iso_heap_init(&d->heap, d->out_buf + d->xfer_cap,
-			    size - PAGE - 2 * d->xfer_cap, NULL, true, false);
+	err = heap_init(&d->heap, d->out_buf + d->xfer_cap,
+			size - PAGE - 2 * d->xfer_cap, NULL, true, false);
 	pthread_mutex_lock(&lock);
 	d->next = domains;
 	domains = d;
@@ -528,12 +528,12 @@ static int proc_pid(const struct iso_domain *dom)
 
 static void *proc_alloc(struct iso_domain *dom, size_t n)
 {
-	return iso_heap_alloc(&((struct proc_domain *)dom)->heap, n);
+	return heap_alloc(&((struct proc_domain *)dom)->heap, n);
 }
 
 static void proc_free(struct iso_domain *dom, void *p)
 {
-	iso_heap_free(&((struct proc_domain *)dom)->heap, p);
+	heap_free(&((struct proc_domain *)dom)->heap, p);
 }
 
 const struct iso_backend iso_backend_process = {
