@@ -247,7 +247,7 @@ int inproc_use_pkru(void)
 	if (!__get_cpuid_count(0xd, 9, &a, &b, &c, &d) || !b)
 		return reason_set(ISO_ENOTSUP, "CPUID does not locate PKRU in the XSAVE area");
 	shared.pkru_offset = b;
-	iso_pkru_trusted();
+	gate_pkru_trusted();
 	shared.pkru = true;
 	/* Threads started earlier still have the kernel's default PKRU, which shuts the
 	 * trusted key they are about to need for every heap access: open it for them. */
@@ -382,7 +382,7 @@ static void on_signal(int sig, siginfo_t *si, void *uc)
 
 	/* The kernel runs handlers with its default PKRU, which shuts the trusted key. */
 	if (shared.pkru)
-		iso_pkru_trusted();
+		gate_pkru_trusted();
 	t = &iso_thread;
 	if (sig == WATCHDOG_SIG) {
 		if (!t->cur || !watchdog_expired(t, si))
@@ -404,7 +404,7 @@ _Noreturn void inproc_violation(int err)
 	struct inproc_thread *t = &iso_thread;
 
 	if (shared.pkru)
-		iso_pkru_trusted(); /* as the signal handler does: found in the domain's rights */
+		gate_pkru_trusted(); /* as the signal handler does: found in the domain's rights */
 	pthread_sigmask(SIG_SETMASK, NULL, &t->mask);
 	t->recover();
 	siglongjmp(*t->rewind, err);
@@ -662,7 +662,7 @@ int inproc_call(struct iso_domain *dom, iso_fn *fn, const void *in, size_t in_le
 	bool in_shared = in_len && heap_owns(&d->heap, in, in_len);
 	bool out_shared = out_cap && heap_owns(&d->heap, out, out_cap);
 	struct gate g = { .fn = fn, .in_len = in_len, .out_cap = out_cap,
-			  .out_len = &cp->out_len, .stack = d->stack_top, .pkru = d->pkru, .d = d };
+			  .out_len = &cp->out_len, .stack = d->stack_top, .pkru = d->pkru };
 	sigjmp_buf jb;
 	size_t n;
 	long r;
@@ -718,7 +718,7 @@ int inproc_call(struct iso_domain *dom, iso_fn *fn, const void *in, size_t in_le
 int inproc_bare(struct iso_domain *dom, unsigned long iters)
 {
 	struct inproc *d = (struct inproc *)dom;
-	struct gate g = { .stack = d->stack_top, .pkru = d->pkru, .d = d };
+	struct gate g = { .stack = d->stack_top, .pkru = d->pkru };
 	int err;
 
 	if (iso_thread.cur)

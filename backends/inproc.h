@@ -11,32 +11,8 @@
 #include <time.h>
 
 #include "backend.h"
+#include "gate.h"
 #include "heap.h"
-
-/* What the gate needs; offsets are fixed by gate.S. */
-struct gate {
-	iso_fn *fn;
-	const void *in;
-	size_t in_len;
-	void *out;
-	size_t out_cap;
-	size_t *out_len; /* in domain memory */
-	void *stack;     /* top of the domain stack, 16-byte aligned */
-	uint32_t pkru;   /* mpk: PKRU inside the domain */
-	uint32_t pad;
-	long (*body)(struct gate *); /* iso_stack_call: run on the domain stack */
-	struct inproc *d;
-};
-
-_Static_assert(offsetof(struct gate, out_len) == 40, "gate.S G_OUT_LEN");
-_Static_assert(offsetof(struct gate, stack) == 48, "gate.S G_STACK");
-_Static_assert(offsetof(struct gate, pkru) == 56, "gate.S G_PKRU");
-_Static_assert(offsetof(struct gate, body) == 64, "gate.S G_BODY");
-
-long iso_stack_call(struct gate *g);
-long iso_mpk_gate(struct gate *g);
-void iso_mpk_bare(struct gate *g, unsigned long iters);
-void iso_pkru_trusted(void);
 
 struct inproc;
 

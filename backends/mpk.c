@@ -108,20 +108,20 @@ static int mpk_map(struct inproc *d, char *lo, size_t len, int prot)
  * have the kernel's default PKRU), and its stack under the trusted key. */
 static int mpk_thread(const struct region *stack)
 {
-	iso_pkru_trusted();
+	gate_pkru_trusted();
 	return stack->len ? tag(stack, key_trusted) : ISO_OK;
 }
 
 static long mpk_enter(struct inproc *d, struct gate *g)
 {
 	(void)d;
-	return iso_mpk_gate(g);
+	return gate_mpk_enter(g);
 }
 
 static void mpk_bare(struct inproc *d, struct gate *g, unsigned long iters)
 {
 	(void)d;
-	iso_mpk_bare(g, iters);
+	gate_mpk_bare(g, iters);
 }
 
 /* The handler has already restored PKRU; nothing else changed on entry. */

@@ -83,7 +83,7 @@ static long mprot_enter(struct inproc *d, struct gate *g)
 {
 	plan(d);
 	g->body = body;
-	return iso_stack_call(g);
+	return gate_stack_call(g);
 }
 
 static void mprot_bare(struct inproc *d, struct gate *g, unsigned long iters)
@@ -91,7 +91,7 @@ static void mprot_bare(struct inproc *d, struct gate *g, unsigned long iters)
 	plan(d);
 	g->body = bare_body;
 	g->in_len = iters;
-	iso_stack_call(g);
+	gate_stack_call(g);
 }
 
 /* In the signal handler: everything back as it was (mprotect is async-signal-safe). */
