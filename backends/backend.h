@@ -5,6 +5,7 @@
 #include <stddef.h>
 
 #include "iso.h"
+#include "region.h"
 
 #define ISO_BACKEND_V1 1
 
@@ -31,14 +32,6 @@ struct iso_backend {
 /* Every backend's domain struct starts with this. */
 struct iso_domain {
 	const struct iso_backend *be;
-};
-
-/* A range of memory and its protections. */
-struct region {
-	char *lo;
-	size_t len;
-	int prot;   /* normally */
-	int inside; /* mprotect: while a domain runs */
 };
 
 /* Secret ranges (iso_secret, secret.c), for the backends. */

@@ -15,11 +15,12 @@
 
 #include "inproc.h"
 #include "reason.h"
+#include "route.h"
+#include "trusted_heap.h"
 
 #define PAGE 4096u
 #define STACK_SIZE ((size_t)1 << 20)
 #define ALTSTACK_SIZE ((size_t)64 << 10)
-#define THEAP_SIZE ((size_t)16 << 30)
 #define WATCHDOG_SIG (SIGRTMAX - 3)
 #define OPEN_SIG (SIGRTMAX - 4)
 
@@ -44,20 +45,11 @@ static const int handled[] = { SIGSEGV, SIGBUS, SIGABRT, SIGILL, SIGFPE, SIGTRAP
 
 /* ---- trusted regions ---------------------------------------------------------- */
 
-static struct heap theap;
-static int theap_err = ISO_ENOTSUP;
-static char theap_why[160] = "the trusted heap was not set up";
 static struct region prog[2];  /* the program's data less `shared` (what mpk tags) */
 static size_t nprog;
 static struct region prog_all; /* the program's data, `shared` included (mprotect) */
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static struct inproc *domains; /* under lock */
-
-/* A region that is read-write when no domain runs. */
-static struct region rw(void *lo, size_t len)
-{
-	return (struct region){ .lo = lo, .len = len, .prot = PROT_READ | PROT_WRITE };
-}
 
 static char *page_down(const void *p)
 {
@@ -67,98 +59,6 @@ static char *page_down(const void *p)
 static char *page_up(const void *p)
 {
 	return page_down((const char *)p + PAGE - 1);
-}
-
-static pthread_once_t theap_once = PTHREAD_ONCE_INIT;
-
-/*
- * The trusted heap is an arena of its own over one reserved range, so a backend can
- * protect it as a whole.  malloc.c sends every allocation made outside a domain
- * there, from the program's very first one on (that call sets it up).
- *
- * The range is aligned to 2 MiB and asks for transparent huge pages: mprotect then
- * changes one entry per 2 MiB instead of 512, and a TLB flushed by a switch refills
- * 512 times faster.  Where THP is off (`never`), the advice changes nothing.
- */
-static void theap_init(void)
-{
-	char *raw = mmap(NULL, THEAP_SIZE + HEAP_HUGE, PROT_READ | PROT_WRITE,
-			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	char *p;
-
-	if (raw == MAP_FAILED) {
-		snprintf(theap_why, sizeof(theap_why), "reserving the trusted heap: %s",
-			 strerror(errno));
-		return;
-	}
-	p = heap_huge_up(raw);
-	if (p > raw)
-		munmap(raw, (size_t)(p - raw));
-	munmap(p + THEAP_SIZE, (size_t)(raw + HEAP_HUGE - p));
-	madvise(p, THEAP_SIZE, MADV_HUGEPAGE);
-	theap_err = heap_init(&theap, p, THEAP_SIZE, NULL, false, true);
-	if (theap_err) {
-		snprintf(theap_why, sizeof(theap_why), "%s", iso_reason());
-		munmap(p, THEAP_SIZE);
-	}
-}
-
-int inproc_trusted_arena(void)
-{
-	pthread_once(&theap_once, theap_init);
-	return theap_err ? -1 : (int)theap.arena;
-}
-
-/* Without malloc.c (AddressSanitizer builds) nothing sets the trusted heap up. */
-__attribute__((constructor)) static void theap_check(void)
-{
-#if defined(__SANITIZE_ADDRESS__)
-	snprintf(theap_why, sizeof(theap_why),
-		 "built with AddressSanitizer, which owns malloc: no trusted heap");
-#else
-	inproc_trusted_arena();
-#endif
-}
-
-#ifndef MADV_COLLAPSE
-#define MADV_COLLAPSE 25 /* Linux 6.1 */
-#endif
-
-/*
- * Unused pages go back, and what is left is made whole huge pages again: a fork (a
- * process domain) leaves the heap copy-on-write, and each write after it splits a
- * huge page.  Best effort: an older kernel or a failed collapse changes nothing.
- */
-void iso_trim(void)
-{
-	static unsigned char resident[HEAP_HUGE / PAGE];
-	static pthread_mutex_t trim_lock = PTHREAD_MUTEX_INITIALIZER;
-	char *end;
-
-	if (theap_err || iso_thread.cur)
-		return; /* from inside a domain the trusted heap is not to be touched */
-	heap_purge(&theap);
-	end = heap_huge_down(heap_top(&theap));
-	pthread_mutex_lock(&trim_lock);
-	for (char *p = theap.base; p < end; p += HEAP_HUGE) {
-		/* The kernel collapses only a range with a writable entry, and after a
-		 * fork none is until written: add 0 to a resident word (atomically, so
-		 * that nothing another thread writes is lost). */
-		if (mincore(p, HEAP_HUGE, resident))
-			continue;
-		for (size_t i = 0; i < HEAP_HUGE / PAGE; i++)
-			if (resident[i] & 1) {
-				atomic_fetch_add((_Atomic long *)(p + i * PAGE), 0);
-				madvise(p, HEAP_HUGE, MADV_COLLAPSE);
-				break;
-			}
-	}
-	pthread_mutex_unlock(&trim_lock);
-}
-
-int inproc_probe(void)
-{
-	return theap_err ? reason_set(theap_err, "%s", theap_why) : ISO_OK;
 }
 
 /* The main program's writable segment, less RELRO (read-only already) and `shared`. */
@@ -181,27 +81,27 @@ static int find_program(struct dl_phdr_info *info, size_t size, void *arg)
 	if (relro_end > lo && relro_end <= hi)
 		lo = relro_end;
 	if (lo && hi > lo)
-		prog_all = rw(lo, (size_t)(hi - lo));
+		prog_all = region_rw(lo, (size_t)(hi - lo));
 	if (lo && __start_iso_shared >= lo && __stop_iso_shared <= hi) {
 		if (__start_iso_shared > lo)
-			prog[nprog++] = rw(lo, (size_t)(__start_iso_shared - lo));
+			prog[nprog++] = region_rw(lo, (size_t)(__start_iso_shared - lo));
 		lo = page_up(__stop_iso_shared);
 	}
 	if (lo && hi > lo)
-		prog[nprog++] = rw(lo, (size_t)(hi - lo));
+		prog[nprog++] = region_rw(lo, (size_t)(hi - lo));
 	return 1; /* the first object is the program itself */
 }
 
 size_t inproc_trusted(struct region *out, size_t max)
 {
-	/* Whole huge pages: protecting part of one would split it.  (base is aligned.) */
-	size_t n = 0, used = (size_t)(heap_huge_up(heap_top(&theap)) - theap.base);
+	struct region heap = trusted_heap_used();
+	size_t n = 0;
 
 	/* One region for the program's data: `shared` is only read inside a domain. */
 	if (n < max && prog_all.len)
 		out[n++] = prog_all;
-	if (n < max && used)
-		out[n++] = rw(theap.base, used < THEAP_SIZE ? used : THEAP_SIZE);
+	if (n < max && heap.len)
+		out[n++] = heap;
 	if (n < max && iso_thread.stack.len)
 		out[n++] = iso_thread.stack;
 	return n;
@@ -209,12 +109,13 @@ size_t inproc_trusted(struct region *out, size_t max)
 
 size_t inproc_static(struct region *out, size_t max)
 {
+	struct region heap = trusted_heap_range();
 	size_t n = 0;
 
 	for (size_t i = 0; i < nprog && n < max; i++)
 		out[n++] = prog[i];
-	if (n < max && theap.base)
-		out[n++] = rw(theap.base, (size_t)(theap.end - theap.base));
+	if (n < max && heap.len)
+		out[n++] = heap;
 	return n;
 }
 
@@ -291,8 +192,8 @@ size_t inproc_others(const struct inproc *self, struct region *out, size_t max)
 	for (const struct inproc *d = domains; d && n + 2 <= max; d = d->next) {
 		if (d == self)
 			continue;
-		out[n++] = rw(d->stack_lo, STACK_SIZE);
-		out[n++] = rw(d->in_buf, data_len(d));
+		out[n++] = region_rw(d->stack_lo, STACK_SIZE);
+		out[n++] = region_rw(d->in_buf, data_len(d));
 	}
 	pthread_mutex_unlock(&lock);
 	return n;
@@ -399,7 +300,9 @@ static void on_signal(int sig, siginfo_t *si, void *uc)
 	siglongjmp(*t->rewind, err);
 }
 
-_Noreturn void inproc_violation(int err)
+/* Abandon the current domain call with err: a violation found outside a signal
+ * (route.h: the domain misused the allocator). */
+static _Noreturn void violation(int err)
 {
 	struct inproc_thread *t = &iso_thread;
 
@@ -429,6 +332,7 @@ static void global_init(void)
 	if (__sigaction(WATCHDOG_SIG, &sa, &shared.old[WATCHDOG_SIG]))
 		once_err = reason_sys("sigaction");
 	atomic_store(&installed, !once_err);
+	route_on_violation(violation);
 }
 
 /* ---- threads ------------------------------------------------------------------ */
@@ -461,7 +365,7 @@ static void find_stack(struct region *r)
 	*r = (struct region){ 0 };
 	while (f && fgets(line, sizeof(line), f))
 		if (sscanf(line, "%lx-%lx", &lo, &hi) == 2 && lo <= sp && sp < hi) {
-			*r = rw((char *)lo, hi - lo);
+			*r = region_rw((char *)lo, hi - lo);
 			break;
 		}
 	if (f)
@@ -683,11 +587,11 @@ int inproc_call(struct iso_domain *dom, iso_fn *fn, const void *in, size_t in_le
 
 	err = sigsetjmp(jb, 0);
 	if (err) {
-		bool in_malloc = t->malloc_depth > 0;
+		bool in_malloc = route_thread.malloc_depth > 0;
 
 		t->cur = NULL;
-		t->heap = NULL;
-		t->malloc_depth = 0;
+		route_thread.heap = NULL;
+		route_thread.malloc_depth = 0;
 		pthread_sigmask(SIG_SETMASK, &t->mask, NULL);
 		int again = discard(d, in_malloc);
 
@@ -696,14 +600,14 @@ int inproc_call(struct iso_domain *dom, iso_fn *fn, const void *in, size_t in_le
 	t->rewind = &jb;
 	t->recover = d->ops->recover;
 	t->gen++;
-	t->heap = &d->heap;
+	route_thread.heap = &d->heap;
 	atomic_signal_fence(memory_order_seq_cst);
 	t->cur = d;
 	atomic_signal_fence(memory_order_seq_cst);
 	r = d->ops->enter(d, &g);
 	atomic_signal_fence(memory_order_seq_cst);
 	t->cur = NULL;
-	t->heap = NULL;
+	route_thread.heap = NULL;
 	if (t->enter_err) {
 		errno = t->enter_err;
 		t->enter_err = 0;

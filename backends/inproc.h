@@ -13,6 +13,7 @@
 #include "backend.h"
 #include "gate.h"
 #include "heap.h"
+#include "region.h"
 
 struct inproc;
 
@@ -64,13 +65,11 @@ struct call_page {
  */
 struct inproc_thread {
 	struct inproc *cur;  /* the domain this thread is inside, or NULL */
-	struct heap *heap; /* where malloc goes inside it */
 	sigjmp_buf *rewind;
 	void (*recover)(void);
 	int enter_err;        /* mprotect: protecting failed, fn did not run */
 	unsigned long gen;    /* calls made; the watchdog compares ticks */
 	unsigned long wd_gen; /* gen at the watchdog's last tick */
-	int malloc_depth;     /* inside jemalloc: its locks may be held */
 	sigset_t mask;        /* the signal mask to restore after a rewind */
 	bool ready;
 	struct region stack;  /* this thread's trusted stack */
@@ -106,12 +105,5 @@ int inproc_call(struct iso_domain *d, iso_fn *fn, const void *in, size_t in_len,
 int inproc_bare(struct iso_domain *d, unsigned long iters);
 void *inproc_alloc(struct iso_domain *d, size_t n);
 void inproc_free(struct iso_domain *d, void *p);
-/* The trusted heap's jemalloc arena (set up on first use), or -1 if it could not be. */
-int inproc_trusted_arena(void);
-/* Is the trusted heap in place?  ISO_OK or ISO_ENOTSUP + reason. */
-int inproc_probe(void);
-
-/* Abandon the current domain call with err (a violation found outside a signal). */
-_Noreturn void inproc_violation(int err);
 
 #endif

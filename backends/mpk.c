@@ -8,6 +8,7 @@
 #include "arch-x86.h"
 #include "inproc.h"
 #include "reason.h"
+#include "trusted_heap.h"
 
 /*
  * Keys: the trusted key T tags the program's data, the trusted heap and each
@@ -37,7 +38,7 @@ static int mpk_probe(void)
 		return reason_set(ISO_ENOTSUP, "pkey_alloc: %s", strerror(errno));
 	if (key >= 0)
 		pkey_free(key);
-	return inproc_probe();
+	return trusted_heap_probe();
 }
 
 static int tag(const struct region *r, int key)

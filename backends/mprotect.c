@@ -5,10 +5,11 @@
 
 #include "inproc.h"
 #include "reason.h"
+#include "trusted_heap.h"
 
 static int mprot_probe(void)
 {
-	return inproc_probe();
+	return trusted_heap_probe();
 }
 
 static int mprot_map(struct inproc *d, char *lo, size_t len, int prot)
