@@ -5,7 +5,6 @@
 #include <stddef.h>
 
 #include "iso.h"
-#include "region.h"
 
 #define ISO_BACKEND_V1 1
 
@@ -34,11 +33,6 @@ struct iso_domain {
 	const struct iso_backend *be;
 };
 
-/* Secret ranges (iso_secret, secret.c), for the backends. */
-size_t iso_secrets(struct region *out, size_t max);
-/* Changes whenever a secret is added: a process child forked before must go. */
-unsigned iso_secrets_gen(void);
-
 extern const struct iso_backend iso_backend_none;
 extern const struct iso_backend iso_backend_process;
 extern const struct iso_backend iso_backend_process_handoff;
@@ -53,9 +47,5 @@ extern const struct iso_backend iso_backend_mprotect;
  */
 int backend_deliver(size_t n, long r, const void *src, void *out, size_t out_cap,
 		    size_t *out_len, long *ret);
-
-/* glibc's own sigaction, under the other name it exports: inproc.c interposes sigaction. */
-struct sigaction;
-int __sigaction(int sig, const struct sigaction *act, struct sigaction *old);
 
 #endif

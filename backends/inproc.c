@@ -1,7 +1,5 @@
 /* inproc.c: in-process domains (mpk, mprotect): memory, trusted regions, the call path, faults, rewind. */
 #define _GNU_SOURCE
-#include <cpuid.h>
-#include <dirent.h>
 #include <dlfcn.h>
 #include <errno.h>
 #include <link.h>
@@ -16,32 +14,16 @@
 #include "inproc.h"
 #include "reason.h"
 #include "route.h"
+#include "signals.h"
 #include "trusted_heap.h"
 
 #define PAGE 4096u
 #define STACK_SIZE ((size_t)1 << 20)
 #define ALTSTACK_SIZE ((size_t)64 << 10)
-#define WATCHDOG_SIG (SIGRTMAX - 3)
-#define OPEN_SIG (SIGRTMAX - 4)
 
 _Thread_local struct inproc_thread iso_thread;
 
-/*
- * What the signal handler reads before it knows whose rights are in force lives in
- * a section of its own, which no backend protects (it is cut out of the program's
- * data region).  Page-aligned and page-sized, so cutting it out is exact.
- */
-struct shared {
-	struct sigaction old[_NSIG]; /* the handlers isobench's own replaced */
-	bool pkru;                   /* mpk is in use: handlers first restore PKRU */
-	unsigned pkru_offset;        /* of PKRU in an XSAVE area (CPUID 0xD.9) */
-	_Atomic int opened;          /* threads that took the PKRU fix-up */
-} __attribute__((aligned(PAGE)));
-
-static struct shared shared __attribute__((section("iso_shared")));
 extern char __start_iso_shared[], __stop_iso_shared[];
-
-static const int handled[] = { SIGSEGV, SIGBUS, SIGABRT, SIGILL, SIGFPE, SIGTRAP };
 
 /* ---- trusted regions ---------------------------------------------------------- */
 
@@ -119,65 +101,6 @@ size_t inproc_static(struct region *out, size_t max)
 	return n;
 }
 
-/*
- * The kernel restores PKRU from the signal frame at sigreturn: a handler that edits
- * the frame's copy sets the PKRU its thread goes on with (as the kernel's own
- * protection_keys selftest does).
- */
-static void on_open(int sig, siginfo_t *si, void *uc)
-{
-	char *xsave = (char *)((ucontext_t *)uc)->uc_mcontext.fpregs;
-
-	(void)sig, (void)si;
-	if (xsave) {
-		*(uint64_t *)(xsave + 512) |= 1u << 9; /* XSTATE_BV: PKRU is in the frame */
-		*(uint32_t *)(xsave + shared.pkru_offset) = 0;
-	}
-	atomic_fetch_add(&shared.opened, 1);
-}
-
-int inproc_use_pkru(void)
-{
-	struct sigaction sa = { .sa_sigaction = on_open, .sa_flags = SA_SIGINFO | SA_RESTART }, old;
-	unsigned a, b, c, d;
-	pid_t self = (pid_t)syscall(SYS_gettid), pid = getpid();
-	int sent = 0, err = ISO_OK;
-	struct dirent *e;
-	DIR *dir;
-
-	if (!__get_cpuid_count(0xd, 9, &a, &b, &c, &d) || !b)
-		return reason_set(ISO_ENOTSUP, "CPUID does not locate PKRU in the XSAVE area");
-	shared.pkru_offset = b;
-	gate_pkru_trusted();
-	shared.pkru = true;
-	/* Threads started earlier still have the kernel's default PKRU, which shuts the
-	 * trusted key they are about to need for every heap access: open it for them. */
-	sigemptyset(&sa.sa_mask);
-	if (__sigaction(OPEN_SIG, &sa, &old))
-		return reason_sys("sigaction");
-	dir = opendir("/proc/self/task");
-	while (dir && (e = readdir(dir))) {
-		pid_t tid = (pid_t)atoi(e->d_name);
-
-		if (tid > 0 && tid != self && syscall(SYS_tgkill, pid, tid, OPEN_SIG) == 0)
-			sent++;
-	}
-	if (dir)
-		closedir(dir);
-	for (int waited = 0; atomic_load(&shared.opened) < sent; waited++) {
-		if (waited == 1000) {
-			err = reason_set(ISO_ENOTSUP, "%d of %d other threads block the PKRU "
-					 "fix-up signal; create the first mpk domain "
-					 "before starting threads",
-					 sent - atomic_load(&shared.opened), sent);
-			break;
-		}
-		usleep(1000);
-	}
-	__sigaction(OPEN_SIG, &old, NULL);
-	return err;
-}
-
 /* The domain's buffers, call page and heap: everything from in_buf to the last guard. */
 static size_t data_len(const struct inproc *d)
 {
@@ -201,70 +124,6 @@ size_t inproc_others(const struct inproc *self, struct region *out, size_t max)
 
 /* ---- signals ------------------------------------------------------------------ */
 
-static void chain(int sig, siginfo_t *si, void *uc)
-{
-	struct sigaction *o = &shared.old[sig];
-	void (*handler)(int) = o->sa_handler;
-	void (*action)(int, siginfo_t *, void *) = o->sa_sigaction;
-	bool info = o->sa_flags & SA_SIGINFO;
-
-	if (o->sa_flags & SA_RESETHAND)
-		*o = (struct sigaction){ .sa_handler = SIG_DFL };
-	if (info) {
-		action(sig, si, uc);
-	} else if (handler == SIG_DFL || handler == SIG_IGN) {
-		/* As if isobench were not there: the default action, now. */
-		struct sigaction dfl = { .sa_handler = SIG_DFL };
-
-		__sigaction(sig, &dfl, NULL);
-		raise(sig);
-	} else {
-		handler(sig);
-	}
-}
-
-/*
- * A program that installs its own handler for a signal isobench handles (before or
- * after isobench) gets it called for everything isobench does not take, faults
- * outside domains included, with full rights restored first under mpk.  isobench's
- * handler stays in place, or faults inside domains would kill the program.
- */
-static _Atomic bool installed;
-
-static bool owned(int sig)
-{
-	if (!atomic_load(&installed))
-		return false;
-	for (size_t i = 0; i < sizeof(handled) / sizeof(handled[0]); i++)
-		if (handled[i] == sig)
-			return true;
-	return sig == WATCHDOG_SIG;
-}
-
-int sigaction(int sig, const struct sigaction *act, struct sigaction *old)
-{
-	if (!owned(sig))
-		return __sigaction(sig, act, old);
-	if (old)
-		*old = shared.old[sig];
-	if (act)
-		shared.old[sig] = *act;
-	return 0;
-}
-
-sighandler_t signal(int sig, sighandler_t handler)
-{
-	struct sigaction act = { .sa_handler = handler, .sa_flags = SA_RESTART }, old;
-
-	/* glibc's signal(): BSD semantics, the signal blocked in its own handler. */
-	sigemptyset(&act.sa_mask);
-	if (sig > 0 && sig < _NSIG)
-		sigaddset(&act.sa_mask, sig);
-	if (sigaction(sig, &act, &old) < 0)
-		return SIG_ERR;
-	return old.sa_handler;
-}
-
 /* Is the watchdog tick for the domain this thread is in, seen running at two ticks? */
 static bool watchdog_expired(struct inproc_thread *t, const siginfo_t *si)
 {
@@ -276,22 +135,21 @@ static bool watchdog_expired(struct inproc_thread *t, const siginfo_t *si)
 	return false;
 }
 
-static void on_signal(int sig, siginfo_t *si, void *uc)
+/*
+ * A fault inside a domain, or its watchdog at two ticks: rewind the call.  A tick
+ * at any other time is ignored; a fault outside every domain is the program's.
+ */
+static bool take(int sig, siginfo_t *si, void *uc)
 {
-	struct inproc_thread *t;
+	struct inproc_thread *t = &iso_thread;
 	int err;
 
-	/* The kernel runs handlers with its default PKRU, which shuts the trusted key. */
-	if (shared.pkru)
-		gate_pkru_trusted();
-	t = &iso_thread;
-	if (sig == WATCHDOG_SIG) {
+	if (sig == SIGNALS_WATCHDOG) {
 		if (!t->cur || !watchdog_expired(t, si))
-			return;
+			return true;
 		err = ISO_ETIMEDOUT;
 	} else if (!t->cur) {
-		chain(sig, si, uc);
-		return;
+		return false;
 	} else {
 		err = sig == SIGSEGV || sig == SIGBUS ? ISO_EFAULT : ISO_ECRASH;
 	}
@@ -306,10 +164,8 @@ static _Noreturn void violation(int err)
 {
 	struct inproc_thread *t = &iso_thread;
 
-	if (shared.pkru)
-		gate_pkru_trusted(); /* as the signal handler does: found in the domain's rights */
+	t->recover(); /* found with the domain's rights in force */
 	pthread_sigmask(SIG_SETMASK, NULL, &t->mask);
-	t->recover();
 	siglongjmp(*t->rewind, err);
 }
 
@@ -318,20 +174,8 @@ static int once_err;
 
 static void global_init(void)
 {
-	struct sigaction sa = { .sa_sigaction = on_signal,
-				.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_RESTART };
-
 	dl_iterate_phdr(find_program, NULL);
-	sigemptyset(&sa.sa_mask);
-	for (size_t i = 0; i < sizeof(handled) / sizeof(handled[0]); i++)
-		sigaddset(&sa.sa_mask, handled[i]);
-	sigaddset(&sa.sa_mask, WATCHDOG_SIG);
-	for (size_t i = 0; i < sizeof(handled) / sizeof(handled[0]); i++)
-		if (__sigaction(handled[i], &sa, &shared.old[handled[i]]))
-			once_err = reason_sys("sigaction");
-	if (__sigaction(WATCHDOG_SIG, &sa, &shared.old[WATCHDOG_SIG]))
-		once_err = reason_sys("sigaction");
-	atomic_store(&installed, !once_err);
+	once_err = signals_install(take);
 	route_on_violation(violation);
 }
 
@@ -486,7 +330,7 @@ int inproc_create(const struct inproc_ops *ops, const struct iso_options *opt,
 	if (!err)
 		err = layout(d);
 	if (!err && opt->timeout_ms) {
-		struct sigevent sev = { .sigev_notify = SIGEV_THREAD_ID, .sigev_signo = WATCHDOG_SIG,
+		struct sigevent sev = { .sigev_notify = SIGEV_THREAD_ID, .sigev_signo = SIGNALS_WATCHDOG,
 					.sigev_value.sival_ptr = d };
 		/* Ticks at half the timeout: a call seen at two ticks ran half to one timeout. */
 		long half_ns = opt->timeout_ms * 500000L;

@@ -89,11 +89,6 @@ extern _Thread_local struct inproc_thread iso_thread;
 size_t inproc_trusted(struct region *out, size_t max);
 /* The regions to tag once (mpk): the program's data and the whole trusted heap range. */
 size_t inproc_static(struct region *out, size_t max);
-/* mpk is in use: this thread and every other one get full rights (PKRU 0), and
- * isobench's handlers restore them first thing. */
-int inproc_use_pkru(void);
-/* mpk: called for each range iso_secret adds (add) or drops; NULL when mpk is unused. */
-extern int (*iso_secret_tag)(const struct region *r, bool add);
 /* The other live in-process domains' memory, for mprotect to hide. */
 size_t inproc_others(const struct inproc *self, struct region *out, size_t max);
 

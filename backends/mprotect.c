@@ -5,6 +5,7 @@
 
 #include "inproc.h"
 #include "reason.h"
+#include "secret.h"
 #include "trusted_heap.h"
 
 static int mprot_probe(void)
@@ -75,7 +76,7 @@ static void plan(struct inproc *d)
 	size_t n;
 
 	n = with(s, inproc_trusted(s, INPROC_MAX_SAVED), PROT_READ);
-	n += with(s + n, iso_secrets(s + n, INPROC_MAX_SAVED - n), PROT_NONE);
+	n += with(s + n, secret_ranges(s + n, INPROC_MAX_SAVED - n), PROT_NONE);
 	n += with(s + n, inproc_others(d, s + n, INPROC_MAX_SAVED - n), PROT_NONE);
 	t->nsaved = n;
 }

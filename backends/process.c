@@ -21,6 +21,8 @@
 #include "backend.h"
 #include "heap.h"
 #include "reason.h"
+#include "secret.h"
+#include "signals.h"
 
 /*
  * The channel: the parent posts a request by bumping `req`; the child answers by
@@ -59,7 +61,7 @@ struct proc_domain {
 	unsigned ndying;
 	pid_t parent;
 	int child_cpu; /* handoff: the CPU the child is bound to, -1 for none yet */
-	unsigned secrets_gen; /* iso_secrets_gen() when the child was forked */
+	unsigned secrets_gen; /* secret_gen() when the child was forked */
 	uint32_t seq;
 	struct proc_domain *next; /* every live process domain, under `lock` */
 };
@@ -190,7 +192,7 @@ static void drop_other_arenas(const struct proc_domain *self)
 static void drop_secrets(void)
 {
 	struct region r[16];
-	size_t n = iso_secrets(r, 16);
+	size_t n = secret_ranges(r, 16);
 
 	for (size_t i = 0; i < n; i++)
 		if (mmap(r[i].lo, r[i].len, PROT_NONE, MAP_FIXED | MAP_PRIVATE | MAP_ANONYMOUS, -1,
@@ -254,7 +256,7 @@ static int spawn(struct proc_domain *d)
 	atomic_store(&c->state, DONE);
 	d->seq = 0;
 	d->parent = getpid(); /* the program may have forked since the domain was made */
-	d->secrets_gen = iso_secrets_gen();
+	d->secrets_gen = secret_gen();
 	pthread_mutex_lock(&lock);
 	pid = fork();
 	if (pid != 0)
@@ -423,7 +425,7 @@ static int proc_call(struct iso_domain *dom, iso_fn *fn, const void *in, size_t 
 		return reason_set(ISO_E2BIG, "%zu bytes exceed the %zu-byte exchange buffer",
 				  in_len > out_cap ? in_len : out_cap, d->xfer_cap);
 	/* A secret added since the child was forked is still in its copy: fork anew. */
-	if (d->pid > 0 && d->secrets_gen != iso_secrets_gen())
+	if (d->pid > 0 && d->secrets_gen != secret_gen())
 		reap(d);
 	if (d->pid < 0 && (err = spawn(d)))
 		return err;
