@@ -1,8 +1,6 @@
 /* inproc.c: in-process domains (mpk, mprotect): memory, trusted regions, the call path, faults, rewind. */
 #define _GNU_SOURCE
-#include <dlfcn.h>
 #include <errno.h>
-#include <link.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +9,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "addrspace.h"
 #include "inproc.h"
 #include "reason.h"
 #include "route.h"
@@ -23,83 +22,10 @@
 
 _Thread_local struct inproc_thread iso_thread;
 
-extern char __start_iso_shared[], __stop_iso_shared[];
-
 /* ---- trusted regions ---------------------------------------------------------- */
 
-static struct region prog[2];  /* the program's data less `shared` (what mpk tags) */
-static size_t nprog;
-static struct region prog_all; /* the program's data, `shared` included (mprotect) */
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static struct inproc *domains; /* under lock */
-
-static char *page_down(const void *p)
-{
-	return (char *)((uintptr_t)p & ~(uintptr_t)(PAGE - 1));
-}
-
-static char *page_up(const void *p)
-{
-	return page_down((const char *)p + PAGE - 1);
-}
-
-/* The main program's writable segment, less RELRO (read-only already) and `shared`. */
-static int find_program(struct dl_phdr_info *info, size_t size, void *arg)
-{
-	char *relro_end = NULL, *lo = NULL, *hi = NULL;
-
-	(void)size, (void)arg;
-	for (int i = 0; i < info->dlpi_phnum; i++) {
-		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
-		char *start = (char *)info->dlpi_addr + ph->p_vaddr;
-
-		if (ph->p_type == PT_GNU_RELRO)
-			relro_end = page_down(start + ph->p_memsz);
-		else if (ph->p_type == PT_LOAD && (ph->p_flags & PF_W) && !lo) {
-			lo = page_down(start);
-			hi = page_up(start + ph->p_memsz);
-		}
-	}
-	if (relro_end > lo && relro_end <= hi)
-		lo = relro_end;
-	if (lo && hi > lo)
-		prog_all = region_rw(lo, (size_t)(hi - lo));
-	if (lo && __start_iso_shared >= lo && __stop_iso_shared <= hi) {
-		if (__start_iso_shared > lo)
-			prog[nprog++] = region_rw(lo, (size_t)(__start_iso_shared - lo));
-		lo = page_up(__stop_iso_shared);
-	}
-	if (lo && hi > lo)
-		prog[nprog++] = region_rw(lo, (size_t)(hi - lo));
-	return 1; /* the first object is the program itself */
-}
-
-size_t inproc_trusted(struct region *out, size_t max)
-{
-	struct region heap = trusted_heap_used();
-	size_t n = 0;
-
-	/* One region for the program's data: `shared` is only read inside a domain. */
-	if (n < max && prog_all.len)
-		out[n++] = prog_all;
-	if (n < max && heap.len)
-		out[n++] = heap;
-	if (n < max && iso_thread.stack.len)
-		out[n++] = iso_thread.stack;
-	return n;
-}
-
-size_t inproc_static(struct region *out, size_t max)
-{
-	struct region heap = trusted_heap_range();
-	size_t n = 0;
-
-	for (size_t i = 0; i < nprog && n < max; i++)
-		out[n++] = prog[i];
-	if (n < max && heap.len)
-		out[n++] = heap;
-	return n;
-}
 
 /* The domain's buffers, call page and heap: everything from in_buf to the last guard. */
 static size_t data_len(const struct inproc *d)
@@ -174,7 +100,7 @@ static int once_err;
 
 static void global_init(void)
 {
-	dl_iterate_phdr(find_program, NULL);
+	addrspace_find_program();
 	once_err = signals_install(take);
 	route_on_violation(violation);
 }
@@ -199,38 +125,6 @@ static void make_key(void)
 	pthread_key_create(&thread_key, thread_exit);
 }
 
-/* This thread's stack mapping, less the TLS block glibc puts at the top of a thread's stack. */
-static void find_stack(struct region *r)
-{
-	char probe, line[256];
-	uintptr_t sp = (uintptr_t)&probe, lo, hi;
-	FILE *f = fopen("/proc/self/maps", "re");
-
-	*r = (struct region){ 0 };
-	while (f && fgets(line, sizeof(line), f))
-		if (sscanf(line, "%lx-%lx", &lo, &hi) == 2 && lo <= sp && sp < hi) {
-			*r = region_rw((char *)lo, hi - lo);
-			break;
-		}
-	if (f)
-		fclose(f);
-	if (r->len && syscall(SYS_gettid) != getpid()) {
-		void (*info)(size_t *, size_t *) = (void (*)(size_t *, size_t *))dlsym(
-			RTLD_DEFAULT, "_dl_get_tls_static_info");
-		size_t size = 0, align = 0;
-		char *tls;
-
-		if (!info) {
-			r->len = 0; /* cannot tell where the stack ends: leave it alone */
-			return;
-		}
-		info(&size, &align);
-		tls = page_down((char *)__builtin_thread_pointer() - size);
-		if (tls > r->lo && tls < r->lo + r->len)
-			r->len = (size_t)(tls - r->lo);
-	}
-}
-
 static int thread_init(const struct inproc *d)
 {
 	struct inproc_thread *t = &iso_thread;
@@ -249,7 +143,7 @@ static int thread_init(const struct inproc *d)
 		return reason_sys("sigaltstack");
 	}
 	t->saved = (struct region *)mem;
-	find_stack(&t->stack);
+	addrspace_stack(&t->stack);
 	if (d->ops->thread) {
 		int err = d->ops->thread(&t->stack);
 

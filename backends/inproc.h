@@ -83,12 +83,6 @@ extern _Thread_local struct inproc_thread iso_thread;
 /* How many regions fit the per-thread page `saved` points to. */
 #define INPROC_MAX_SAVED (4096 / sizeof(struct region))
 
-/* The trusted regions: the program's writable data, the trusted heap (its used part
- * in whole 2 MiB pages), the calling thread's stack.  Returns how many it wrote
- * (at most max). */
-size_t inproc_trusted(struct region *out, size_t max);
-/* The regions to tag once (mpk): the program's data and the whole trusted heap range. */
-size_t inproc_static(struct region *out, size_t max);
 /* The other live in-process domains' memory, for mprotect to hide. */
 size_t inproc_others(const struct inproc *self, struct region *out, size_t max);
 

@@ -11,6 +11,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "addrspace.h"
 #include "arch-x86.h"
 #include "inproc.h"
 #include "reason.h"
@@ -154,7 +155,7 @@ static void global_init(void)
 		once_err = reason_sys("pkey_alloc");
 		return;
 	}
-	n = inproc_static(r, 8);
+	n = addrspace_static(r, 8);
 	for (size_t i = 0; i < n && !once_err; i++)
 		once_err = tag(&r[i], key_trusted);
 	if (!once_err)

@@ -3,6 +3,7 @@
 #include <stdbool.h>
 #include <sys/mman.h>
 
+#include "addrspace.h"
 #include "inproc.h"
 #include "reason.h"
 #include "secret.h"
@@ -75,7 +76,7 @@ static void plan(struct inproc *d)
 	struct region *s = t->saved;
 	size_t n;
 
-	n = with(s, inproc_trusted(s, INPROC_MAX_SAVED), PROT_READ);
+	n = with(s, addrspace_trusted(&t->stack, s, INPROC_MAX_SAVED), PROT_READ);
 	n += with(s + n, secret_ranges(s + n, INPROC_MAX_SAVED - n), PROT_NONE);
 	n += with(s + n, inproc_others(d, s + n, INPROC_MAX_SAVED - n), PROT_NONE);
 	t->nsaved = n;

@@ -2,6 +2,7 @@
 #define _GNU_SOURCE
 #include <stdatomic.h>
 
+#include "addrspace.h"
 #include "gate.h"
 #include "iso.h"
 #include "reason.h"
@@ -9,17 +10,13 @@
 
 #define PAGE 4096u
 
-/*
- * What the handler reads before it knows whose rights are in force lives in a
- * section of its own, which no backend protects (it is cut out of the program's
- * data region).  Page-aligned and page-sized, so cutting it out is exact.
- */
+/* What the handler reads before it knows whose rights are in force. */
 struct shared {
 	struct sigaction old[_NSIG]; /* the handlers isobench's own replaced */
 	bool pkru;                   /* mpk is in use: the handler first restores PKRU */
 } __attribute__((aligned(PAGE)));
 
-static struct shared shared __attribute__((section("iso_shared")));
+static struct shared shared ADDRSPACE_UNPROTECTED;
 
 static const int handled[] = { SIGSEGV, SIGBUS, SIGABRT, SIGILL, SIGFPE, SIGTRAP };
 
