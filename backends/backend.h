@@ -1,19 +1,19 @@
 /* backend.h: the ops table every backend fills, and the helpers backends share. */
-#ifndef ISO_BACKEND_H
-#define ISO_BACKEND_H
+#ifndef BACKENDS_BACKEND_H
+#define BACKENDS_BACKEND_H
 
 #include <stddef.h>
 
 #include "iso.h"
 
-#define ISO_BACKEND_V1 1
+#define BACKEND_V1 1
 
 /*
  * A backend.  Registry wrappers check arguments before any op runs, so ops may assume
  * d != NULL, fn != NULL, (in || !in_len), (out || !out_cap).  Optional ops are NULL.
  */
-struct iso_backend {
-	unsigned version; /* ISO_BACKEND_V1 */
+struct backend {
+	unsigned version; /* BACKEND_V1 */
 	const char *name;
 	const char *summary;
 	int (*probe)(void); /* ISO_OK or ISO_ENOTSUP + reason_set */
@@ -30,14 +30,14 @@ struct iso_backend {
 
 /* Every backend's domain struct starts with this. */
 struct iso_domain {
-	const struct iso_backend *be;
+	const struct backend *be;
 };
 
-extern const struct iso_backend iso_backend_none;
-extern const struct iso_backend iso_backend_process;
-extern const struct iso_backend iso_backend_process_handoff;
-extern const struct iso_backend iso_backend_mpk;
-extern const struct iso_backend iso_backend_mprotect;
+extern const struct backend none_backend;
+extern const struct backend process_backend;
+extern const struct backend process_handoff_backend;
+extern const struct backend mpk_backend;
+extern const struct backend mprotect_backend;
 
 /*
  * The end of a call, the same for every backend that runs the domain elsewhere

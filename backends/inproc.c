@@ -20,7 +20,7 @@
 #define STACK_SIZE ((size_t)1 << 20)
 #define ALTSTACK_SIZE ((size_t)64 << 10)
 
-_Thread_local struct inproc_thread iso_thread;
+_Thread_local struct inproc_thread inproc_thread;
 
 /* ---- trusted regions ---------------------------------------------------------- */
 
@@ -67,7 +67,7 @@ static bool watchdog_expired(struct inproc_thread *t, const siginfo_t *si)
  */
 static bool take(int sig, siginfo_t *si, void *uc)
 {
-	struct inproc_thread *t = &iso_thread;
+	struct inproc_thread *t = &inproc_thread;
 	int err;
 
 	if (sig == SIGNALS_WATCHDOG) {
@@ -88,7 +88,7 @@ static bool take(int sig, siginfo_t *si, void *uc)
  * (route.h: the domain misused the allocator). */
 static _Noreturn void violation(int err)
 {
-	struct inproc_thread *t = &iso_thread;
+	struct inproc_thread *t = &inproc_thread;
 
 	t->recover(); /* found with the domain's rights in force */
 	pthread_sigmask(SIG_SETMASK, NULL, &t->mask);
@@ -116,8 +116,8 @@ static void thread_exit(void *arg)
 
 	(void)arg;
 	sigaltstack(&ss, NULL);
-	if (iso_thread.saved)
-		munmap(iso_thread.saved, PAGE + ALTSTACK_SIZE);
+	if (inproc_thread.saved)
+		munmap(inproc_thread.saved, PAGE + ALTSTACK_SIZE);
 }
 
 static void make_key(void)
@@ -127,7 +127,7 @@ static void make_key(void)
 
 static int thread_init(const struct inproc *d)
 {
-	struct inproc_thread *t = &iso_thread;
+	struct inproc_thread *t = &inproc_thread;
 	stack_t ss;
 	char *mem;
 
@@ -299,7 +299,7 @@ int inproc_call(struct iso_domain *dom, iso_fn *fn, const void *in, size_t in_le
 		void *out, size_t out_cap, size_t *out_len, long *ret)
 {
 	struct inproc *d = (struct inproc *)dom;
-	struct inproc_thread *t = &iso_thread;
+	struct inproc_thread *t = &inproc_thread;
 	struct call_page *cp = (struct call_page *)d->call;
 	bool in_shared = in_len && heap_owns(&d->heap, in, in_len);
 	bool out_shared = out_cap && heap_owns(&d->heap, out, out_cap);
@@ -363,14 +363,14 @@ int inproc_bare(struct iso_domain *dom, unsigned long iters)
 	struct gate g = { .stack = d->stack_top, .pkru = d->pkru };
 	int err;
 
-	if (iso_thread.cur)
+	if (inproc_thread.cur)
 		return reason_set(ISO_EINVAL, "iso_domain_bare from inside a domain");
-	if (!iso_thread.ready && (err = thread_init(d)))
+	if (!inproc_thread.ready && (err = thread_init(d)))
 		return err;
 	d->ops->bare(d, &g, iters);
-	if (iso_thread.enter_err) {
-		errno = iso_thread.enter_err;
-		iso_thread.enter_err = 0;
+	if (inproc_thread.enter_err) {
+		errno = inproc_thread.enter_err;
+		inproc_thread.enter_err = 0;
 		return reason_sys("protecting the trusted regions");
 	}
 	return ISO_OK;

@@ -1,6 +1,6 @@
 /* inproc.h: what the in-process backends (mpk, mprotect) share: domain memory, the call path, rewind. */
-#ifndef ISO_INPROC_H
-#define ISO_INPROC_H
+#ifndef BACKENDS_INPROC_H
+#define BACKENDS_INPROC_H
 
 #include <setjmp.h>
 #include <signal.h>
@@ -78,7 +78,7 @@ struct inproc_thread {
 	size_t nsaved;
 };
 
-extern _Thread_local struct inproc_thread iso_thread;
+extern _Thread_local struct inproc_thread inproc_thread;
 
 /* How many regions fit the per-thread page `saved` points to. */
 #define INPROC_MAX_SAVED (4096 / sizeof(struct region))

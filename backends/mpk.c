@@ -228,8 +228,8 @@ static int mpk_create(const struct iso_options *opt, struct iso_domain **out)
 	return inproc_create(&ops, opt, out);
 }
 
-const struct iso_backend iso_backend_mpk = {
-	.version = ISO_BACKEND_V1,
+const struct backend mpk_backend = {
+	.version = BACKEND_V1,
 	.name = "mpk",
 	.summary = "in-process domains tagged with Memory Protection Keys (pkeys)",
 	.probe = mpk_probe,

@@ -9,12 +9,12 @@
 #include "secret.h"
 #include "trusted_heap.h"
 
-static int mprot_probe(void)
+static int mprotect_probe(void)
 {
 	return trusted_heap_probe();
 }
 
-static int mprot_map(struct inproc *d, char *lo, size_t len, int prot)
+static int mprotect_map(struct inproc *d, char *lo, size_t len, int prot)
 {
 	(void)d;
 	return mprotect(lo, len, prot) ? reason_sys("mprotect") : ISO_OK;
@@ -42,7 +42,7 @@ static bool protect(struct inproc_thread *t)
 /* Runs on the domain stack, so the trusted stack can be made read-only too. */
 static long body(struct gate *g)
 {
-	struct inproc_thread *t = &iso_thread;
+	struct inproc_thread *t = &inproc_thread;
 	long r;
 
 	if (!protect(t))
@@ -55,7 +55,7 @@ static long body(struct gate *g)
 /* iso_domain_bare: the same protect and restore, iters (in in_len) times, no call. */
 static long bare_body(struct gate *g)
 {
-	struct inproc_thread *t = &iso_thread;
+	struct inproc_thread *t = &inproc_thread;
 
 	for (size_t i = 0; i < g->in_len && protect(t); i++)
 		restore(t->saved, t->nsaved);
@@ -72,7 +72,7 @@ static size_t with(struct region *s, size_t n, int inside)
 /* Trusted memory read-only; secrets and the other domains out of sight. */
 static void plan(struct inproc *d)
 {
-	struct inproc_thread *t = &iso_thread;
+	struct inproc_thread *t = &inproc_thread;
 	struct region *s = t->saved;
 	size_t n;
 
@@ -82,14 +82,14 @@ static void plan(struct inproc *d)
 	t->nsaved = n;
 }
 
-static long mprot_enter(struct inproc *d, struct gate *g)
+static long mprotect_enter(struct inproc *d, struct gate *g)
 {
 	plan(d);
 	g->body = body;
 	return gate_stack_call(g);
 }
 
-static void mprot_bare(struct inproc *d, struct gate *g, unsigned long iters)
+static void mprotect_bare(struct inproc *d, struct gate *g, unsigned long iters)
 {
 	plan(d);
 	g->body = bare_body;
@@ -98,29 +98,29 @@ static void mprot_bare(struct inproc *d, struct gate *g, unsigned long iters)
 }
 
 /* In the signal handler: everything back as it was (mprotect is async-signal-safe). */
-static void mprot_recover(void)
+static void mprotect_recover(void)
 {
-	restore(iso_thread.saved, iso_thread.nsaved);
+	restore(inproc_thread.saved, inproc_thread.nsaved);
 }
 
 static const struct inproc_ops ops = {
-	.map = mprot_map,
-	.enter = mprot_enter,
-	.bare = mprot_bare,
-	.recover = mprot_recover,
+	.map = mprotect_map,
+	.enter = mprotect_enter,
+	.bare = mprotect_bare,
+	.recover = mprotect_recover,
 };
 
-static int mprot_create(const struct iso_options *opt, struct iso_domain **out)
+static int mprotect_create(const struct iso_options *opt, struct iso_domain **out)
 {
 	return inproc_create(&ops, opt, out);
 }
 
-const struct iso_backend iso_backend_mprotect = {
-	.version = ISO_BACKEND_V1,
+const struct backend mprotect_backend = {
+	.version = BACKEND_V1,
 	.name = "mprotect",
 	.summary = "in-process domains guarded by page permissions (mprotect)",
-	.probe = mprot_probe,
-	.create = mprot_create,
+	.probe = mprotect_probe,
+	.create = mprotect_create,
 	.destroy = inproc_destroy,
 	.call = inproc_call,
 	.bare = inproc_bare,

@@ -52,8 +52,8 @@ static void none_free(struct iso_domain *d, void *p)
 	free(p);
 }
 
-const struct iso_backend iso_backend_none = {
-	.version = ISO_BACKEND_V1,
+const struct backend none_backend = {
+	.version = BACKEND_V1,
 	.name = "none",
 	.summary = "direct call, no isolation: the baseline",
 	.probe = none_probe,

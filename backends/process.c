@@ -49,7 +49,7 @@ struct chan {
 
 #define MAX_DYING 8
 
-struct proc_domain {
+struct process_domain {
 	struct iso_domain base;
 	struct iso_options opt;
 	char *arena; /* chan page | in buffer | out buffer | iso_alloc heap */
@@ -63,11 +63,11 @@ struct proc_domain {
 	int child_cpu; /* handoff: the CPU the child is bound to, -1 for none yet */
 	unsigned secrets_gen; /* secret_gen() when the child was forked */
 	uint32_t seq;
-	struct proc_domain *next; /* every live process domain, under `lock` */
+	struct process_domain *next; /* every live process domain, under `lock` */
 };
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
-static struct proc_domain *domains;
+static struct process_domain *domains;
 
 #define CHAN(d) ((struct chan *)(d)->arena)
 #define PAGE 4096u
@@ -111,7 +111,7 @@ static int64_t spin_ns(const struct iso_options *opt)
 
 /* ---- the child ---------------------------------------------------------------- */
 
-static void child_wait_request(struct proc_domain *d, uint32_t seen)
+static void child_wait_request(struct process_domain *d, uint32_t seen)
 {
 	struct chan *c = CHAN(d);
 	int64_t budget = spin_ns(&d->opt), start = 0;
@@ -181,9 +181,9 @@ static void watch_parent(pid_t parent)
 
 /* A child inherits every other process domain's shared arena: it must not keep them.
  * The parent holds `lock` across fork, so the list is whole here (and not ours to lock). */
-static void drop_other_arenas(const struct proc_domain *self)
+static void drop_other_arenas(const struct process_domain *self)
 {
-	for (const struct proc_domain *o = domains; o; o = o->next)
+	for (const struct process_domain *o = domains; o; o = o->next)
 		if (o != self)
 			munmap(o->arena, o->arena_size);
 }
@@ -200,7 +200,7 @@ static void drop_secrets(void)
 			_exit(127); /* never run a domain that could still read a secret */
 }
 
-static _Noreturn void child_main(struct proc_domain *d)
+static _Noreturn void child_main(struct process_domain *d)
 {
 	static struct robust_list_head head;
 	static const int fatal[] = { SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT, SIGTRAP, SIGSYS };
@@ -244,9 +244,9 @@ static _Noreturn void child_main(struct proc_domain *d)
 
 /* ---- the parent --------------------------------------------------------------- */
 
-static void collect(struct proc_domain *d, bool all);
+static void collect(struct process_domain *d, bool all);
 
-static int spawn(struct proc_domain *d)
+static int spawn(struct process_domain *d)
 {
 	struct chan *c = CHAN(d);
 	pid_t pid;
@@ -273,7 +273,7 @@ static int spawn(struct proc_domain *d)
 }
 
 /* Collect killed children that have finished dying; with `all`, wait for each. */
-static void collect(struct proc_domain *d, bool all)
+static void collect(struct process_domain *d, bool all)
 {
 	unsigned k = 0;
 
@@ -295,7 +295,7 @@ static void collect(struct proc_domain *d, bool all)
  * address space takes a while (some 135 us here), and the caller need not wait for
  * it.  Until collected it is a zombie, so its pid cannot be reused meanwhile.
  */
-static void reap(struct proc_domain *d)
+static void reap(struct process_domain *d)
 {
 	if (d->pid <= 0)
 		return;
@@ -312,7 +312,7 @@ static void reap(struct proc_domain *d)
 }
 
 /* Has the child exited?  WNOWAIT: it stays a zombie, so its pid is not reused before reap(). */
-static bool child_exited(struct proc_domain *d)
+static bool child_exited(struct process_domain *d)
 {
 	siginfo_t si = { 0 };
 
@@ -335,7 +335,7 @@ static void sleep_until(int64_t wake_ns, int64_t deadline, struct timespec *ts)
  * Wait for the child's answer.  Returns ISO_OK, ISO_ECRASH (the child died; it has
  * been reaped) or ISO_ETIMEDOUT (the watchdog fired; the child has been killed).
  */
-static int wait_reply(struct proc_domain *d)
+static int wait_reply(struct process_domain *d)
 {
 	struct chan *c = CHAN(d);
 	const uint32_t busy = (uint32_t)d->pid;
@@ -397,7 +397,7 @@ timed_out:
  * caller sleeps.  Rebound only when the caller has moved (sched_getcpu is a vDSO
  * read).  Best effort: if binding fails the calls still work, across cores.
  */
-static void follow_caller(struct proc_domain *d)
+static void follow_caller(struct process_domain *d)
 {
 	int cpu = sched_getcpu();
 	cpu_set_t set;
@@ -410,10 +410,10 @@ static void follow_caller(struct proc_domain *d)
 		d->child_cpu = cpu;
 }
 
-static int proc_call(struct iso_domain *dom, iso_fn *fn, const void *in, size_t in_len,
-		     void *out, size_t out_cap, size_t *out_len, long *ret)
+static int process_call(struct iso_domain *dom, iso_fn *fn, const void *in, size_t in_len,
+			void *out, size_t out_cap, size_t *out_len, long *ret)
 {
-	struct proc_domain *d = (struct proc_domain *)dom;
+	struct process_domain *d = (struct process_domain *)dom;
 	struct chan *c = CHAN(d);
 	bool in_shared = in_len && heap_owns(&d->heap, in, in_len);
 	bool out_shared = out_cap && heap_owns(&d->heap, out, out_cap);
@@ -459,17 +459,17 @@ static int proc_call(struct iso_domain *dom, iso_fn *fn, const void *in, size_t 
 	return backend_deliver(n, r, out_shared ? NULL : d->out_buf, out, out_cap, out_len, ret);
 }
 
-static int proc_probe(void)
+static int process_probe(void)
 {
 	return ISO_OK;
 }
 
-static void proc_destroy(struct iso_domain *dom)
+static void process_destroy(struct iso_domain *dom)
 {
-	struct proc_domain *d = (struct proc_domain *)dom;
+	struct process_domain *d = (struct process_domain *)dom;
 
 	pthread_mutex_lock(&lock);
-	for (struct proc_domain **p = &domains; *p; p = &(*p)->next)
+	for (struct process_domain **p = &domains; *p; p = &(*p)->next)
 		if (*p == d) {
 			*p = d->next;
 			break;
@@ -482,9 +482,9 @@ static void proc_destroy(struct iso_domain *dom)
 	free(d);
 }
 
-static int proc_create(const struct iso_options *opt, struct iso_domain **out)
+static int process_create(const struct iso_options *opt, struct iso_domain **out)
 {
-	struct proc_domain *d = calloc(1, sizeof(*d));
+	struct process_domain *d = calloc(1, sizeof(*d));
 	size_t size = opt->arena_size ? opt->arena_size : ISO_ARENA_DEFAULT;
 	int err;
 
@@ -516,61 +516,61 @@ static int proc_create(const struct iso_options *opt, struct iso_domain **out)
 	if (!err)
 		err = spawn(d);
 	if (err) {
-		proc_destroy(&d->base);
+		process_destroy(&d->base);
 		return err;
 	}
 	*out = &d->base;
 	return ISO_OK;
 }
 
-static int proc_pid(const struct iso_domain *dom)
+static int process_pid(const struct iso_domain *dom)
 {
-	return ((const struct proc_domain *)dom)->pid;
+	return ((const struct process_domain *)dom)->pid;
 }
 
-static void *proc_alloc(struct iso_domain *dom, size_t n)
+static void *process_alloc(struct iso_domain *dom, size_t n)
 {
-	return heap_alloc(&((struct proc_domain *)dom)->heap, n);
+	return heap_alloc(&((struct process_domain *)dom)->heap, n);
 }
 
-static void proc_free(struct iso_domain *dom, void *p)
+static void process_free(struct iso_domain *dom, void *p)
 {
-	heap_free(&((struct proc_domain *)dom)->heap, p);
+	heap_free(&((struct process_domain *)dom)->heap, p);
 }
 
-const struct iso_backend iso_backend_process = {
-	.version = ISO_BACKEND_V1,
+const struct backend process_backend = {
+	.version = BACKEND_V1,
 	.name = "process",
 	.summary = "a forked child per domain, calls over a shared-memory channel",
-	.probe = proc_probe,
-	.create = proc_create,
-	.destroy = proc_destroy,
-	.call = proc_call,
-	.pid = proc_pid,
-	.alloc = proc_alloc,
-	.free = proc_free,
+	.probe = process_probe,
+	.create = process_create,
+	.destroy = process_destroy,
+	.call = process_call,
+	.pid = process_pid,
+	.alloc = process_alloc,
+	.free = process_free,
 };
 
 /* The same backend with the handoff wait policy, by name, so that a harness run can
  * set the two side by side. */
-static int proc_create_handoff(const struct iso_options *opt, struct iso_domain **out)
+static int process_create_handoff(const struct iso_options *opt, struct iso_domain **out)
 {
 	struct iso_options o = *opt;
 
 	o.wait = ISO_WAIT_HANDOFF;
-	return proc_create(&o, out);
+	return process_create(&o, out);
 }
 
-const struct iso_backend iso_backend_process_handoff = {
-	.version = ISO_BACKEND_V1,
+const struct backend process_handoff_backend = {
+	.version = BACKEND_V1,
 	.name = "process-handoff",
 	.summary = "process, its child run on the caller's CPU while the caller sleeps "
 		   "(ISO_WAIT_HANDOFF)",
-	.probe = proc_probe,
-	.create = proc_create_handoff,
-	.destroy = proc_destroy,
-	.call = proc_call,
-	.pid = proc_pid,
-	.alloc = proc_alloc,
-	.free = proc_free,
+	.probe = process_probe,
+	.create = process_create_handoff,
+	.destroy = process_destroy,
+	.call = process_call,
+	.pid = process_pid,
+	.alloc = process_alloc,
+	.free = process_free,
 };

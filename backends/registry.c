@@ -5,17 +5,17 @@
 #include "backend.h"
 #include "reason.h"
 
-static const struct iso_backend *const backends[] = {
-	&iso_backend_none,
-	&iso_backend_process,
-	&iso_backend_process_handoff,
-	&iso_backend_mpk,
-	&iso_backend_mprotect,
+static const struct backend *const backends[] = {
+	&none_backend,
+	&process_backend,
+	&process_handoff_backend,
+	&mpk_backend,
+	&mprotect_backend,
 };
 
 #define NBACKENDS (sizeof(backends) / sizeof(backends[0]))
 
-static const struct iso_backend *lookup(const char *name)
+static const struct backend *lookup(const char *name)
 {
 	for (size_t i = 0; name && i < NBACKENDS; i++)
 		if (strcmp(backends[i]->name, name) == 0)
@@ -30,14 +30,14 @@ const char *iso_backend_name(size_t i)
 
 const char *iso_backend_summary(const char *name)
 {
-	const struct iso_backend *be = lookup(name);
+	const struct backend *be = lookup(name);
 
 	return be ? be->summary : NULL;
 }
 
 int iso_backend_probe(const char *name)
 {
-	const struct iso_backend *be = lookup(name);
+	const struct backend *be = lookup(name);
 
 	reason_clear();
 	if (!be)
@@ -49,7 +49,7 @@ int iso_domain_create(const char *name, const struct iso_options *opt,
 		      struct iso_domain **out)
 {
 	static const struct iso_options defaults;
-	const struct iso_backend *be;
+	const struct backend *be;
 	struct iso_domain *d = NULL;
 	int err;
 
