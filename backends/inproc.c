@@ -1,8 +1,18 @@
-/* inproc.c: in-process domains (mpk, mprotect): memory, trusted regions, the call path, faults, rewind. */
+/*
+ * inproc.c: in-process domains (mpk, mprotect): their memory, the call path, faults and rewind.
+ *
+ * Divisions, in this order:
+ *   faults and rewind  what the signal handler hands here (take), a violation in malloc
+ *   threads            a thread's first call: its alternate signal stack, its stack
+ *   domain memory      the layout, mapping it afresh, discarding it after a failure
+ *   domains            create (reserve, set up, lay out, start the watchdog), destroy
+ *   calls              iso_call, iso_domain_bare, iso_alloc and iso_free
+ * What differs between mpk and mprotect is struct inproc_ops (inproc.h); signals.c
+ * takes the signals over, addrspace.c finds the trusted regions.
+ */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <pthread.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -14,7 +24,6 @@
 #include "reason.h"
 #include "route.h"
 #include "signals.h"
-#include "trusted_heap.h"
 
 #define PAGE 4096u
 #define STACK_SIZE ((size_t)1 << 20)
@@ -22,33 +31,10 @@
 
 _Thread_local struct inproc_thread inproc_thread;
 
-/* ---- trusted regions ---------------------------------------------------------- */
-
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
-static struct inproc *domains; /* under lock */
+static struct inproc *domains; /* every live in-process domain, under lock */
 
-/* The domain's buffers, call page and heap: everything from in_buf to the last guard. */
-static size_t data_len(const struct inproc *d)
-{
-	return (size_t)(d->heap_lo + d->heap_size - d->in_buf);
-}
-
-size_t inproc_others(const struct inproc *self, struct region *out, size_t max)
-{
-	size_t n = 0;
-
-	pthread_mutex_lock(&lock);
-	for (const struct inproc *d = domains; d && n + 2 <= max; d = d->next) {
-		if (d == self)
-			continue;
-		out[n++] = region_rw(d->stack_lo, STACK_SIZE);
-		out[n++] = region_rw(d->in_buf, data_len(d));
-	}
-	pthread_mutex_unlock(&lock);
-	return n;
-}
-
-/* ---- signals ------------------------------------------------------------------ */
+/* ---- faults and rewind -------------------------------------------------------- */
 
 /* Is the watchdog tick for the domain this thread is in, seen running at two ticks? */
 static bool watchdog_expired(struct inproc_thread *t, const siginfo_t *si)
@@ -155,7 +141,51 @@ static int thread_init(const struct inproc *d)
 	return ISO_OK;
 }
 
-/* ---- domains ------------------------------------------------------------------ */
+/* ---- domain memory ------------------------------------------------------------ */
+
+/*
+ * guard | stack | guard | in | out | call page | heap | guard: an overflow off either
+ * end of the stack or off the heap's end faults instead of running on.  The whole
+ * range is reserved here, inaccessible; map_memory gives the parts their rights.
+ */
+static int reserve(struct inproc *d, size_t arena)
+{
+	d->xfer_cap = (arena / 4) & ~(size_t)(PAGE - 1);
+	d->heap_size = (arena / 2) & ~(size_t)(PAGE - 1);
+	d->mem_size = PAGE + STACK_SIZE + PAGE + 2 * d->xfer_cap + PAGE + d->heap_size + PAGE;
+	d->mem = mmap(NULL, d->mem_size, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+		      -1, 0);
+	if (d->mem == MAP_FAILED)
+		return reason_sys("mmap");
+	d->stack_lo = d->mem + PAGE;
+	d->stack_top = d->stack_lo + STACK_SIZE;
+	d->in_buf = d->stack_top + PAGE;
+	d->out_buf = d->in_buf + d->xfer_cap;
+	d->call = d->out_buf + d->xfer_cap;
+	d->heap_lo = d->call + PAGE;
+	return ISO_OK;
+}
+
+/* The domain's buffers, call page and heap: everything from in_buf to the last guard. */
+static size_t data_len(const struct inproc *d)
+{
+	return (size_t)(d->heap_lo + d->heap_size - d->in_buf);
+}
+
+size_t inproc_others(const struct inproc *self, struct region *out, size_t max)
+{
+	size_t n = 0;
+
+	pthread_mutex_lock(&lock);
+	for (const struct inproc *d = domains; d && n + 2 <= max; d = d->next) {
+		if (d == self)
+			continue;
+		out[n++] = region_rw(d->stack_lo, STACK_SIZE);
+		out[n++] = region_rw(d->in_buf, data_len(d));
+	}
+	pthread_mutex_unlock(&lock);
+	return n;
+}
 
 /* Map the domain's memory afresh (zeroed) and give each part its rights. */
 static int map_memory(struct inproc *d)
@@ -185,6 +215,55 @@ static int layout(struct inproc *d)
 				     false);
 }
 
+/* After a failure: the heap and stack are discarded and made anew. */
+static int discard(struct inproc *d, bool in_malloc)
+{
+	char *cursor = atomic_load(heap_cursor(d));
+	int err;
+
+	/* jemalloc may hold the arena's locks if the fault came from inside it:
+	 * resetting the arena would deadlock, so abandon it (its metadata leaks) and
+	 * start a new one.  Otherwise reset it: destroying and re-creating an arena
+	 * would leave its metadata mapped every time. */
+	if (in_malloc) {
+		d->heap.ready = false;
+		return layout(d);
+	}
+	err = heap_reset(&d->heap);
+	if (!err)
+		err = map_memory(d);
+	/* The arena keeps the extents it had (now zero pages again): the cursor goes on
+	 * from where it was.  The domain may have scribbled it; the hooks check it. */
+	if (!err)
+		atomic_store(heap_cursor(d), cursor);
+	return err;
+}
+
+/* ---- domains ------------------------------------------------------------------ */
+
+/*
+ * The watchdog: a timer that signals the creating thread every half timeout; take()
+ * rewinds a call seen running at two ticks, which ran half to one timeout.
+ */
+static int watchdog_start(struct inproc *d, unsigned timeout_ms)
+{
+	struct sigevent sev = { .sigev_notify = SIGEV_THREAD_ID, .sigev_signo = SIGNALS_WATCHDOG,
+				.sigev_value.sival_ptr = d };
+	long half_ns = timeout_ms * 500000L;
+	struct itimerspec its = {
+		.it_interval = { half_ns / 1000000000L, half_ns % 1000000000L },
+		.it_value = { half_ns / 1000000000L, half_ns % 1000000000L },
+	};
+
+	sev._sigev_un._tid = (pid_t)syscall(SYS_gettid);
+	if (timer_create(CLOCK_MONOTONIC, &sev, &d->timer))
+		return reason_sys("timer_create");
+	d->has_timer = true;
+	if (timer_settime(d->timer, 0, &its, NULL))
+		return reason_sys("timer_settime");
+	return ISO_OK;
+}
+
 int inproc_create(const struct inproc_ops *ops, const struct iso_options *opt,
 		  struct iso_domain **out)
 {
@@ -203,42 +282,16 @@ int inproc_create(const struct inproc_ops *ops, const struct iso_options *opt,
 	d->ops = ops;
 	d->opt = *opt;
 	d->pkey = -1;
-	d->xfer_cap = (arena / 4) & ~(size_t)(PAGE - 1);
-	d->heap_size = (arena / 2) & ~(size_t)(PAGE - 1);
-	/* guard | stack | guard | in | out | call page | heap | guard: an overflow off
-	 * either end of the stack or off the heap's end faults instead of running on. */
-	d->mem_size = PAGE + STACK_SIZE + PAGE + 2 * d->xfer_cap + PAGE + d->heap_size + PAGE;
-	d->mem = mmap(NULL, d->mem_size, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
-		      -1, 0);
-	if (d->mem == MAP_FAILED) {
+	err = reserve(d, arena);
+	if (err) {
 		free(d);
-		return reason_sys("mmap");
+		return err;
 	}
-	d->stack_lo = d->mem + PAGE;
-	d->stack_top = d->stack_lo + STACK_SIZE;
-	d->in_buf = d->stack_top + PAGE;
-	d->out_buf = d->in_buf + d->xfer_cap;
-	d->call = d->out_buf + d->xfer_cap;
-	d->heap_lo = d->call + PAGE;
 	err = ops->setup ? ops->setup(d) : ISO_OK;
 	if (!err)
 		err = layout(d);
-	if (!err && opt->timeout_ms) {
-		struct sigevent sev = { .sigev_notify = SIGEV_THREAD_ID, .sigev_signo = SIGNALS_WATCHDOG,
-					.sigev_value.sival_ptr = d };
-		/* Ticks at half the timeout: a call seen at two ticks ran half to one timeout. */
-		long half_ns = opt->timeout_ms * 500000L;
-		struct itimerspec its = {
-			.it_interval = { half_ns / 1000000000L, half_ns % 1000000000L },
-			.it_value = { half_ns / 1000000000L, half_ns % 1000000000L },
-		};
-
-		sev._sigev_un._tid = (pid_t)syscall(SYS_gettid);
-		if (timer_create(CLOCK_MONOTONIC, &sev, &d->timer))
-			err = reason_sys("timer_create");
-		else if ((d->has_timer = true), timer_settime(d->timer, 0, &its, NULL))
-			err = reason_sys("timer_settime");
-	}
+	if (!err && opt->timeout_ms)
+		err = watchdog_start(d, opt->timeout_ms);
 	if (err) {
 		inproc_destroy(&d->base);
 		return err;
@@ -271,28 +324,49 @@ void inproc_destroy(struct iso_domain *dom)
 	free(d);
 }
 
-/* After a failure: the heap and stack are discarded and made anew. */
-static int discard(struct inproc *d, bool in_malloc)
-{
-	char *cursor = atomic_load(heap_cursor(d));
-	int err;
+/* ---- calls -------------------------------------------------------------------- */
 
-	/* jemalloc may hold the arena's locks if the fault came from inside it:
-	 * resetting the arena would deadlock, so abandon it (its metadata leaks) and
-	 * start a new one.  Otherwise reset it: destroying and re-creating an arena
-	 * would leave its metadata mapped every time. */
-	if (in_malloc) {
-		d->heap.ready = false;
-		return layout(d);
-	}
-	err = heap_reset(&d->heap);
-	if (!err)
-		err = map_memory(d);
-	/* The arena keeps the extents it had (now zero pages again): the cursor goes on
-	 * from where it was.  The domain may have scribbled it; the hooks check it. */
-	if (!err)
-		atomic_store(heap_cursor(d), cursor);
-	return err;
+/* The gate, with this thread inside d: its malloc goes to d's heap, a fault rewinds to jb. */
+static long run_inside(struct inproc *d, struct inproc_thread *t, struct gate *g,
+		       sigjmp_buf *jb)
+{
+	long r;
+
+	t->rewind = jb;
+	t->recover = d->ops->recover;
+	t->gen++;
+	route_thread.heap = &d->heap;
+	atomic_signal_fence(memory_order_seq_cst);
+	t->cur = d;
+	atomic_signal_fence(memory_order_seq_cst);
+	r = d->ops->enter(d, g);
+	atomic_signal_fence(memory_order_seq_cst);
+	t->cur = NULL;
+	route_thread.heap = NULL;
+	return r;
+}
+
+/* After a rewind with err: out of the domain, the signal mask as it was before the
+ * fault, the domain's memory made anew. */
+static int rewound(struct inproc *d, struct inproc_thread *t, int err)
+{
+	bool in_malloc = route_thread.malloc_depth > 0;
+	int again;
+
+	t->cur = NULL;
+	route_thread.heap = NULL;
+	route_thread.malloc_depth = 0;
+	pthread_sigmask(SIG_SETMASK, &t->mask, NULL);
+	again = discard(d, in_malloc);
+	return again ? again : reason_set(err, "the domain was rewound");
+}
+
+/* mprotect could not protect the trusted regions: the domain did not run. */
+static int enter_failed(struct inproc_thread *t)
+{
+	errno = t->enter_err;
+	t->enter_err = 0;
+	return reason_sys("protecting the trusted regions");
 }
 
 int inproc_call(struct iso_domain *dom, iso_fn *fn, const void *in, size_t in_len,
@@ -324,33 +398,11 @@ int inproc_call(struct iso_domain *dom, iso_fn *fn, const void *in, size_t in_le
 	cp->out_len = 0;
 
 	err = sigsetjmp(jb, 0);
-	if (err) {
-		bool in_malloc = route_thread.malloc_depth > 0;
-
-		t->cur = NULL;
-		route_thread.heap = NULL;
-		route_thread.malloc_depth = 0;
-		pthread_sigmask(SIG_SETMASK, &t->mask, NULL);
-		int again = discard(d, in_malloc);
-
-		return again ? again : reason_set(err, "the domain was rewound");
-	}
-	t->rewind = &jb;
-	t->recover = d->ops->recover;
-	t->gen++;
-	route_thread.heap = &d->heap;
-	atomic_signal_fence(memory_order_seq_cst);
-	t->cur = d;
-	atomic_signal_fence(memory_order_seq_cst);
-	r = d->ops->enter(d, &g);
-	atomic_signal_fence(memory_order_seq_cst);
-	t->cur = NULL;
-	route_thread.heap = NULL;
-	if (t->enter_err) {
-		errno = t->enter_err;
-		t->enter_err = 0;
-		return reason_sys("protecting the trusted regions");
-	}
+	if (err)
+		return rewound(d, t, err);
+	r = run_inside(d, t, &g, &jb);
+	if (t->enter_err)
+		return enter_failed(t);
 
 	/* The domain can write the call page: read the length once, then judge it. */
 	n = *(volatile size_t *)&cp->out_len;
@@ -360,20 +412,16 @@ int inproc_call(struct iso_domain *dom, iso_fn *fn, const void *in, size_t in_le
 int inproc_bare(struct iso_domain *dom, unsigned long iters)
 {
 	struct inproc *d = (struct inproc *)dom;
+	struct inproc_thread *t = &inproc_thread;
 	struct gate g = { .stack = d->stack_top, .pkru = d->pkru };
 	int err;
 
-	if (inproc_thread.cur)
+	if (t->cur)
 		return reason_set(ISO_EINVAL, "iso_domain_bare from inside a domain");
-	if (!inproc_thread.ready && (err = thread_init(d)))
+	if (!t->ready && (err = thread_init(d)))
 		return err;
 	d->ops->bare(d, &g, iters);
-	if (inproc_thread.enter_err) {
-		errno = inproc_thread.enter_err;
-		inproc_thread.enter_err = 0;
-		return reason_sys("protecting the trusted regions");
-	}
-	return ISO_OK;
+	return t->enter_err ? enter_failed(t) : ISO_OK;
 }
 
 void *inproc_alloc(struct iso_domain *dom, size_t n)

@@ -29,7 +29,8 @@ struct inproc_ops {
 	long (*enter)(struct inproc *d, struct gate *g);
 	/* The switching alone, iters times (iso_domain_bare); g has the stack and pkru. */
 	void (*bare)(struct inproc *d, struct gate *g, unsigned long iters);
-	/* In the signal handler, before the rewind: give the trusted side its rights back. */
+	/* Before a rewind (in the signal handler, or in malloc with the domain's rights
+	 * in force): give the trusted side its rights back. */
 	void (*recover)(void);
 };
 
