@@ -23,6 +23,12 @@ static inline bool cpu_has_ospke(void)
 	return __get_cpuid_count(7, 0, &a, &b, &c, &d) && (c & (1u << 4));
 }
 
+/* In a spin-wait loop: PAUSE, which lets the other hyperthread run and saves power. */
+static inline void cpu_relax(void)
+{
+	__builtin_ia32_pause();
+}
+
 /* PKRU holds two bits per protection key: AD shuts all access, WD shuts writes. */
 #define PKRU_AD(key) (1u << (2 * (key)))
 #define PKRU_WD(key) (2u << (2 * (key)))

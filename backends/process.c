@@ -1,7 +1,6 @@
-/* process.c: the domain is a forked child; calls travel through one MAP_SHARED arena. */
+/* process.c: the domain is a forked child (process_child.c); calls travel through one MAP_SHARED arena. */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <poll.h>
 #include <sched.h>
 #include <pthread.h>
 #include <linux/futex.h>
@@ -11,244 +10,32 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "arch-x86.h"
-#include "backend.h"
-#include "heap.h"
+#include "process.h"
 #include "reason.h"
 #include "secret.h"
-#include "signals.h"
-
-/*
- * The channel: the parent posts a request by bumping `req`; the child answers by
- * setting `state` to DONE.  While a request is outstanding `state` holds the child's
- * pid and sits on the child's robust-futex list, so when the child dies the kernel
- * itself sets FUTEX_OWNER_DIED in it and wakes the parent: crash detection costs
- * nothing on the fast path.
- */
-#define DONE 0u
-
-struct chan {
-	_Alignas(64) _Atomic uint32_t req;  /* parent -> child; child's futex */
-	_Atomic uint32_t child_sleeping;
-	iso_fn *fn;
-	const void *in;
-	size_t in_len;
-	void *out;
-	size_t out_cap;
-	_Alignas(64) _Atomic uint32_t state; /* child -> parent; parent's futex */
-	struct robust_list entry;            /* the child's only robust-list entry */
-	size_t out_len;
-	long ret;
-};
-
-#define MAX_DYING 8
-
-struct process_domain {
-	struct iso_domain base;
-	struct iso_options opt;
-	char *arena; /* chan page | in buffer | out buffer | iso_alloc heap */
-	size_t arena_size, xfer_cap;
-	char *in_buf, *out_buf;
-	struct heap heap;
-	pid_t pid; /* -1 while there is no child (a respawn failed) */
-	pid_t dying[MAX_DYING]; /* killed children not yet collected */
-	unsigned ndying;
-	pid_t parent;
-	int child_cpu; /* handoff: the CPU the child is bound to, -1 for none yet */
-	unsigned secrets_gen; /* secret_gen() when the child was forked */
-	uint32_t seq;
-	struct process_domain *next; /* every live process domain, under `lock` */
-};
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
-static struct process_domain *domains;
+static struct process_domain *domains; /* every live process domain, under lock */
 
-#define CHAN(d) ((struct chan *)(d)->arena)
 #define PAGE 4096u
 #define SLEEP_SLICE_NS 10000000L /* re-check the child's life this often while asleep */
-#define CHILD_IDLE_SPIN_NS 100000000L
 /* Inputs this large are copied in with non-temporal stores: the child reads them
  * on its own core, and the next call's copy then need not take each line back from
  * its cache (at 1 MiB, copy 138 -> 120 us; below 64 KiB ordinary stores win).  Not
  * under handoff, where the child reads them from this core's cache. */
 #define STREAM_MIN ((size_t)64 << 10)
 
-static long futex(_Atomic uint32_t *addr, int op, uint32_t val, const struct timespec *ts)
-{
-	/* Not FUTEX_PRIVATE: the word is shared between two processes. */
-	return syscall(SYS_futex, addr, op, val, ts, NULL, 0);
-}
-
-static int64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
-
-static inline void cpu_relax(void)
-{
-	__builtin_ia32_pause();
-}
-
-static int64_t spin_ns(const struct iso_options *opt)
-{
-	switch (opt->wait) {
-	case ISO_WAIT_SPIN: return INT64_MAX;
-	case ISO_WAIT_FUTEX:
-	case ISO_WAIT_HANDOFF: return 0;
-	case ISO_WAIT_HYBRID: break;
-	}
-	return (opt->spin_us ? opt->spin_us : ISO_SPIN_US_DEFAULT) * 1000LL;
-}
-
-/* ---- the child ---------------------------------------------------------------- */
-
-static void child_wait_request(struct process_domain *d, uint32_t seen)
-{
-	struct chan *c = CHAN(d);
-	int64_t budget = spin_ns(&d->opt), start = 0;
-
-	/* An idle child that spins forever would burn a core: the spin policy caps it. */
-	if (budget > CHILD_IDLE_SPIN_NS)
-		budget = CHILD_IDLE_SPIN_NS;
-	for (unsigned i = 0; budget > 0; i++) {
-		if (atomic_load_explicit(&c->req, memory_order_acquire) != seen)
-			return;
-		cpu_relax();
-		if ((i & 255) == 0) {
-			int64_t t = now_ns();
-
-			if (!start)
-				start = t;
-			else if (t - start > budget)
-				break;
-		}
-	}
-	for (;;) {
-		atomic_store(&c->child_sleeping, 1);
-		if (atomic_load(&c->req) != seen)
-			break;
-		futex(&c->req, FUTEX_WAIT, seen, NULL);
-		if (atomic_load(&c->req) != seen)
-			break;
-	}
-	atomic_store_explicit(&c->child_sleeping, 0, memory_order_relaxed);
-}
-
-/*
- * The child must not outlive the program, even busy in an endless call.
- * PR_SET_PDEATHSIG follows the thread that forked, not the process, so a thread of
- * the child's own waits on a pidfd of the parent instead.
- */
-static void *orphan_watch(void *arg)
-{
-	pid_t parent = (pid_t)(intptr_t)arg;
-	int fd = (int)syscall(SYS_pidfd_open, parent, 0);
-	struct pollfd p = { .fd = fd, .events = POLLIN };
-
-	while (fd >= 0 && poll(&p, 1, -1) < 0 && errno == EINTR)
-		;
-	while (fd < 0 && getppid() == parent) /* no pidfds (Linux < 5.3): poll the slow way */
-		usleep(100000);
-	_exit(0);
-}
-
-static void watch_parent(pid_t parent)
-{
-	pthread_t t;
-	pthread_attr_t a;
-	sigset_t all, old;
-
-	pthread_attr_init(&a);
-	pthread_attr_setstacksize(&a, 64 << 10);
-	pthread_attr_setdetachstate(&a, PTHREAD_CREATE_DETACHED);
-	/* Signals for the child (crashes included) stay with the thread that runs calls. */
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
-	if (pthread_create(&t, &a, orphan_watch, (void *)(intptr_t)parent))
-		_exit(127);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	pthread_attr_destroy(&a);
-}
-
-/* A child inherits every other process domain's shared arena: it must not keep them.
- * The parent holds `lock` across fork, so the list is whole here (and not ours to lock). */
-static void drop_other_arenas(const struct process_domain *self)
-{
-	for (const struct process_domain *o = domains; o; o = o->next)
-		if (o != self)
-			munmap(o->arena, o->arena_size);
-}
-
-/* The child is a copy of the parent: its copies of secret pages are thrown away. */
-static void drop_secrets(void)
-{
-	struct region r[16];
-	size_t n = secret_ranges(r, 16);
-
-	for (size_t i = 0; i < n; i++)
-		if (mmap(r[i].lo, r[i].len, PROT_NONE, MAP_FIXED | MAP_PRIVATE | MAP_ANONYMOUS, -1,
-			 0) == MAP_FAILED)
-			_exit(127); /* never run a domain that could still read a secret */
-}
-
-static _Noreturn void child_main(struct process_domain *d)
-{
-	static struct robust_list_head head;
-	static const int fatal[] = { SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT, SIGTRAP, SIGSYS };
-	struct chan *c = CHAN(d);
-	struct rlimit nocore = { 0, 0 };
-	struct sigaction dfl = { .sa_handler = SIG_DFL };
-	sigset_t all;
-	uint32_t seen = 0;
-
-	/* Crash quietly and promptly, whatever the parent installed. */
-	if (getppid() != d->parent)
-		_exit(0);
-	watch_parent(d->parent);
-	setrlimit(RLIMIT_CORE, &nocore);
-	for (size_t i = 0; i < sizeof(fatal) / sizeof(fatal[0]); i++)
-		__sigaction(fatal[i], &dfl, NULL);
-	sigfillset(&all);
-	sigprocmask(SIG_UNBLOCK, &all, NULL);
-	drop_secrets();
-	drop_other_arenas(d);
-
-	head.list.next = &c->entry;
-	head.futex_offset = (long)((char *)&c->state - (char *)&c->entry);
-	head.list_op_pending = NULL;
-	c->entry.next = &head.list;
-	syscall(SYS_set_robust_list, &head, sizeof(head));
-
-	for (;;) {
-		size_t n = 0;
-		long r;
-
-		child_wait_request(d, seen);
-		seen = atomic_load_explicit(&c->req, memory_order_acquire);
-		r = c->fn(c->in, c->in_len, c->out, c->out_cap, &n);
-		c->out_len = n;
-		c->ret = r;
-		if (atomic_exchange(&c->state, DONE) & FUTEX_WAITERS)
-			futex(&c->state, FUTEX_WAKE, 1, NULL);
-	}
-}
-
-/* ---- the parent --------------------------------------------------------------- */
-
 static void collect(struct process_domain *d, bool all);
 
 static int spawn(struct process_domain *d)
 {
-	struct chan *c = CHAN(d);
+	struct chan *c = PROCESS_CHAN(d);
 	pid_t pid;
 
 	collect(d, false);
@@ -266,7 +53,7 @@ static int spawn(struct process_domain *d)
 		return reason_sys("fork");
 	}
 	if (pid == 0)
-		child_main(d);
+		process_child_main(d, domains);
 	d->pid = pid;
 	d->child_cpu = -1;
 	return ISO_OK;
@@ -323,7 +110,7 @@ static bool child_exited(struct process_domain *d)
 
 static void sleep_until(int64_t wake_ns, int64_t deadline, struct timespec *ts)
 {
-	int64_t until = deadline < wake_ns ? deadline : wake_ns, left = until - now_ns();
+	int64_t until = deadline < wake_ns ? deadline : wake_ns, left = until - process_now_ns();
 
 	if (left < 0)
 		left = 0;
@@ -337,13 +124,13 @@ static void sleep_until(int64_t wake_ns, int64_t deadline, struct timespec *ts)
  */
 static int wait_reply(struct process_domain *d)
 {
-	struct chan *c = CHAN(d);
+	struct chan *c = PROCESS_CHAN(d);
 	const uint32_t busy = (uint32_t)d->pid;
-	int64_t start = 0, spin = spin_ns(&d->opt), deadline = INT64_MAX, t;
+	int64_t start = 0, spin = process_spin_ns(&d->opt), deadline = INT64_MAX, t;
 	uint32_t v;
 
 	if (d->opt.timeout_ms || spin != INT64_MAX)
-		start = now_ns();
+		start = process_now_ns();
 	if (d->opt.timeout_ms)
 		deadline = start + d->opt.timeout_ms * 1000000LL;
 	for (unsigned i = 1; spin > 0; i++) {
@@ -352,7 +139,7 @@ static int wait_reply(struct process_domain *d)
 			goto answered;
 		cpu_relax();
 		if ((i & 1023) == 0) {
-			t = now_ns();
+			t = process_now_ns();
 			if (t >= deadline)
 				goto timed_out;
 			if (spin != INT64_MAX && t - start >= spin)
@@ -371,11 +158,11 @@ static int wait_reply(struct process_domain *d)
 			v = expect;
 			goto answered;
 		}
-		t = now_ns();
+		t = process_now_ns();
 		if (t >= deadline)
 			goto timed_out;
 		sleep_until(t + SLEEP_SLICE_NS, deadline, &ts);
-		if (futex(&c->state, FUTEX_WAIT, busy | FUTEX_WAITERS, &ts) < 0 &&
+		if (process_futex(&c->state, FUTEX_WAIT, busy | FUTEX_WAITERS, &ts) < 0 &&
 		    errno == ETIMEDOUT && child_exited(d))
 			goto died;
 	}
@@ -414,7 +201,7 @@ static int process_call(struct iso_domain *dom, iso_fn *fn, const void *in, size
 			void *out, size_t out_cap, size_t *out_len, long *ret)
 {
 	struct process_domain *d = (struct process_domain *)dom;
-	struct chan *c = CHAN(d);
+	struct chan *c = PROCESS_CHAN(d);
 	bool in_shared = in_len && heap_owns(&d->heap, in, in_len);
 	bool out_shared = out_cap && heap_owns(&d->heap, out, out_cap);
 	size_t n;
@@ -445,7 +232,7 @@ static int process_call(struct iso_domain *dom, iso_fn *fn, const void *in, size
 	atomic_store_explicit(&c->state, (uint32_t)d->pid, memory_order_relaxed);
 	atomic_store(&c->req, ++d->seq);
 	if (atomic_load(&c->child_sleeping))
-		futex(&c->req, FUTEX_WAKE, 1, NULL);
+		process_futex(&c->req, FUTEX_WAKE, 1, NULL);
 
 	err = wait_reply(d);
 	if (err) {
