@@ -162,6 +162,8 @@ static void global_init(void)
 		once_err = secret_set_tagger(tag_secret);
 }
 
+/* ---- domains ------------------------------------------------------------------ */
+
 static int mpk_setup(struct inproc *d)
 {
 	pthread_once(&once, global_init);
