@@ -91,7 +91,8 @@ $(BUILD)/tests: $(TEST_OBJ) $(LIB) | deps-test
 	$(Q)$(CC) $(LDFLAGS) -o $@ $(TEST_OBJ) $(LIB) -lcriterion -lsnappy $(LDLIBS)
 
 # Each layer's object files use each other without a cycle (scripts/layers.sh).
-layers: $(HARNESS_OBJ)
+layers: $(HARNESS_OBJ) $(call obj,$(LIB_SRC))
+	$(Q)scripts/layers.sh backends $(call obj,$(LIB_SRC))
 	$(Q)scripts/layers.sh bench+workloads $(HARNESS_OBJ)
 
 # The mpk tests also run where PKU is: natively on a PKU CPU, else under QEMU (NO_VM=1 skips).

@@ -1,6 +1,6 @@
 /* arch-x86.h: the x86-64 instructions isobench needs, behind one header. */
-#ifndef ISO_ARCH_X86_H
-#define ISO_ARCH_X86_H
+#ifndef BACKENDS_ARCH_X86_H
+#define BACKENDS_ARCH_X86_H
 
 #include <cpuid.h>
 #include <emmintrin.h>
@@ -21,6 +21,39 @@ static inline bool cpu_has_ospke(void)
 	unsigned a, b, c, d;
 
 	return __get_cpuid_count(7, 0, &a, &b, &c, &d) && (c & (1u << 4));
+}
+
+/* In a spin-wait loop: PAUSE, which lets the other hyperthread run and saves power. */
+static inline void cpu_relax(void)
+{
+	__builtin_ia32_pause();
+}
+
+/* PKRU holds two bits per protection key: AD shuts all access, WD shuts writes. */
+#define PKRU_AD(key) (1u << (2 * (key)))
+#define PKRU_WD(key) (2u << (2 * (key)))
+
+/*
+ * The XSAVE area (SDM vol. 1, ch. 13), as a signal frame holds it: the header's
+ * XSTATE_BV, at byte 512, says which state components the area carries; PKRU is
+ * component 9 (the kernel's XFEATURE_PKRU), at the offset CPUID leaf 0xD names.
+ */
+#define XSAVE_XSTATE_BV 512
+#define XSTATE_PKRU_BIT 9
+
+/* The offset of PKRU in an XSAVE area: CPUID.(EAX=0xD,ECX=9):EBX; 0 if it gives none. */
+static inline unsigned cpu_xsave_pkru_offset(void)
+{
+	unsigned a, b, c, d;
+
+	return __get_cpuid_count(0xd, XSTATE_PKRU_BIT, &a, &b, &c, &d) ? b : 0;
+}
+
+/* Store pkru in the XSAVE area at xsave (PKRU at offset), marked as present. */
+static inline void xsave_set_pkru(char *xsave, unsigned offset, uint32_t pkru)
+{
+	*(uint64_t *)(xsave + XSAVE_XSTATE_BV) |= 1u << XSTATE_PKRU_BIT;
+	*(uint32_t *)(xsave + offset) = pkru;
 }
 
 /*

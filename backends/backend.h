@@ -1,22 +1,22 @@
 /* backend.h: the ops table every backend fills, and the helpers backends share. */
-#ifndef ISO_BACKEND_H
-#define ISO_BACKEND_H
+#ifndef BACKENDS_BACKEND_H
+#define BACKENDS_BACKEND_H
 
 #include <stddef.h>
 
 #include "iso.h"
 
-#define ISO_BACKEND_V1 1
+#define BACKEND_V1 1
 
 /*
  * A backend.  Registry wrappers check arguments before any op runs, so ops may assume
  * d != NULL, fn != NULL, (in || !in_len), (out || !out_cap).  Optional ops are NULL.
  */
-struct iso_backend {
-	unsigned version; /* ISO_BACKEND_V1 */
+struct backend {
+	unsigned version; /* BACKEND_V1 */
 	const char *name;
 	const char *summary;
-	int (*probe)(void); /* ISO_OK or ISO_ENOTSUP + iso_set_reason */
+	int (*probe)(void); /* ISO_OK or ISO_ENOTSUP + reason_set */
 	int (*create)(const struct iso_options *opt, struct iso_domain **out);
 	void (*destroy)(struct iso_domain *d);
 	/* Must check the domain's out_len <= out_cap before copying anything back. */
@@ -30,44 +30,22 @@ struct iso_backend {
 
 /* Every backend's domain struct starts with this. */
 struct iso_domain {
-	const struct iso_backend *be;
+	const struct backend *be;
 };
 
-/* A range of memory and its protections. */
-struct region {
-	char *lo;
-	size_t len;
-	int prot;   /* normally */
-	int inside; /* mprotect: while a domain runs */
-};
-
-/* Secret ranges (iso_secret, secret.c), for the backends. */
-size_t iso_secrets(struct region *out, size_t max);
-/* Changes whenever a secret is added: a process child forked before must go. */
-unsigned iso_secrets_gen(void);
-
-extern const struct iso_backend iso_backend_none;
-extern const struct iso_backend iso_backend_process;
-extern const struct iso_backend iso_backend_process_handoff;
-extern const struct iso_backend iso_backend_mpk;
-extern const struct iso_backend iso_backend_mprotect;
+extern const struct backend none_backend;
+extern const struct backend process_backend;
+extern const struct backend process_handoff_backend;
+extern const struct backend mpk_backend;
+extern const struct backend mprotect_backend;
 
 /*
- * The end of a call, the same for every backend that runs the domain elsewhere:
- * judge n, the length the domain reported (which the caller read once, as the
- * domain may still write it), then copy n bytes from src to out (src NULL: the
- * domain wrote out in place) and hand back n and the function's value r.
+ * The end of a call, the same for every backend that runs the domain elsewhere
+ * (backend.c): judge n, the length the domain reported (which the caller read once,
+ * as the domain may still write it), then copy n bytes from src to out (src NULL:
+ * the domain wrote out in place) and hand back n and the function's value r.
  */
-int iso_deliver(size_t n, long r, const void *src, void *out, size_t out_cap, size_t *out_len,
-		long *ret);
-
-/* glibc's own sigaction, under the other name it exports: inproc.c interposes sigaction. */
-struct sigaction;
-int __sigaction(int sig, const struct sigaction *act, struct sigaction *old);
-
-/* Set this thread's iso_reason() text; returns err so callers can `return`. */
-int iso_set_reason(int err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* iso_set_reason(ISO_ESYS, "what: strerror(errno)"), errno saved and restored. */
-int iso_sys_error(const char *what);
+int backend_deliver(size_t n, long r, const void *src, void *out, size_t out_cap,
+		    size_t *out_len, long *ret);
 
 #endif

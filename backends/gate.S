@@ -1,7 +1,7 @@
 /* gate.S: the call gate: switch to the domain's stack, change rights, call, change back.
  * The only WRPKRU instructions in isobench are in this file. */
 
-/* struct gate (inproc.h): field offsets, checked there with _Static_assert. */
+/* struct gate (gate.h): field offsets, checked there with _Static_assert. */
 #define G_FN 0
 #define G_IN 8
 #define G_IN_LEN 16
@@ -25,10 +25,10 @@
 
 	.text
 
-/* long iso_stack_call(struct gate *g): g->body(g) on the domain stack g->stack. */
-	.globl	iso_stack_call
-	.type	iso_stack_call, @function
-iso_stack_call:
+/* long gate_stack_call(struct gate *g): g->body(g) on the domain stack g->stack. */
+	.globl	gate_stack_call
+	.type	gate_stack_call, @function
+gate_stack_call:
 	.cfi_startproc
 	push	%rbp
 	.cfi_def_cfa_offset 16
@@ -42,13 +42,13 @@ iso_stack_call:
 	.cfi_def_cfa %rsp, 8
 	ret
 	.cfi_endproc
-	.size	iso_stack_call, .-iso_stack_call
+	.size	gate_stack_call, .-gate_stack_call
 
-/* long iso_mpk_gate(struct gate *g): g->fn(in, in_len, out, out_cap, out_len) on the
+/* long gate_mpk_enter(struct gate *g): g->fn(in, in_len, out, out_cap, out_len) on the
  * domain stack with PKRU = g->pkru, then back to trusted rights and the trusted stack. */
-	.globl	iso_mpk_gate
-	.type	iso_mpk_gate, @function
-iso_mpk_gate:
+	.globl	gate_mpk_enter
+	.type	gate_mpk_enter, @function
+gate_mpk_enter:
 	.cfi_startproc
 	push	%rbp
 	.cfi_def_cfa_offset 16
@@ -79,13 +79,13 @@ iso_mpk_gate:
 	.cfi_def_cfa %rsp, 8
 	ret
 	.cfi_endproc
-	.size	iso_mpk_gate, .-iso_mpk_gate
+	.size	gate_mpk_enter, .-gate_mpk_enter
 
-/* void iso_mpk_bare(struct gate *g, unsigned long iters): the gate's own cost: on the
+/* void gate_mpk_bare(struct gate *g, unsigned long iters): the gate's own cost: on the
  * domain stack, iters times WRPKRU(g->pkru), call an empty function, WRPKRU(trusted). */
-	.globl	iso_mpk_bare
-	.type	iso_mpk_bare, @function
-iso_mpk_bare:
+	.globl	gate_mpk_bare
+	.type	gate_mpk_bare, @function
+gate_mpk_bare:
 	push	%rbp
 	mov	%rsp, %rbp
 	push	%rbx
@@ -108,17 +108,17 @@ iso_mpk_bare:
 	pop	%rbx
 	pop	%rbp
 	ret
-	.size	iso_mpk_bare, .-iso_mpk_bare
+	.size	gate_mpk_bare, .-gate_mpk_bare
 
 empty:
 	ret
 
-/* void iso_pkru_trusted(void): the fault handler's way back to trusted rights. */
-	.globl	iso_pkru_trusted
-	.type	iso_pkru_trusted, @function
-iso_pkru_trusted:
+/* void gate_pkru_trusted(void): the fault handler's way back to trusted rights. */
+	.globl	gate_pkru_trusted
+	.type	gate_pkru_trusted, @function
+gate_pkru_trusted:
 	TRUSTED_PKRU
 	ret
-	.size	iso_pkru_trusted, .-iso_pkru_trusted
+	.size	gate_pkru_trusted, .-gate_pkru_trusted
 
 	.section .note.GNU-stack,"",@progbits

@@ -3,8 +3,9 @@
 #include <stdio.h>
 #include <sys/mman.h>
 
-#include "backend.h"
 #include "heap.h"
+#include "iso.h"
+#include "reason.h"
 
 /* jemalloc 5.3's experimental.arenas_create_ext argument (arena_types.h, not public). */
 struct je_arena_config {
@@ -15,7 +16,7 @@ struct je_arena_config {
 static void *hook_alloc(extent_hooks_t *hooks, void *new_addr, size_t size,
 			size_t align, bool *zero, bool *commit, unsigned arena)
 {
-	struct iso_heap *h = (struct iso_heap *)hooks;
+	struct heap *h = (struct heap *)hooks;
 	char *cur = atomic_load(h->next), *p;
 
 	(void)arena;
@@ -53,13 +54,13 @@ static void hook_destroy(extent_hooks_t *hooks, void *addr, size_t size, bool co
  * range is not all given back the hook says it failed, and jemalloc keeps the range
  * as it was (what was given back reads as zero, which dirty pages may).
  */
-static bool purge(struct iso_heap *h, char *lo, size_t len, int advice)
+static bool purge(struct heap *h, char *lo, size_t len, int advice)
 {
 	char *a = lo, *b = lo + len;
 
 	if (h->huge) {
-		a = iso_huge_up(lo);
-		b = iso_huge_down(b);
+		a = heap_huge_up(lo);
+		b = heap_huge_down(b);
 		if (b <= a)
 			return true;
 	}
@@ -71,7 +72,7 @@ static bool purge(struct iso_heap *h, char *lo, size_t len, int advice)
 static bool hook_purge_forced(extent_hooks_t *hooks, void *addr, size_t size, size_t off,
 			      size_t len, unsigned arena)
 {
-	struct iso_heap *h = (struct iso_heap *)hooks;
+	struct heap *h = (struct heap *)hooks;
 
 	(void)size, (void)arena;
 	return purge(h, (char *)addr + off, len, h->shared ? MADV_REMOVE : MADV_DONTNEED);
@@ -80,7 +81,7 @@ static bool hook_purge_forced(extent_hooks_t *hooks, void *addr, size_t size, si
 static bool hook_purge_lazy(extent_hooks_t *hooks, void *addr, size_t size, size_t off,
 			    size_t len, unsigned arena)
 {
-	struct iso_heap *h = (struct iso_heap *)hooks;
+	struct heap *h = (struct heap *)hooks;
 
 	(void)size, (void)arena;
 	return h->shared || purge(h, (char *)addr + off, len, MADV_FREE);
@@ -101,9 +102,9 @@ static bool hook_merge(extent_hooks_t *hooks, void *a, size_t asize, void *b,
 	return false;
 }
 
-static void hooks_init(struct iso_heap *h, void *base, size_t size, char *_Atomic *cursor)
+static void hooks_init(struct heap *h, void *base, size_t size, char *_Atomic *cursor)
 {
-	*h = (struct iso_heap){
+	*h = (struct heap){
 		.hooks = {
 			.alloc = hook_alloc,
 			.dalloc = hook_dalloc,
@@ -120,22 +121,22 @@ static void hooks_init(struct iso_heap *h, void *base, size_t size, char *_Atomi
 	atomic_store(h->next, h->base);
 }
 
-static int new_tcache(struct iso_heap *h)
+static int new_tcache(struct heap *h)
 {
 	size_t len = sizeof(h->tcache);
 
 	if (mallctl("tcache.create", &h->tcache, &len, NULL, 0))
-		return iso_set_reason(ISO_ENOMEM, "jemalloc cannot create a thread cache");
+		return reason_set(ISO_ENOMEM, "jemalloc cannot create a thread cache");
 	return ISO_OK;
 }
 
-static void drop_tcache(struct iso_heap *h)
+static void drop_tcache(struct heap *h)
 {
 	mallctl("tcache.destroy", NULL, NULL, &h->tcache, sizeof(h->tcache));
 }
 
-int iso_heap_init(struct iso_heap *h, void *base, size_t size, char *_Atomic *cursor,
-		  bool shared, bool huge)
+int heap_init(struct heap *h, void *base, size_t size, char *_Atomic *cursor,
+	      bool shared, bool huge)
 {
 	struct je_arena_config cfg = { .extent_hooks = &h->hooks, .metadata_use_hooks = false };
 	size_t len = sizeof(h->arena);
@@ -146,23 +147,23 @@ int iso_heap_init(struct iso_heap *h, void *base, size_t size, char *_Atomic *cu
 	h->huge = huge;
 	err = mallctl("experimental.arenas_create_ext", &h->arena, &len, &cfg, sizeof(cfg));
 	if (err)
-		return iso_set_reason(ISO_ENOTSUP, "jemalloc cannot create an arena (error %d)", err);
+		return reason_set(ISO_ENOTSUP, "jemalloc cannot create an arena (error %d)", err);
 	/* Had jemalloc put its own bookkeeping into the region, a domain could corrupt it. */
 	if (atomic_load(h->next) != h->base) {
 		h->ready = true;
-		iso_heap_fini(h);
-		return iso_set_reason(ISO_ENOTSUP, "jemalloc placed its metadata in domain memory");
+		heap_fini(h);
+		return reason_set(ISO_ENOTSUP, "jemalloc placed its metadata in domain memory");
 	}
 	/* A cache of the domain's own: without one, every malloc inside takes the
 	 * arena's lock (5x the cost); the thread's cache would mix in trusted memory. */
 	err = new_tcache(h);
 	h->ready = true;
 	if (err)
-		iso_heap_fini(h);
+		heap_fini(h);
 	return err;
 }
 
-void iso_heap_fini(struct iso_heap *h)
+void heap_fini(struct heap *h)
 {
 	char cmd[64];
 
@@ -175,7 +176,7 @@ void iso_heap_fini(struct iso_heap *h)
 }
 
 /* Everything freed at once: the cache first (its objects go back to the arena). */
-int iso_heap_reset(struct iso_heap *h)
+int heap_reset(struct heap *h)
 {
 	char cmd[64];
 
@@ -186,7 +187,7 @@ int iso_heap_reset(struct iso_heap *h)
 }
 
 /* Trusted code makes room for the harness: give unused pages back (iso_trim). */
-void iso_heap_purge(struct iso_heap *h)
+void heap_purge(struct heap *h)
 {
 	char cmd[64];
 
@@ -194,12 +195,12 @@ void iso_heap_purge(struct iso_heap *h)
 	mallctl(cmd, NULL, NULL, NULL, 0);
 }
 
-void *iso_heap_alloc(struct iso_heap *h, size_t n)
+void *heap_alloc(struct heap *h, size_t n)
 {
 	return mallocx(n ? n : 1, MALLOCX_ARENA(h->arena) | MALLOCX_TCACHE_NONE);
 }
 
-void iso_heap_free(struct iso_heap *h, void *p)
+void heap_free(struct heap *h, void *p)
 {
 	(void)h;
 	dallocx(p, MALLOCX_TCACHE_NONE);

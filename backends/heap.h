@@ -1,6 +1,6 @@
 /* heap.h: a jemalloc arena carved out of one caller-given region (the domain's heap). */
-#ifndef ISO_HEAP_H
-#define ISO_HEAP_H
+#ifndef BACKENDS_HEAP_H
+#define BACKENDS_HEAP_H
 
 #include <jemalloc/jemalloc.h>
 #include <stdatomic.h>
@@ -17,20 +17,20 @@
  * jemalloc keeps them for reuse, and purging gives their pages back to the kernel.
  */
 /* A transparent huge page: a heap with `huge` set purges only whole ones. */
-#define ISO_HUGE ((size_t)2 << 20)
+#define HEAP_HUGE ((size_t)2 << 20)
 
 /* p rounded down, or up, to a huge page boundary. */
-static inline char *iso_huge_down(const void *p)
+static inline char *heap_huge_down(const void *p)
 {
-	return (char *)((uintptr_t)p & ~(uintptr_t)(ISO_HUGE - 1));
+	return (char *)((uintptr_t)p & ~(uintptr_t)(HEAP_HUGE - 1));
 }
 
-static inline char *iso_huge_up(const void *p)
+static inline char *heap_huge_up(const void *p)
 {
-	return iso_huge_down((const char *)p + ISO_HUGE - 1);
+	return heap_huge_down((const char *)p + HEAP_HUGE - 1);
 }
 
-struct iso_heap {
+struct heap {
 	extent_hooks_t hooks; /* first: the hooks find their heap from this pointer */
 	char *base, *end;
 	/* The bump cursor.  It may live in memory the domain can write (the domain
@@ -45,26 +45,26 @@ struct iso_heap {
 };
 
 /* malloc's flags inside the domain: its arena, through its own cache. */
-#define ISO_HEAP_FLAGS(h) (MALLOCX_ARENA((h)->arena) | MALLOCX_TCACHE((h)->tcache))
+#define HEAP_FLAGS(h) (MALLOCX_ARENA((h)->arena) | MALLOCX_TCACHE((h)->tcache))
 
 /* A new arena over [base, base+size); cursor: where to keep the bump cursor (NULL: in h);
  * shared: the region is MAP_SHARED. */
-int iso_heap_init(struct iso_heap *h, void *base, size_t size, char *_Atomic *cursor,
-		  bool shared, bool huge);
+int heap_init(struct heap *h, void *base, size_t size, char *_Atomic *cursor,
+	      bool shared, bool huge);
 /* The bytes handed out so far: [base, used end). */
-static inline char *iso_heap_top(const struct iso_heap *h)
+static inline char *heap_top(const struct heap *h)
 {
 	return atomic_load(h->next);
 }
-void iso_heap_fini(struct iso_heap *h);
+void heap_fini(struct heap *h);
 /* Free everything allocated in the arena at once; the arena stays. */
-int iso_heap_reset(struct iso_heap *h);
+int heap_reset(struct heap *h);
 /* Give the arena's unused pages back to the kernel now. */
-void iso_heap_purge(struct iso_heap *h);
-void *iso_heap_alloc(struct iso_heap *h, size_t n);
-void iso_heap_free(struct iso_heap *h, void *p);
+void heap_purge(struct heap *h);
+void *heap_alloc(struct heap *h, size_t n);
+void heap_free(struct heap *h, void *p);
 
-static inline bool iso_heap_owns(const struct iso_heap *h, const void *p, size_t n)
+static inline bool heap_owns(const struct heap *h, const void *p, size_t n)
 {
 	const char *c = p;
 

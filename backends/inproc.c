@@ -1,279 +1,169 @@
-/* inproc.c: in-process domains (mpk, mprotect): memory, trusted regions, the call path, faults, rewind. */
+/*
+ * inproc.c: in-process domains (mpk, mprotect): their memory, the call path, faults and rewind.
+ *
+ * Divisions, in this order:
+ *   faults and rewind  what the signal handler hands here (take), a violation in malloc
+ *   threads            a thread's first call: its alternate signal stack, its stack
+ *   domain memory      the layout, mapping it afresh, discarding it after a failure
+ *   domains            create (reserve, set up, lay out, start the watchdog), destroy
+ *   calls              iso_call, iso_domain_bare, iso_alloc and iso_free
+ * What differs between mpk and mprotect is struct inproc_ops (inproc.h); signals.c
+ * takes the signals over, addrspace.c finds the trusted regions.
+ */
 #define _GNU_SOURCE
-#include <cpuid.h>
-#include <dirent.h>
-#include <dlfcn.h>
 #include <errno.h>
-#include <link.h>
 #include <pthread.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "addrspace.h"
 #include "inproc.h"
+#include "reason.h"
+#include "route.h"
+#include "signals.h"
 
 #define PAGE 4096u
 #define STACK_SIZE ((size_t)1 << 20)
 #define ALTSTACK_SIZE ((size_t)64 << 10)
-#define THEAP_SIZE ((size_t)16 << 30)
-#define WATCHDOG_SIG (SIGRTMAX - 3)
-#define OPEN_SIG (SIGRTMAX - 4)
 
-_Thread_local struct inproc_thread iso_thread;
+_Thread_local struct inproc_thread inproc_thread;
 
-/*
- * What the signal handler reads before it knows whose rights are in force lives in
- * a section of its own, which no backend protects (it is cut out of the program's
- * data region).  Page-aligned and page-sized, so cutting it out is exact.
- */
-struct shared {
-	struct sigaction old[_NSIG]; /* the handlers isobench's own replaced */
-	bool pkru;                   /* mpk is in use: handlers first restore PKRU */
-	unsigned pkru_offset;        /* of PKRU in an XSAVE area (CPUID 0xD.9) */
-	_Atomic int opened;          /* threads that took the PKRU fix-up */
-} __attribute__((aligned(PAGE)));
-
-static struct shared shared __attribute__((section("iso_shared")));
-extern char __start_iso_shared[], __stop_iso_shared[];
-
-static const int handled[] = { SIGSEGV, SIGBUS, SIGABRT, SIGILL, SIGFPE, SIGTRAP };
-
-/* ---- trusted regions ---------------------------------------------------------- */
-
-static struct iso_heap theap;
-static int theap_err = ISO_ENOTSUP;
-static char theap_why[160] = "the trusted heap was not set up";
-static struct region prog[2];  /* the program's data less `shared` (what mpk tags) */
-static size_t nprog;
-static struct region prog_all; /* the program's data, `shared` included (mprotect) */
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
-static struct inproc *domains; /* under lock */
+static struct inproc *domains; /* every live in-process domain, under lock */
 
-/* A region that is read-write when no domain runs. */
-static struct region rw(void *lo, size_t len)
+/* ---- faults and rewind -------------------------------------------------------- */
+
+/* Is the watchdog tick for the domain this thread is in, seen running at two ticks? */
+static bool watchdog_expired(struct inproc_thread *t, const siginfo_t *si)
 {
-	return (struct region){ .lo = lo, .len = len, .prot = PROT_READ | PROT_WRITE };
-}
-
-static char *page_down(const void *p)
-{
-	return (char *)((uintptr_t)p & ~(uintptr_t)(PAGE - 1));
-}
-
-static char *page_up(const void *p)
-{
-	return page_down((const char *)p + PAGE - 1);
-}
-
-static pthread_once_t theap_once = PTHREAD_ONCE_INIT;
-
-/*
- * The trusted heap is an arena of its own over one reserved range, so a backend can
- * protect it as a whole.  malloc.c sends every allocation made outside a domain
- * there, from the program's very first one on (that call sets it up).
- *
- * The range is aligned to 2 MiB and asks for transparent huge pages: mprotect then
- * changes one entry per 2 MiB instead of 512, and a TLB flushed by a switch refills
- * 512 times faster.  Where THP is off (`never`), the advice changes nothing.
- */
-static void theap_init(void)
-{
-	char *raw = mmap(NULL, THEAP_SIZE + ISO_HUGE, PROT_READ | PROT_WRITE,
-			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	char *p;
-
-	if (raw == MAP_FAILED) {
-		snprintf(theap_why, sizeof(theap_why), "reserving the trusted heap: %s",
-			 strerror(errno));
-		return;
-	}
-	p = iso_huge_up(raw);
-	if (p > raw)
-		munmap(raw, (size_t)(p - raw));
-	munmap(p + THEAP_SIZE, (size_t)(raw + ISO_HUGE - p));
-	madvise(p, THEAP_SIZE, MADV_HUGEPAGE);
-	theap_err = iso_heap_init(&theap, p, THEAP_SIZE, NULL, false, true);
-	if (theap_err) {
-		snprintf(theap_why, sizeof(theap_why), "%s", iso_reason());
-		munmap(p, THEAP_SIZE);
-	}
-}
-
-int inproc_trusted_arena(void)
-{
-	pthread_once(&theap_once, theap_init);
-	return theap_err ? -1 : (int)theap.arena;
-}
-
-/* Without malloc.c (AddressSanitizer builds) nothing sets the trusted heap up. */
-__attribute__((constructor)) static void theap_check(void)
-{
-#if defined(__SANITIZE_ADDRESS__)
-	snprintf(theap_why, sizeof(theap_why),
-		 "built with AddressSanitizer, which owns malloc: no trusted heap");
-#else
-	inproc_trusted_arena();
-#endif
-}
-
-#ifndef MADV_COLLAPSE
-#define MADV_COLLAPSE 25 /* Linux 6.1 */
-#endif
-
-/*
- * Unused pages go back, and what is left is made whole huge pages again: a fork (a
- * process domain) leaves the heap copy-on-write, and each write after it splits a
- * huge page.  Best effort: an older kernel or a failed collapse changes nothing.
- */
-void iso_trim(void)
-{
-	static unsigned char resident[ISO_HUGE / PAGE];
-	static pthread_mutex_t trim_lock = PTHREAD_MUTEX_INITIALIZER;
-	char *end;
-
-	if (theap_err || iso_thread.cur)
-		return; /* from inside a domain the trusted heap is not to be touched */
-	iso_heap_purge(&theap);
-	end = iso_huge_down(iso_heap_top(&theap));
-	pthread_mutex_lock(&trim_lock);
-	for (char *p = theap.base; p < end; p += ISO_HUGE) {
-		/* The kernel collapses only a range with a writable entry, and after a
-		 * fork none is until written: add 0 to a resident word (atomically, so
-		 * that nothing another thread writes is lost). */
-		if (mincore(p, ISO_HUGE, resident))
-			continue;
-		for (size_t i = 0; i < ISO_HUGE / PAGE; i++)
-			if (resident[i] & 1) {
-				atomic_fetch_add((_Atomic long *)(p + i * PAGE), 0);
-				madvise(p, ISO_HUGE, MADV_COLLAPSE);
-				break;
-			}
-	}
-	pthread_mutex_unlock(&trim_lock);
-}
-
-int inproc_probe(void)
-{
-	return theap_err ? iso_set_reason(theap_err, "%s", theap_why) : ISO_OK;
-}
-
-/* The main program's writable segment, less RELRO (read-only already) and `shared`. */
-static int find_program(struct dl_phdr_info *info, size_t size, void *arg)
-{
-	char *relro_end = NULL, *lo = NULL, *hi = NULL;
-
-	(void)size, (void)arg;
-	for (int i = 0; i < info->dlpi_phnum; i++) {
-		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
-		char *start = (char *)info->dlpi_addr + ph->p_vaddr;
-
-		if (ph->p_type == PT_GNU_RELRO)
-			relro_end = page_down(start + ph->p_memsz);
-		else if (ph->p_type == PT_LOAD && (ph->p_flags & PF_W) && !lo) {
-			lo = page_down(start);
-			hi = page_up(start + ph->p_memsz);
-		}
-	}
-	if (relro_end > lo && relro_end <= hi)
-		lo = relro_end;
-	if (lo && hi > lo)
-		prog_all = rw(lo, (size_t)(hi - lo));
-	if (lo && __start_iso_shared >= lo && __stop_iso_shared <= hi) {
-		if (__start_iso_shared > lo)
-			prog[nprog++] = rw(lo, (size_t)(__start_iso_shared - lo));
-		lo = page_up(__stop_iso_shared);
-	}
-	if (lo && hi > lo)
-		prog[nprog++] = rw(lo, (size_t)(hi - lo));
-	return 1; /* the first object is the program itself */
-}
-
-size_t inproc_trusted(struct region *out, size_t max)
-{
-	/* Whole huge pages: protecting part of one would split it.  (base is aligned.) */
-	size_t n = 0, used = (size_t)(iso_huge_up(iso_heap_top(&theap)) - theap.base);
-
-	/* One region for the program's data: `shared` is only read inside a domain. */
-	if (n < max && prog_all.len)
-		out[n++] = prog_all;
-	if (n < max && used)
-		out[n++] = rw(theap.base, used < THEAP_SIZE ? used : THEAP_SIZE);
-	if (n < max && iso_thread.stack.len)
-		out[n++] = iso_thread.stack;
-	return n;
-}
-
-size_t inproc_static(struct region *out, size_t max)
-{
-	size_t n = 0;
-
-	for (size_t i = 0; i < nprog && n < max; i++)
-		out[n++] = prog[i];
-	if (n < max && theap.base)
-		out[n++] = rw(theap.base, (size_t)(theap.end - theap.base));
-	return n;
+	if (si->si_code != SI_TIMER || si->si_value.sival_ptr != t->cur)
+		return false;
+	if (t->wd_gen == t->gen)
+		return true;
+	t->wd_gen = t->gen;
+	return false;
 }
 
 /*
- * The kernel restores PKRU from the signal frame at sigreturn: a handler that edits
- * the frame's copy sets the PKRU its thread goes on with (as the kernel's own
- * protection_keys selftest does).
+ * A fault inside a domain, or its watchdog at two ticks: rewind the call.  A tick
+ * at any other time is ignored; a fault outside every domain is the program's.
  */
-static void on_open(int sig, siginfo_t *si, void *uc)
+static bool take(int sig, siginfo_t *si, void *uc)
 {
-	char *xsave = (char *)((ucontext_t *)uc)->uc_mcontext.fpregs;
+	struct inproc_thread *t = &inproc_thread;
+	int err;
 
-	(void)sig, (void)si;
-	if (xsave) {
-		*(uint64_t *)(xsave + 512) |= 1u << 9; /* XSTATE_BV: PKRU is in the frame */
-		*(uint32_t *)(xsave + shared.pkru_offset) = 0;
+	if (sig == SIGNALS_WATCHDOG) {
+		if (!t->cur || !watchdog_expired(t, si))
+			return true;
+		err = ISO_ETIMEDOUT;
+	} else if (!t->cur) {
+		return false;
+	} else {
+		err = sig == SIGSEGV || sig == SIGBUS ? ISO_EFAULT : ISO_ECRASH;
 	}
-	atomic_fetch_add(&shared.opened, 1);
+	t->mask = ((ucontext_t *)uc)->uc_sigmask;
+	t->recover();
+	siglongjmp(*t->rewind, err);
 }
 
-int inproc_use_pkru(void)
+/* Abandon the current domain call with err: a violation found outside a signal
+ * (route.h: the domain misused the allocator). */
+static _Noreturn void violation(int err)
 {
-	struct sigaction sa = { .sa_sigaction = on_open, .sa_flags = SA_SIGINFO | SA_RESTART }, old;
-	unsigned a, b, c, d;
-	pid_t self = (pid_t)syscall(SYS_gettid), pid = getpid();
-	int sent = 0, err = ISO_OK;
-	struct dirent *e;
-	DIR *dir;
+	struct inproc_thread *t = &inproc_thread;
 
-	if (!__get_cpuid_count(0xd, 9, &a, &b, &c, &d) || !b)
-		return iso_set_reason(ISO_ENOTSUP, "CPUID does not locate PKRU in the XSAVE area");
-	shared.pkru_offset = b;
-	iso_pkru_trusted();
-	shared.pkru = true;
-	/* Threads started earlier still have the kernel's default PKRU, which shuts the
-	 * trusted key they are about to need for every heap access: open it for them. */
-	sigemptyset(&sa.sa_mask);
-	if (__sigaction(OPEN_SIG, &sa, &old))
-		return iso_sys_error("sigaction");
-	dir = opendir("/proc/self/task");
-	while (dir && (e = readdir(dir))) {
-		pid_t tid = (pid_t)atoi(e->d_name);
+	t->recover(); /* found with the domain's rights in force */
+	pthread_sigmask(SIG_SETMASK, NULL, &t->mask);
+	siglongjmp(*t->rewind, err);
+}
 
-		if (tid > 0 && tid != self && syscall(SYS_tgkill, pid, tid, OPEN_SIG) == 0)
-			sent++;
+static pthread_once_t once = PTHREAD_ONCE_INIT;
+static int once_err;
+
+static void global_init(void)
+{
+	addrspace_find_program();
+	once_err = signals_install(take);
+	route_on_violation(violation);
+}
+
+/* ---- threads ------------------------------------------------------------------ */
+
+static pthread_key_t thread_key;
+static pthread_once_t key_once = PTHREAD_ONCE_INIT;
+
+static void thread_exit(void *arg)
+{
+	stack_t ss = { .ss_flags = SS_DISABLE };
+
+	(void)arg;
+	sigaltstack(&ss, NULL);
+	if (inproc_thread.saved)
+		munmap(inproc_thread.saved, PAGE + ALTSTACK_SIZE);
+}
+
+static void make_key(void)
+{
+	pthread_key_create(&thread_key, thread_exit);
+}
+
+static int thread_init(const struct inproc *d)
+{
+	struct inproc_thread *t = &inproc_thread;
+	stack_t ss;
+	char *mem;
+
+	pthread_once(&key_once, make_key);
+	/* One mapping: the page of saved regions, then the alternate signal stack. */
+	mem = mmap(NULL, PAGE + ALTSTACK_SIZE, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (mem == MAP_FAILED)
+		return reason_sys("mmap");
+	ss = (stack_t){ .ss_sp = mem + PAGE, .ss_size = ALTSTACK_SIZE };
+	if (sigaltstack(&ss, NULL)) {
+		munmap(mem, PAGE + ALTSTACK_SIZE);
+		return reason_sys("sigaltstack");
 	}
-	if (dir)
-		closedir(dir);
-	for (int waited = 0; atomic_load(&shared.opened) < sent; waited++) {
-		if (waited == 1000) {
-			err = iso_set_reason(ISO_ENOTSUP, "%d of %d other threads block the PKRU "
-					     "fix-up signal; create the first mpk domain "
-					     "before starting threads",
-					     sent - atomic_load(&shared.opened), sent);
-			break;
-		}
-		usleep(1000);
+	t->saved = (struct region *)mem;
+	addrspace_stack(&t->stack);
+	if (d->ops->thread) {
+		int err = d->ops->thread(&t->stack);
+
+		if (err)
+			return err;
 	}
-	__sigaction(OPEN_SIG, &old, NULL);
-	return err;
+	pthread_setspecific(thread_key, t);
+	t->ready = true;
+	return ISO_OK;
+}
+
+/* ---- domain memory ------------------------------------------------------------ */
+
+/*
+ * guard | stack | guard | in | out | call page | heap | guard: an overflow off either
+ * end of the stack or off the heap's end faults instead of running on.  The whole
+ * range is reserved here, inaccessible; map_memory gives the parts their rights.
+ */
+static int reserve(struct inproc *d, size_t arena)
+{
+	d->xfer_cap = (arena / 4) & ~(size_t)(PAGE - 1);
+	d->heap_size = (arena / 2) & ~(size_t)(PAGE - 1);
+	d->mem_size = PAGE + STACK_SIZE + PAGE + 2 * d->xfer_cap + PAGE + d->heap_size + PAGE;
+	d->mem = mmap(NULL, d->mem_size, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+		      -1, 0);
+	if (d->mem == MAP_FAILED)
+		return reason_sys("mmap");
+	d->stack_lo = d->mem + PAGE;
+	d->stack_top = d->stack_lo + STACK_SIZE;
+	d->in_buf = d->stack_top + PAGE;
+	d->out_buf = d->in_buf + d->xfer_cap;
+	d->call = d->out_buf + d->xfer_cap;
+	d->heap_lo = d->call + PAGE;
+	return ISO_OK;
 }
 
 /* The domain's buffers, call page and heap: everything from in_buf to the last guard. */
@@ -290,229 +180,12 @@ size_t inproc_others(const struct inproc *self, struct region *out, size_t max)
 	for (const struct inproc *d = domains; d && n + 2 <= max; d = d->next) {
 		if (d == self)
 			continue;
-		out[n++] = rw(d->stack_lo, STACK_SIZE);
-		out[n++] = rw(d->in_buf, data_len(d));
+		out[n++] = region_rw(d->stack_lo, STACK_SIZE);
+		out[n++] = region_rw(d->in_buf, data_len(d));
 	}
 	pthread_mutex_unlock(&lock);
 	return n;
 }
-
-/* ---- signals ------------------------------------------------------------------ */
-
-static void chain(int sig, siginfo_t *si, void *uc)
-{
-	struct sigaction *o = &shared.old[sig];
-	void (*handler)(int) = o->sa_handler;
-	void (*action)(int, siginfo_t *, void *) = o->sa_sigaction;
-	bool info = o->sa_flags & SA_SIGINFO;
-
-	if (o->sa_flags & SA_RESETHAND)
-		*o = (struct sigaction){ .sa_handler = SIG_DFL };
-	if (info) {
-		action(sig, si, uc);
-	} else if (handler == SIG_DFL || handler == SIG_IGN) {
-		/* As if isobench were not there: the default action, now. */
-		struct sigaction dfl = { .sa_handler = SIG_DFL };
-
-		__sigaction(sig, &dfl, NULL);
-		raise(sig);
-	} else {
-		handler(sig);
-	}
-}
-
-/*
- * A program that installs its own handler for a signal isobench handles (before or
- * after isobench) gets it called for everything isobench does not take, faults
- * outside domains included, with full rights restored first under mpk.  isobench's
- * handler stays in place, or faults inside domains would kill the program.
- */
-static _Atomic bool installed;
-
-static bool owned(int sig)
-{
-	if (!atomic_load(&installed))
-		return false;
-	for (size_t i = 0; i < sizeof(handled) / sizeof(handled[0]); i++)
-		if (handled[i] == sig)
-			return true;
-	return sig == WATCHDOG_SIG;
-}
-
-int sigaction(int sig, const struct sigaction *act, struct sigaction *old)
-{
-	if (!owned(sig))
-		return __sigaction(sig, act, old);
-	if (old)
-		*old = shared.old[sig];
-	if (act)
-		shared.old[sig] = *act;
-	return 0;
-}
-
-sighandler_t signal(int sig, sighandler_t handler)
-{
-	struct sigaction act = { .sa_handler = handler, .sa_flags = SA_RESTART }, old;
-
-	/* glibc's signal(): BSD semantics, the signal blocked in its own handler. */
-	sigemptyset(&act.sa_mask);
-	if (sig > 0 && sig < _NSIG)
-		sigaddset(&act.sa_mask, sig);
-	if (sigaction(sig, &act, &old) < 0)
-		return SIG_ERR;
-	return old.sa_handler;
-}
-
-/* Is the watchdog tick for the domain this thread is in, seen running at two ticks? */
-static bool watchdog_expired(struct inproc_thread *t, const siginfo_t *si)
-{
-	if (si->si_code != SI_TIMER || si->si_value.sival_ptr != t->cur)
-		return false;
-	if (t->wd_gen == t->gen)
-		return true;
-	t->wd_gen = t->gen;
-	return false;
-}
-
-static void on_signal(int sig, siginfo_t *si, void *uc)
-{
-	struct inproc_thread *t;
-	int err;
-
-	/* The kernel runs handlers with its default PKRU, which shuts the trusted key. */
-	if (shared.pkru)
-		iso_pkru_trusted();
-	t = &iso_thread;
-	if (sig == WATCHDOG_SIG) {
-		if (!t->cur || !watchdog_expired(t, si))
-			return;
-		err = ISO_ETIMEDOUT;
-	} else if (!t->cur) {
-		chain(sig, si, uc);
-		return;
-	} else {
-		err = sig == SIGSEGV || sig == SIGBUS ? ISO_EFAULT : ISO_ECRASH;
-	}
-	t->mask = ((ucontext_t *)uc)->uc_sigmask;
-	t->recover();
-	siglongjmp(*t->rewind, err);
-}
-
-_Noreturn void inproc_violation(int err)
-{
-	struct inproc_thread *t = &iso_thread;
-
-	if (shared.pkru)
-		iso_pkru_trusted(); /* as the signal handler does: found in the domain's rights */
-	pthread_sigmask(SIG_SETMASK, NULL, &t->mask);
-	t->recover();
-	siglongjmp(*t->rewind, err);
-}
-
-static pthread_once_t once = PTHREAD_ONCE_INIT;
-static int once_err;
-
-static void global_init(void)
-{
-	struct sigaction sa = { .sa_sigaction = on_signal,
-				.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_RESTART };
-
-	dl_iterate_phdr(find_program, NULL);
-	sigemptyset(&sa.sa_mask);
-	for (size_t i = 0; i < sizeof(handled) / sizeof(handled[0]); i++)
-		sigaddset(&sa.sa_mask, handled[i]);
-	sigaddset(&sa.sa_mask, WATCHDOG_SIG);
-	for (size_t i = 0; i < sizeof(handled) / sizeof(handled[0]); i++)
-		if (__sigaction(handled[i], &sa, &shared.old[handled[i]]))
-			once_err = iso_sys_error("sigaction");
-	if (__sigaction(WATCHDOG_SIG, &sa, &shared.old[WATCHDOG_SIG]))
-		once_err = iso_sys_error("sigaction");
-	atomic_store(&installed, !once_err);
-}
-
-/* ---- threads ------------------------------------------------------------------ */
-
-static pthread_key_t thread_key;
-static pthread_once_t key_once = PTHREAD_ONCE_INIT;
-
-static void thread_exit(void *arg)
-{
-	stack_t ss = { .ss_flags = SS_DISABLE };
-
-	(void)arg;
-	sigaltstack(&ss, NULL);
-	if (iso_thread.saved)
-		munmap(iso_thread.saved, PAGE + ALTSTACK_SIZE);
-}
-
-static void make_key(void)
-{
-	pthread_key_create(&thread_key, thread_exit);
-}
-
-/* This thread's stack mapping, less the TLS block glibc puts at the top of a thread's stack. */
-static void find_stack(struct region *r)
-{
-	char probe, line[256];
-	uintptr_t sp = (uintptr_t)&probe, lo, hi;
-	FILE *f = fopen("/proc/self/maps", "re");
-
-	*r = (struct region){ 0 };
-	while (f && fgets(line, sizeof(line), f))
-		if (sscanf(line, "%lx-%lx", &lo, &hi) == 2 && lo <= sp && sp < hi) {
-			*r = rw((char *)lo, hi - lo);
-			break;
-		}
-	if (f)
-		fclose(f);
-	if (r->len && syscall(SYS_gettid) != getpid()) {
-		void (*info)(size_t *, size_t *) = (void (*)(size_t *, size_t *))dlsym(
-			RTLD_DEFAULT, "_dl_get_tls_static_info");
-		size_t size = 0, align = 0;
-		char *tls;
-
-		if (!info) {
-			r->len = 0; /* cannot tell where the stack ends: leave it alone */
-			return;
-		}
-		info(&size, &align);
-		tls = page_down((char *)__builtin_thread_pointer() - size);
-		if (tls > r->lo && tls < r->lo + r->len)
-			r->len = (size_t)(tls - r->lo);
-	}
-}
-
-static int thread_init(const struct inproc *d)
-{
-	struct inproc_thread *t = &iso_thread;
-	stack_t ss;
-	char *mem;
-
-	pthread_once(&key_once, make_key);
-	/* One mapping: the page of saved regions, then the alternate signal stack. */
-	mem = mmap(NULL, PAGE + ALTSTACK_SIZE, PROT_READ | PROT_WRITE,
-		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (mem == MAP_FAILED)
-		return iso_sys_error("mmap");
-	ss = (stack_t){ .ss_sp = mem + PAGE, .ss_size = ALTSTACK_SIZE };
-	if (sigaltstack(&ss, NULL)) {
-		munmap(mem, PAGE + ALTSTACK_SIZE);
-		return iso_sys_error("sigaltstack");
-	}
-	t->saved = (struct region *)mem;
-	find_stack(&t->stack);
-	if (d->ops->thread) {
-		int err = d->ops->thread(&t->stack);
-
-		if (err)
-			return err;
-	}
-	pthread_setspecific(thread_key, t);
-	t->ready = true;
-	return ISO_OK;
-}
-
-/* ---- domains ------------------------------------------------------------------ */
 
 /* Map the domain's memory afresh (zeroed) and give each part its rights. */
 static int map_memory(struct inproc *d)
@@ -522,7 +195,7 @@ static int map_memory(struct inproc *d)
 
 	if (mmap(lo, d->mem_size - (size_t)(lo - d->mem), PROT_NONE,
 		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED, -1, 0) == MAP_FAILED)
-		return iso_sys_error("mmap");
+		return reason_sys("mmap");
 	err = d->ops->map(d, d->stack_lo, STACK_SIZE, PROT_READ | PROT_WRITE);
 	if (!err)
 		err = d->ops->map(d, d->in_buf, data_len(d), PROT_READ | PROT_WRITE);
@@ -538,8 +211,57 @@ static int layout(struct inproc *d)
 {
 	int err = map_memory(d);
 
-	return err ? err : iso_heap_init(&d->heap, d->heap_lo, d->heap_size, heap_cursor(d), false,
-					  false);
+	return err ? err : heap_init(&d->heap, d->heap_lo, d->heap_size, heap_cursor(d), false,
+				     false);
+}
+
+/* After a failure: the heap and stack are discarded and made anew. */
+static int discard(struct inproc *d, bool in_malloc)
+{
+	char *cursor = atomic_load(heap_cursor(d));
+	int err;
+
+	/* jemalloc may hold the arena's locks if the fault came from inside it:
+	 * resetting the arena would deadlock, so abandon it (its metadata leaks) and
+	 * start a new one.  Otherwise reset it: destroying and re-creating an arena
+	 * would leave its metadata mapped every time. */
+	if (in_malloc) {
+		d->heap.ready = false;
+		return layout(d);
+	}
+	err = heap_reset(&d->heap);
+	if (!err)
+		err = map_memory(d);
+	/* The arena keeps the extents it had (now zero pages again): the cursor goes on
+	 * from where it was.  The domain may have scribbled it; the hooks check it. */
+	if (!err)
+		atomic_store(heap_cursor(d), cursor);
+	return err;
+}
+
+/* ---- domains ------------------------------------------------------------------ */
+
+/*
+ * The watchdog: a timer that signals the creating thread every half timeout; take()
+ * rewinds a call seen running at two ticks, which ran half to one timeout.
+ */
+static int watchdog_start(struct inproc *d, unsigned timeout_ms)
+{
+	struct sigevent sev = { .sigev_notify = SIGEV_THREAD_ID, .sigev_signo = SIGNALS_WATCHDOG,
+				.sigev_value.sival_ptr = d };
+	long half_ns = timeout_ms * 500000L;
+	struct itimerspec its = {
+		.it_interval = { half_ns / 1000000000L, half_ns % 1000000000L },
+		.it_value = { half_ns / 1000000000L, half_ns % 1000000000L },
+	};
+
+	sev._sigev_un._tid = (pid_t)syscall(SYS_gettid);
+	if (timer_create(CLOCK_MONOTONIC, &sev, &d->timer))
+		return reason_sys("timer_create");
+	d->has_timer = true;
+	if (timer_settime(d->timer, 0, &its, NULL))
+		return reason_sys("timer_settime");
+	return ISO_OK;
 }
 
 int inproc_create(const struct inproc_ops *ops, const struct iso_options *opt,
@@ -553,49 +275,23 @@ int inproc_create(const struct inproc_ops *ops, const struct iso_options *opt,
 	if (once_err)
 		return once_err;
 	if (arena < 64 * PAGE)
-		return iso_set_reason(ISO_EINVAL, "arena of %zu bytes is too small", arena);
+		return reason_set(ISO_EINVAL, "arena of %zu bytes is too small", arena);
 	d = calloc(1, sizeof(*d));
 	if (!d)
 		return ISO_ENOMEM;
 	d->ops = ops;
 	d->opt = *opt;
 	d->pkey = -1;
-	d->xfer_cap = (arena / 4) & ~(size_t)(PAGE - 1);
-	d->heap_size = (arena / 2) & ~(size_t)(PAGE - 1);
-	/* guard | stack | guard | in | out | call page | heap | guard: an overflow off
-	 * either end of the stack or off the heap's end faults instead of running on. */
-	d->mem_size = PAGE + STACK_SIZE + PAGE + 2 * d->xfer_cap + PAGE + d->heap_size + PAGE;
-	d->mem = mmap(NULL, d->mem_size, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
-		      -1, 0);
-	if (d->mem == MAP_FAILED) {
+	err = reserve(d, arena);
+	if (err) {
 		free(d);
-		return iso_sys_error("mmap");
+		return err;
 	}
-	d->stack_lo = d->mem + PAGE;
-	d->stack_top = d->stack_lo + STACK_SIZE;
-	d->in_buf = d->stack_top + PAGE;
-	d->out_buf = d->in_buf + d->xfer_cap;
-	d->call = d->out_buf + d->xfer_cap;
-	d->heap_lo = d->call + PAGE;
 	err = ops->setup ? ops->setup(d) : ISO_OK;
 	if (!err)
 		err = layout(d);
-	if (!err && opt->timeout_ms) {
-		struct sigevent sev = { .sigev_notify = SIGEV_THREAD_ID, .sigev_signo = WATCHDOG_SIG,
-					.sigev_value.sival_ptr = d };
-		/* Ticks at half the timeout: a call seen at two ticks ran half to one timeout. */
-		long half_ns = opt->timeout_ms * 500000L;
-		struct itimerspec its = {
-			.it_interval = { half_ns / 1000000000L, half_ns % 1000000000L },
-			.it_value = { half_ns / 1000000000L, half_ns % 1000000000L },
-		};
-
-		sev._sigev_un._tid = (pid_t)syscall(SYS_gettid);
-		if (timer_create(CLOCK_MONOTONIC, &sev, &d->timer))
-			err = iso_sys_error("timer_create");
-		else if ((d->has_timer = true), timer_settime(d->timer, 0, &its, NULL))
-			err = iso_sys_error("timer_settime");
-	}
+	if (!err && opt->timeout_ms)
+		err = watchdog_start(d, opt->timeout_ms);
 	if (err) {
 		inproc_destroy(&d->base);
 		return err;
@@ -621,57 +317,78 @@ void inproc_destroy(struct iso_domain *dom)
 	pthread_mutex_unlock(&lock);
 	if (d->has_timer)
 		timer_delete(d->timer);
-	iso_heap_fini(&d->heap);
+	heap_fini(&d->heap);
 	if (d->ops->teardown)
 		d->ops->teardown(d);
 	munmap(d->mem, d->mem_size);
 	free(d);
 }
 
-/* After a failure: the heap and stack are discarded and made anew. */
-static int discard(struct inproc *d, bool in_malloc)
-{
-	char *cursor = atomic_load(heap_cursor(d));
-	int err;
+/* ---- calls -------------------------------------------------------------------- */
 
-	/* jemalloc may hold the arena's locks if the fault came from inside it:
-	 * resetting the arena would deadlock, so abandon it (its metadata leaks) and
-	 * start a new one.  Otherwise reset it: destroying and re-creating an arena
-	 * would leave its metadata mapped every time. */
-	if (in_malloc) {
-		d->heap.ready = false;
-		return layout(d);
-	}
-	err = iso_heap_reset(&d->heap);
-	if (!err)
-		err = map_memory(d);
-	/* The arena keeps the extents it had (now zero pages again): the cursor goes on
-	 * from where it was.  The domain may have scribbled it; the hooks check it. */
-	if (!err)
-		atomic_store(heap_cursor(d), cursor);
-	return err;
+/* The gate, with this thread inside d: its malloc goes to d's heap, a fault rewinds to jb. */
+static long run_inside(struct inproc *d, struct inproc_thread *t, struct gate *g,
+		       sigjmp_buf *jb)
+{
+	long r;
+
+	t->rewind = jb;
+	t->recover = d->ops->recover;
+	t->gen++;
+	route_thread.heap = &d->heap;
+	atomic_signal_fence(memory_order_seq_cst);
+	t->cur = d;
+	atomic_signal_fence(memory_order_seq_cst);
+	r = d->ops->enter(d, g);
+	atomic_signal_fence(memory_order_seq_cst);
+	t->cur = NULL;
+	route_thread.heap = NULL;
+	return r;
+}
+
+/* After a rewind with err: out of the domain, the signal mask as it was before the
+ * fault, the domain's memory made anew. */
+static int rewound(struct inproc *d, struct inproc_thread *t, int err)
+{
+	bool in_malloc = route_thread.malloc_depth > 0;
+	int again;
+
+	t->cur = NULL;
+	route_thread.heap = NULL;
+	route_thread.malloc_depth = 0;
+	pthread_sigmask(SIG_SETMASK, &t->mask, NULL);
+	again = discard(d, in_malloc);
+	return again ? again : reason_set(err, "the domain was rewound");
+}
+
+/* mprotect could not protect the trusted regions: the domain did not run. */
+static int enter_failed(struct inproc_thread *t)
+{
+	errno = t->enter_err;
+	t->enter_err = 0;
+	return reason_sys("protecting the trusted regions");
 }
 
 int inproc_call(struct iso_domain *dom, iso_fn *fn, const void *in, size_t in_len,
 		void *out, size_t out_cap, size_t *out_len, long *ret)
 {
 	struct inproc *d = (struct inproc *)dom;
-	struct inproc_thread *t = &iso_thread;
+	struct inproc_thread *t = &inproc_thread;
 	struct call_page *cp = (struct call_page *)d->call;
-	bool in_shared = in_len && iso_heap_owns(&d->heap, in, in_len);
-	bool out_shared = out_cap && iso_heap_owns(&d->heap, out, out_cap);
+	bool in_shared = in_len && heap_owns(&d->heap, in, in_len);
+	bool out_shared = out_cap && heap_owns(&d->heap, out, out_cap);
 	struct gate g = { .fn = fn, .in_len = in_len, .out_cap = out_cap,
-			  .out_len = &cp->out_len, .stack = d->stack_top, .pkru = d->pkru, .d = d };
+			  .out_len = &cp->out_len, .stack = d->stack_top, .pkru = d->pkru };
 	sigjmp_buf jb;
 	size_t n;
 	long r;
 	int err;
 
 	if (t->cur)
-		return iso_set_reason(ISO_EINVAL, "iso_call from inside a domain");
+		return reason_set(ISO_EINVAL, "iso_call from inside a domain");
 	if ((!in_shared && in_len > d->xfer_cap) || (!out_shared && out_cap > d->xfer_cap))
-		return iso_set_reason(ISO_E2BIG, "%zu bytes exceed the %zu-byte exchange buffer",
-				      in_len > out_cap ? in_len : out_cap, d->xfer_cap);
+		return reason_set(ISO_E2BIG, "%zu bytes exceed the %zu-byte exchange buffer",
+				  in_len > out_cap ? in_len : out_cap, d->xfer_cap);
 	if (!t->ready && (err = thread_init(d)))
 		return err;
 	if (in_len && !in_shared)
@@ -681,67 +398,41 @@ int inproc_call(struct iso_domain *dom, iso_fn *fn, const void *in, size_t in_le
 	cp->out_len = 0;
 
 	err = sigsetjmp(jb, 0);
-	if (err) {
-		bool in_malloc = t->malloc_depth > 0;
-
-		t->cur = NULL;
-		t->heap = NULL;
-		t->malloc_depth = 0;
-		pthread_sigmask(SIG_SETMASK, &t->mask, NULL);
-		int again = discard(d, in_malloc);
-
-		return again ? again : iso_set_reason(err, "the domain was rewound");
-	}
-	t->rewind = &jb;
-	t->recover = d->ops->recover;
-	t->gen++;
-	t->heap = &d->heap;
-	atomic_signal_fence(memory_order_seq_cst);
-	t->cur = d;
-	atomic_signal_fence(memory_order_seq_cst);
-	r = d->ops->enter(d, &g);
-	atomic_signal_fence(memory_order_seq_cst);
-	t->cur = NULL;
-	t->heap = NULL;
-	if (t->enter_err) {
-		errno = t->enter_err;
-		t->enter_err = 0;
-		return iso_sys_error("protecting the trusted regions");
-	}
+	if (err)
+		return rewound(d, t, err);
+	r = run_inside(d, t, &g, &jb);
+	if (t->enter_err)
+		return enter_failed(t);
 
 	/* The domain can write the call page: read the length once, then judge it. */
 	n = *(volatile size_t *)&cp->out_len;
-	return iso_deliver(n, r, out_shared ? NULL : d->out_buf, out, out_cap, out_len, ret);
+	return backend_deliver(n, r, out_shared ? NULL : d->out_buf, out, out_cap, out_len, ret);
 }
 
 int inproc_bare(struct iso_domain *dom, unsigned long iters)
 {
 	struct inproc *d = (struct inproc *)dom;
-	struct gate g = { .stack = d->stack_top, .pkru = d->pkru, .d = d };
+	struct inproc_thread *t = &inproc_thread;
+	struct gate g = { .stack = d->stack_top, .pkru = d->pkru };
 	int err;
 
-	if (iso_thread.cur)
-		return iso_set_reason(ISO_EINVAL, "iso_domain_bare from inside a domain");
-	if (!iso_thread.ready && (err = thread_init(d)))
+	if (t->cur)
+		return reason_set(ISO_EINVAL, "iso_domain_bare from inside a domain");
+	if (!t->ready && (err = thread_init(d)))
 		return err;
 	d->ops->bare(d, &g, iters);
-	if (iso_thread.enter_err) {
-		errno = iso_thread.enter_err;
-		iso_thread.enter_err = 0;
-		return iso_sys_error("protecting the trusted regions");
-	}
-	return ISO_OK;
+	return t->enter_err ? enter_failed(t) : ISO_OK;
 }
 
 void *inproc_alloc(struct iso_domain *dom, size_t n)
 {
-	return iso_heap_alloc(&((struct inproc *)dom)->heap, n);
+	return heap_alloc(&((struct inproc *)dom)->heap, n);
 }
 
 void inproc_free(struct iso_domain *dom, void *p)
 {
 	struct inproc *d = (struct inproc *)dom;
 
-	if (iso_heap_owns(&d->heap, p, 1))
-		iso_heap_free(&d->heap, p);
+	if (heap_owns(&d->heap, p, 1))
+		heap_free(&d->heap, p);
 }

@@ -1,6 +1,6 @@
 /* inproc.h: what the in-process backends (mpk, mprotect) share: domain memory, the call path, rewind. */
-#ifndef ISO_INPROC_H
-#define ISO_INPROC_H
+#ifndef BACKENDS_INPROC_H
+#define BACKENDS_INPROC_H
 
 #include <setjmp.h>
 #include <signal.h>
@@ -11,32 +11,9 @@
 #include <time.h>
 
 #include "backend.h"
+#include "gate.h"
 #include "heap.h"
-
-/* What the gate needs; offsets are fixed by gate.S. */
-struct gate {
-	iso_fn *fn;
-	const void *in;
-	size_t in_len;
-	void *out;
-	size_t out_cap;
-	size_t *out_len; /* in domain memory */
-	void *stack;     /* top of the domain stack, 16-byte aligned */
-	uint32_t pkru;   /* mpk: PKRU inside the domain */
-	uint32_t pad;
-	long (*body)(struct gate *); /* iso_stack_call: run on the domain stack */
-	struct inproc *d;
-};
-
-_Static_assert(offsetof(struct gate, out_len) == 40, "gate.S G_OUT_LEN");
-_Static_assert(offsetof(struct gate, stack) == 48, "gate.S G_STACK");
-_Static_assert(offsetof(struct gate, pkru) == 56, "gate.S G_PKRU");
-_Static_assert(offsetof(struct gate, body) == 64, "gate.S G_BODY");
-
-long iso_stack_call(struct gate *g);
-long iso_mpk_gate(struct gate *g);
-void iso_mpk_bare(struct gate *g, unsigned long iters);
-void iso_pkru_trusted(void);
+#include "region.h"
 
 struct inproc;
 
@@ -52,7 +29,8 @@ struct inproc_ops {
 	long (*enter)(struct inproc *d, struct gate *g);
 	/* The switching alone, iters times (iso_domain_bare); g has the stack and pkru. */
 	void (*bare)(struct inproc *d, struct gate *g, unsigned long iters);
-	/* In the signal handler, before the rewind: give the trusted side its rights back. */
+	/* Before a rewind (in the signal handler, or in malloc with the domain's rights
+	 * in force): give the trusted side its rights back. */
 	void (*recover)(void);
 };
 
@@ -68,7 +46,7 @@ struct inproc {
 	size_t xfer_cap;
 	char *heap_lo;
 	size_t heap_size;
-	struct iso_heap heap;
+	struct heap heap;
 	int pkey;      /* mpk */
 	uint32_t pkru; /* mpk: PKRU while this domain runs */
 	timer_t timer;
@@ -88,13 +66,11 @@ struct call_page {
  */
 struct inproc_thread {
 	struct inproc *cur;  /* the domain this thread is inside, or NULL */
-	struct iso_heap *heap; /* where malloc goes inside it */
 	sigjmp_buf *rewind;
 	void (*recover)(void);
 	int enter_err;        /* mprotect: protecting failed, fn did not run */
 	unsigned long gen;    /* calls made; the watchdog compares ticks */
 	unsigned long wd_gen; /* gen at the watchdog's last tick */
-	int malloc_depth;     /* inside jemalloc: its locks may be held */
 	sigset_t mask;        /* the signal mask to restore after a rewind */
 	bool ready;
 	struct region stack;  /* this thread's trusted stack */
@@ -103,22 +79,11 @@ struct inproc_thread {
 	size_t nsaved;
 };
 
-extern _Thread_local struct inproc_thread iso_thread;
+extern _Thread_local struct inproc_thread inproc_thread;
 
 /* How many regions fit the per-thread page `saved` points to. */
 #define INPROC_MAX_SAVED (4096 / sizeof(struct region))
 
-/* The trusted regions: the program's writable data, the trusted heap (its used part
- * in whole 2 MiB pages), the calling thread's stack.  Returns how many it wrote
- * (at most max). */
-size_t inproc_trusted(struct region *out, size_t max);
-/* The regions to tag once (mpk): the program's data and the whole trusted heap range. */
-size_t inproc_static(struct region *out, size_t max);
-/* mpk is in use: this thread and every other one get full rights (PKRU 0), and
- * isobench's handlers restore them first thing. */
-int inproc_use_pkru(void);
-/* mpk: called for each range iso_secret adds (add) or drops; NULL when mpk is unused. */
-extern int (*iso_secret_tag)(const struct region *r, bool add);
 /* The other live in-process domains' memory, for mprotect to hide. */
 size_t inproc_others(const struct inproc *self, struct region *out, size_t max);
 
@@ -130,12 +95,5 @@ int inproc_call(struct iso_domain *d, iso_fn *fn, const void *in, size_t in_len,
 int inproc_bare(struct iso_domain *d, unsigned long iters);
 void *inproc_alloc(struct iso_domain *d, size_t n);
 void inproc_free(struct iso_domain *d, void *p);
-/* The trusted heap's jemalloc arena (set up on first use), or -1 if it could not be. */
-int inproc_trusted_arena(void);
-/* Is the trusted heap in place?  ISO_OK or ISO_ENOTSUP + reason. */
-int inproc_probe(void);
-
-/* Abandon the current domain call with err (a violation found outside a signal). */
-_Noreturn void inproc_violation(int err);
 
 #endif

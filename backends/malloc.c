@@ -4,7 +4,10 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "inproc.h"
+#include "heap.h"
+#include "iso.h"
+#include "route.h"
+#include "trusted_heap.h"
 
 /*
  * These definitions take the place of jemalloc's own malloc & co. for the whole
@@ -15,7 +18,7 @@
  */
 #if !defined(__SANITIZE_ADDRESS__)
 
-#define INSIDE(h) ISO_HEAP_FLAGS(h)
+#define INSIDE(h) HEAP_FLAGS(h)
 
 /* Outside a domain: the trusted heap's arena (0 until it is set up, or if it failed). */
 static int outside(void)
@@ -23,7 +26,7 @@ static int outside(void)
 	static int flags = -1;
 
 	if (__builtin_expect(flags < 0, 0)) {
-		int arena = inproc_trusted_arena();
+		int arena = trusted_heap_arena();
 
 		flags = arena >= 0 ? MALLOCX_ARENA((unsigned)arena) : 0;
 	}
@@ -31,22 +34,22 @@ static int outside(void)
 }
 
 /* A domain handing the allocator memory that is not its own is a violation. */
-static void check_owned(struct iso_heap *h, void *p)
+static void check_owned(struct heap *h, void *p)
 {
-	if (!iso_heap_owns(h, p, 1))
-		inproc_violation(ISO_EFAULT);
+	if (!heap_owns(h, p, 1))
+		route_violation(ISO_EFAULT);
 }
 
 static void *alloc(size_t n, int flags)
 {
-	struct iso_heap *h = iso_thread.heap;
+	struct heap *h = route_thread.heap;
 	void *p;
 
 	if (!h)
 		return mallocx(n ? n : 1, flags | outside());
-	iso_thread.malloc_depth++;
+	route_thread.malloc_depth++;
 	p = mallocx(n ? n : 1, flags | INSIDE(h));
-	iso_thread.malloc_depth--;
+	route_thread.malloc_depth--;
 	return p;
 }
 
@@ -76,7 +79,7 @@ void *calloc(size_t a, size_t b)
 
 void free(void *p)
 {
-	struct iso_heap *h = iso_thread.heap;
+	struct heap *h = route_thread.heap;
 
 	if (!p)
 		return;
@@ -85,14 +88,14 @@ void free(void *p)
 		return;
 	}
 	check_owned(h, p);
-	iso_thread.malloc_depth++;
+	route_thread.malloc_depth++;
 	dallocx(p, MALLOCX_TCACHE(h->tcache));
-	iso_thread.malloc_depth--;
+	route_thread.malloc_depth--;
 }
 
 void *realloc(void *p, size_t n)
 {
-	struct iso_heap *h = iso_thread.heap;
+	struct heap *h = route_thread.heap;
 	void *q;
 
 	if (!p)
@@ -105,9 +108,9 @@ void *realloc(void *p, size_t n)
 		q = rallocx(p, n, outside());
 	} else {
 		check_owned(h, p);
-		iso_thread.malloc_depth++;
+		route_thread.malloc_depth++;
 		q = rallocx(p, n, INSIDE(h));
-		iso_thread.malloc_depth--;
+		route_thread.malloc_depth--;
 	}
 	if (!q)
 		errno = ENOMEM;
@@ -171,8 +174,8 @@ static void *new_or_fail(size_t n, size_t align)
 
 	if (p)
 		return p;
-	if (iso_thread.heap)
-		inproc_violation(ISO_ENOMEM);
+	if (route_thread.heap)
+		route_violation(ISO_ENOMEM);
 	if (throw_bad_alloc)
 		throw_bad_alloc();
 	abort();

@@ -3,17 +3,21 @@
 #include <stdbool.h>
 #include <sys/mman.h>
 
+#include "addrspace.h"
 #include "inproc.h"
+#include "reason.h"
+#include "secret.h"
+#include "trusted_heap.h"
 
-static int mprot_probe(void)
+static int mprotect_probe(void)
 {
-	return inproc_probe();
+	return trusted_heap_probe();
 }
 
-static int mprot_map(struct inproc *d, char *lo, size_t len, int prot)
+static int mprotect_map(struct inproc *d, char *lo, size_t len, int prot)
 {
 	(void)d;
-	return mprotect(lo, len, prot) ? iso_sys_error("mprotect") : ISO_OK;
+	return mprotect(lo, len, prot) ? reason_sys("mprotect") : ISO_OK;
 }
 
 static void restore(struct region *s, size_t n)
@@ -38,7 +42,7 @@ static bool protect(struct inproc_thread *t)
 /* Runs on the domain stack, so the trusted stack can be made read-only too. */
 static long body(struct gate *g)
 {
-	struct inproc_thread *t = &iso_thread;
+	struct inproc_thread *t = &inproc_thread;
 	long r;
 
 	if (!protect(t))
@@ -51,7 +55,7 @@ static long body(struct gate *g)
 /* iso_domain_bare: the same protect and restore, iters (in in_len) times, no call. */
 static long bare_body(struct gate *g)
 {
-	struct inproc_thread *t = &iso_thread;
+	struct inproc_thread *t = &inproc_thread;
 
 	for (size_t i = 0; i < g->in_len && protect(t); i++)
 		restore(t->saved, t->nsaved);
@@ -68,55 +72,55 @@ static size_t with(struct region *s, size_t n, int inside)
 /* Trusted memory read-only; secrets and the other domains out of sight. */
 static void plan(struct inproc *d)
 {
-	struct inproc_thread *t = &iso_thread;
+	struct inproc_thread *t = &inproc_thread;
 	struct region *s = t->saved;
 	size_t n;
 
-	n = with(s, inproc_trusted(s, INPROC_MAX_SAVED), PROT_READ);
-	n += with(s + n, iso_secrets(s + n, INPROC_MAX_SAVED - n), PROT_NONE);
+	n = with(s, addrspace_trusted(&t->stack, s, INPROC_MAX_SAVED), PROT_READ);
+	n += with(s + n, secret_ranges(s + n, INPROC_MAX_SAVED - n), PROT_NONE);
 	n += with(s + n, inproc_others(d, s + n, INPROC_MAX_SAVED - n), PROT_NONE);
 	t->nsaved = n;
 }
 
-static long mprot_enter(struct inproc *d, struct gate *g)
+static long mprotect_enter(struct inproc *d, struct gate *g)
 {
 	plan(d);
 	g->body = body;
-	return iso_stack_call(g);
+	return gate_stack_call(g);
 }
 
-static void mprot_bare(struct inproc *d, struct gate *g, unsigned long iters)
+static void mprotect_bare(struct inproc *d, struct gate *g, unsigned long iters)
 {
 	plan(d);
 	g->body = bare_body;
 	g->in_len = iters;
-	iso_stack_call(g);
+	gate_stack_call(g);
 }
 
 /* In the signal handler: everything back as it was (mprotect is async-signal-safe). */
-static void mprot_recover(void)
+static void mprotect_recover(void)
 {
-	restore(iso_thread.saved, iso_thread.nsaved);
+	restore(inproc_thread.saved, inproc_thread.nsaved);
 }
 
 static const struct inproc_ops ops = {
-	.map = mprot_map,
-	.enter = mprot_enter,
-	.bare = mprot_bare,
-	.recover = mprot_recover,
+	.map = mprotect_map,
+	.enter = mprotect_enter,
+	.bare = mprotect_bare,
+	.recover = mprotect_recover,
 };
 
-static int mprot_create(const struct iso_options *opt, struct iso_domain **out)
+static int mprotect_create(const struct iso_options *opt, struct iso_domain **out)
 {
 	return inproc_create(&ops, opt, out);
 }
 
-const struct iso_backend iso_backend_mprotect = {
-	.version = ISO_BACKEND_V1,
+const struct backend mprotect_backend = {
+	.version = BACKEND_V1,
 	.name = "mprotect",
 	.summary = "in-process domains guarded by page permissions (mprotect)",
-	.probe = mprot_probe,
-	.create = mprot_create,
+	.probe = mprotect_probe,
+	.create = mprotect_create,
 	.destroy = inproc_destroy,
 	.call = inproc_call,
 	.bare = inproc_bare,

@@ -2,6 +2,7 @@
 #include <stdlib.h>
 
 #include "backend.h"
+#include "reason.h"
 
 static int none_probe(void)
 {
@@ -30,8 +31,8 @@ static int none_call(struct iso_domain *d, iso_fn *fn, const void *in, size_t in
 	r = fn(in, in_len, out, out_cap, &n);
 	/* Too late to protect anything, but the contract is the same for every backend. */
 	if (n > out_cap)
-		return iso_set_reason(ISO_E2BIG, "the function reported %zu bytes for a %zu-byte buffer",
-				      n, out_cap);
+		return reason_set(ISO_E2BIG, "the function reported %zu bytes for a %zu-byte buffer",
+				  n, out_cap);
 	if (out_len)
 		*out_len = n;
 	if (ret)
@@ -51,8 +52,8 @@ static void none_free(struct iso_domain *d, void *p)
 	free(p);
 }
 
-const struct iso_backend iso_backend_none = {
-	.version = ISO_BACKEND_V1,
+const struct backend none_backend = {
+	.version = BACKEND_V1,
 	.name = "none",
 	.summary = "direct call, no isolation: the baseline",
 	.probe = none_probe,

@@ -1,7 +1,6 @@
-/* process.c: the domain is a forked child; calls travel through one MAP_SHARED arena. */
+/* process.c: the domain is a forked child (process_child.c); calls travel through one MAP_SHARED arena. */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <poll.h>
 #include <sched.h>
 #include <pthread.h>
 #include <linux/futex.h>
@@ -11,241 +10,32 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "arch-x86.h"
-#include "backend.h"
-#include "heap.h"
-
-/*
- * The channel: the parent posts a request by bumping `req`; the child answers by
- * setting `state` to DONE.  While a request is outstanding `state` holds the child's
- * pid and sits on the child's robust-futex list, so when the child dies the kernel
- * itself sets FUTEX_OWNER_DIED in it and wakes the parent: crash detection costs
- * nothing on the fast path.
- */
-#define DONE 0u
-
-struct chan {
-	_Alignas(64) _Atomic uint32_t req;  /* parent -> child; child's futex */
-	_Atomic uint32_t child_sleeping;
-	iso_fn *fn;
-	const void *in;
-	size_t in_len;
-	void *out;
-	size_t out_cap;
-	_Alignas(64) _Atomic uint32_t state; /* child -> parent; parent's futex */
-	struct robust_list entry;            /* the child's only robust-list entry */
-	size_t out_len;
-	long ret;
-};
-
-#define MAX_DYING 8
-
-struct proc_domain {
-	struct iso_domain base;
-	struct iso_options opt;
-	char *arena; /* chan page | in buffer | out buffer | iso_alloc heap */
-	size_t arena_size, xfer_cap;
-	char *in_buf, *out_buf;
-	struct iso_heap heap;
-	pid_t pid; /* -1 while there is no child (a respawn failed) */
-	pid_t dying[MAX_DYING]; /* killed children not yet collected */
-	unsigned ndying;
-	pid_t parent;
-	int child_cpu; /* handoff: the CPU the child is bound to, -1 for none yet */
-	unsigned secrets_gen; /* iso_secrets_gen() when the child was forked */
-	uint32_t seq;
-	struct proc_domain *next; /* every live process domain, under `lock` */
-};
+#include "process.h"
+#include "reason.h"
+#include "secret.h"
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
-static struct proc_domain *domains;
+static struct process_domain *domains; /* every live process domain, under lock */
 
-#define CHAN(d) ((struct chan *)(d)->arena)
 #define PAGE 4096u
 #define SLEEP_SLICE_NS 10000000L /* re-check the child's life this often while asleep */
-#define CHILD_IDLE_SPIN_NS 100000000L
 /* Inputs this large are copied in with non-temporal stores: the child reads them
  * on its own core, and the next call's copy then need not take each line back from
  * its cache (at 1 MiB, copy 138 -> 120 us; below 64 KiB ordinary stores win).  Not
  * under handoff, where the child reads them from this core's cache. */
 #define STREAM_MIN ((size_t)64 << 10)
 
-static long futex(_Atomic uint32_t *addr, int op, uint32_t val, const struct timespec *ts)
+static void collect(struct process_domain *d, bool all);
+
+static int spawn(struct process_domain *d)
 {
-	/* Not FUTEX_PRIVATE: the word is shared between two processes. */
-	return syscall(SYS_futex, addr, op, val, ts, NULL, 0);
-}
-
-static int64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
-
-static inline void cpu_relax(void)
-{
-	__builtin_ia32_pause();
-}
-
-static int64_t spin_ns(const struct iso_options *opt)
-{
-	switch (opt->wait) {
-	case ISO_WAIT_SPIN: return INT64_MAX;
-	case ISO_WAIT_FUTEX:
-	case ISO_WAIT_HANDOFF: return 0;
-	case ISO_WAIT_HYBRID: break;
-	}
-	return (opt->spin_us ? opt->spin_us : ISO_SPIN_US_DEFAULT) * 1000LL;
-}
-
-/* ---- the child ---------------------------------------------------------------- */
-
-static void child_wait_request(struct proc_domain *d, uint32_t seen)
-{
-	struct chan *c = CHAN(d);
-	int64_t budget = spin_ns(&d->opt), start = 0;
-
-	/* An idle child that spins forever would burn a core: the spin policy caps it. */
-	if (budget > CHILD_IDLE_SPIN_NS)
-		budget = CHILD_IDLE_SPIN_NS;
-	for (unsigned i = 0; budget > 0; i++) {
-		if (atomic_load_explicit(&c->req, memory_order_acquire) != seen)
-			return;
-		cpu_relax();
-		if ((i & 255) == 0) {
-			int64_t t = now_ns();
-
-			if (!start)
-				start = t;
-			else if (t - start > budget)
-				break;
-		}
-	}
-	for (;;) {
-		atomic_store(&c->child_sleeping, 1);
-		if (atomic_load(&c->req) != seen)
-			break;
-		futex(&c->req, FUTEX_WAIT, seen, NULL);
-		if (atomic_load(&c->req) != seen)
-			break;
-	}
-	atomic_store_explicit(&c->child_sleeping, 0, memory_order_relaxed);
-}
-
-/*
- * The child must not outlive the program, even busy in an endless call.
- * PR_SET_PDEATHSIG follows the thread that forked, not the process, so a thread of
- * the child's own waits on a pidfd of the parent instead.
- */
-static void *orphan_watch(void *arg)
-{
-	pid_t parent = (pid_t)(intptr_t)arg;
-	int fd = (int)syscall(SYS_pidfd_open, parent, 0);
-	struct pollfd p = { .fd = fd, .events = POLLIN };
-
-	while (fd >= 0 && poll(&p, 1, -1) < 0 && errno == EINTR)
-		;
-	while (fd < 0 && getppid() == parent) /* no pidfds (Linux < 5.3): poll the slow way */
-		usleep(100000);
-	_exit(0);
-}
-
-static void watch_parent(pid_t parent)
-{
-	pthread_t t;
-	pthread_attr_t a;
-	sigset_t all, old;
-
-	pthread_attr_init(&a);
-	pthread_attr_setstacksize(&a, 64 << 10);
-	pthread_attr_setdetachstate(&a, PTHREAD_CREATE_DETACHED);
-	/* Signals for the child (crashes included) stay with the thread that runs calls. */
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
-	if (pthread_create(&t, &a, orphan_watch, (void *)(intptr_t)parent))
-		_exit(127);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	pthread_attr_destroy(&a);
-}
-
-/* A child inherits every other process domain's shared arena: it must not keep them.
- * The parent holds `lock` across fork, so the list is whole here (and not ours to lock). */
-static void drop_other_arenas(const struct proc_domain *self)
-{
-	for (const struct proc_domain *o = domains; o; o = o->next)
-		if (o != self)
-			munmap(o->arena, o->arena_size);
-}
-
-/* The child is a copy of the parent: its copies of secret pages are thrown away. */
-static void drop_secrets(void)
-{
-	struct region r[16];
-	size_t n = iso_secrets(r, 16);
-
-	for (size_t i = 0; i < n; i++)
-		if (mmap(r[i].lo, r[i].len, PROT_NONE, MAP_FIXED | MAP_PRIVATE | MAP_ANONYMOUS, -1,
-			 0) == MAP_FAILED)
-			_exit(127); /* never run a domain that could still read a secret */
-}
-
-static _Noreturn void child_main(struct proc_domain *d)
-{
-	static struct robust_list_head head;
-	static const int fatal[] = { SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT, SIGTRAP, SIGSYS };
-	struct chan *c = CHAN(d);
-	struct rlimit nocore = { 0, 0 };
-	struct sigaction dfl = { .sa_handler = SIG_DFL };
-	sigset_t all;
-	uint32_t seen = 0;
-
-	/* Crash quietly and promptly, whatever the parent installed. */
-	if (getppid() != d->parent)
-		_exit(0);
-	watch_parent(d->parent);
-	setrlimit(RLIMIT_CORE, &nocore);
-	for (size_t i = 0; i < sizeof(fatal) / sizeof(fatal[0]); i++)
-		__sigaction(fatal[i], &dfl, NULL);
-	sigfillset(&all);
-	sigprocmask(SIG_UNBLOCK, &all, NULL);
-	drop_secrets();
-	drop_other_arenas(d);
-
-	head.list.next = &c->entry;
-	head.futex_offset = (long)((char *)&c->state - (char *)&c->entry);
-	head.list_op_pending = NULL;
-	c->entry.next = &head.list;
-	syscall(SYS_set_robust_list, &head, sizeof(head));
-
-	for (;;) {
-		size_t n = 0;
-		long r;
-
-		child_wait_request(d, seen);
-		seen = atomic_load_explicit(&c->req, memory_order_acquire);
-		r = c->fn(c->in, c->in_len, c->out, c->out_cap, &n);
-		c->out_len = n;
-		c->ret = r;
-		if (atomic_exchange(&c->state, DONE) & FUTEX_WAITERS)
-			futex(&c->state, FUTEX_WAKE, 1, NULL);
-	}
-}
-
-/* ---- the parent --------------------------------------------------------------- */
-
-static void collect(struct proc_domain *d, bool all);
-
-static int spawn(struct proc_domain *d)
-{
-	struct chan *c = CHAN(d);
+	struct chan *c = PROCESS_CHAN(d);
 	pid_t pid;
 
 	collect(d, false);
@@ -253,24 +43,24 @@ static int spawn(struct proc_domain *d)
 	atomic_store(&c->state, DONE);
 	d->seq = 0;
 	d->parent = getpid(); /* the program may have forked since the domain was made */
-	d->secrets_gen = iso_secrets_gen();
+	d->secrets_gen = secret_gen();
 	pthread_mutex_lock(&lock);
 	pid = fork();
 	if (pid != 0)
 		pthread_mutex_unlock(&lock);
 	if (pid < 0) {
 		d->pid = -1;
-		return iso_sys_error("fork");
+		return reason_sys("fork");
 	}
 	if (pid == 0)
-		child_main(d);
+		process_child_main(d, domains);
 	d->pid = pid;
 	d->child_cpu = -1;
 	return ISO_OK;
 }
 
 /* Collect killed children that have finished dying; with `all`, wait for each. */
-static void collect(struct proc_domain *d, bool all)
+static void collect(struct process_domain *d, bool all)
 {
 	unsigned k = 0;
 
@@ -292,7 +82,7 @@ static void collect(struct proc_domain *d, bool all)
  * address space takes a while (some 135 us here), and the caller need not wait for
  * it.  Until collected it is a zombie, so its pid cannot be reused meanwhile.
  */
-static void reap(struct proc_domain *d)
+static void reap(struct process_domain *d)
 {
 	if (d->pid <= 0)
 		return;
@@ -309,7 +99,7 @@ static void reap(struct proc_domain *d)
 }
 
 /* Has the child exited?  WNOWAIT: it stays a zombie, so its pid is not reused before reap(). */
-static bool child_exited(struct proc_domain *d)
+static bool child_exited(struct process_domain *d)
 {
 	siginfo_t si = { 0 };
 
@@ -320,7 +110,7 @@ static bool child_exited(struct proc_domain *d)
 
 static void sleep_until(int64_t wake_ns, int64_t deadline, struct timespec *ts)
 {
-	int64_t until = deadline < wake_ns ? deadline : wake_ns, left = until - now_ns();
+	int64_t until = deadline < wake_ns ? deadline : wake_ns, left = until - process_now_ns();
 
 	if (left < 0)
 		left = 0;
@@ -332,15 +122,15 @@ static void sleep_until(int64_t wake_ns, int64_t deadline, struct timespec *ts)
  * Wait for the child's answer.  Returns ISO_OK, ISO_ECRASH (the child died; it has
  * been reaped) or ISO_ETIMEDOUT (the watchdog fired; the child has been killed).
  */
-static int wait_reply(struct proc_domain *d)
+static int wait_reply(struct process_domain *d)
 {
-	struct chan *c = CHAN(d);
+	struct chan *c = PROCESS_CHAN(d);
 	const uint32_t busy = (uint32_t)d->pid;
-	int64_t start = 0, spin = spin_ns(&d->opt), deadline = INT64_MAX, t;
+	int64_t start = 0, spin = process_spin_ns(&d->opt), deadline = INT64_MAX, t;
 	uint32_t v;
 
 	if (d->opt.timeout_ms || spin != INT64_MAX)
-		start = now_ns();
+		start = process_now_ns();
 	if (d->opt.timeout_ms)
 		deadline = start + d->opt.timeout_ms * 1000000LL;
 	for (unsigned i = 1; spin > 0; i++) {
@@ -349,7 +139,7 @@ static int wait_reply(struct proc_domain *d)
 			goto answered;
 		cpu_relax();
 		if ((i & 1023) == 0) {
-			t = now_ns();
+			t = process_now_ns();
 			if (t >= deadline)
 				goto timed_out;
 			if (spin != INT64_MAX && t - start >= spin)
@@ -368,11 +158,11 @@ static int wait_reply(struct proc_domain *d)
 			v = expect;
 			goto answered;
 		}
-		t = now_ns();
+		t = process_now_ns();
 		if (t >= deadline)
 			goto timed_out;
 		sleep_until(t + SLEEP_SLICE_NS, deadline, &ts);
-		if (futex(&c->state, FUTEX_WAIT, busy | FUTEX_WAITERS, &ts) < 0 &&
+		if (process_futex(&c->state, FUTEX_WAIT, busy | FUTEX_WAITERS, &ts) < 0 &&
 		    errno == ETIMEDOUT && child_exited(d))
 			goto died;
 	}
@@ -382,11 +172,11 @@ answered:
 	/* FUTEX_OWNER_DIED, set by the kernel as the child exited, or a scribbled word. */
 died:
 	reap(d);
-	return iso_set_reason(ISO_ECRASH, "the domain's child process died");
+	return reason_set(ISO_ECRASH, "the domain's child process died");
 timed_out:
 	reap(d);
-	return iso_set_reason(ISO_ETIMEDOUT, "no reply within %u ms; child killed",
-			      d->opt.timeout_ms);
+	return reason_set(ISO_ETIMEDOUT, "no reply within %u ms; child killed",
+			  d->opt.timeout_ms);
 }
 
 /*
@@ -394,7 +184,7 @@ timed_out:
  * caller sleeps.  Rebound only when the caller has moved (sched_getcpu is a vDSO
  * read).  Best effort: if binding fails the calls still work, across cores.
  */
-static void follow_caller(struct proc_domain *d)
+static void follow_caller(struct process_domain *d)
 {
 	int cpu = sched_getcpu();
 	cpu_set_t set;
@@ -407,22 +197,22 @@ static void follow_caller(struct proc_domain *d)
 		d->child_cpu = cpu;
 }
 
-static int proc_call(struct iso_domain *dom, iso_fn *fn, const void *in, size_t in_len,
-		     void *out, size_t out_cap, size_t *out_len, long *ret)
+static int process_call(struct iso_domain *dom, iso_fn *fn, const void *in, size_t in_len,
+			void *out, size_t out_cap, size_t *out_len, long *ret)
 {
-	struct proc_domain *d = (struct proc_domain *)dom;
-	struct chan *c = CHAN(d);
-	bool in_shared = in_len && iso_heap_owns(&d->heap, in, in_len);
-	bool out_shared = out_cap && iso_heap_owns(&d->heap, out, out_cap);
+	struct process_domain *d = (struct process_domain *)dom;
+	struct chan *c = PROCESS_CHAN(d);
+	bool in_shared = in_len && heap_owns(&d->heap, in, in_len);
+	bool out_shared = out_cap && heap_owns(&d->heap, out, out_cap);
 	size_t n;
 	long r;
 	int err;
 
 	if ((!in_shared && in_len > d->xfer_cap) || (!out_shared && out_cap > d->xfer_cap))
-		return iso_set_reason(ISO_E2BIG, "%zu bytes exceed the %zu-byte exchange buffer",
-				      in_len > out_cap ? in_len : out_cap, d->xfer_cap);
+		return reason_set(ISO_E2BIG, "%zu bytes exceed the %zu-byte exchange buffer",
+				  in_len > out_cap ? in_len : out_cap, d->xfer_cap);
 	/* A secret added since the child was forked is still in its copy: fork anew. */
-	if (d->pid > 0 && d->secrets_gen != iso_secrets_gen())
+	if (d->pid > 0 && d->secrets_gen != secret_gen())
 		reap(d);
 	if (d->pid < 0 && (err = spawn(d)))
 		return err;
@@ -442,7 +232,7 @@ static int proc_call(struct iso_domain *dom, iso_fn *fn, const void *in, size_t 
 	atomic_store_explicit(&c->state, (uint32_t)d->pid, memory_order_relaxed);
 	atomic_store(&c->req, ++d->seq);
 	if (atomic_load(&c->child_sleeping))
-		futex(&c->req, FUTEX_WAKE, 1, NULL);
+		process_futex(&c->req, FUTEX_WAKE, 1, NULL);
 
 	err = wait_reply(d);
 	if (err) {
@@ -453,20 +243,20 @@ static int proc_call(struct iso_domain *dom, iso_fn *fn, const void *in, size_t 
 	/* The child can still write the channel: read each field once, then judge it. */
 	n = *(volatile size_t *)&c->out_len;
 	r = *(volatile long *)&c->ret;
-	return iso_deliver(n, r, out_shared ? NULL : d->out_buf, out, out_cap, out_len, ret);
+	return backend_deliver(n, r, out_shared ? NULL : d->out_buf, out, out_cap, out_len, ret);
 }
 
-static int proc_probe(void)
+static int process_probe(void)
 {
 	return ISO_OK;
 }
 
-static void proc_destroy(struct iso_domain *dom)
+static void process_destroy(struct iso_domain *dom)
 {
-	struct proc_domain *d = (struct proc_domain *)dom;
+	struct process_domain *d = (struct process_domain *)dom;
 
 	pthread_mutex_lock(&lock);
-	for (struct proc_domain **p = &domains; *p; p = &(*p)->next)
+	for (struct process_domain **p = &domains; *p; p = &(*p)->next)
 		if (*p == d) {
 			*p = d->next;
 			break;
@@ -474,14 +264,14 @@ static void proc_destroy(struct iso_domain *dom)
 	pthread_mutex_unlock(&lock);
 	reap(d);
 	collect(d, true);
-	iso_heap_fini(&d->heap);
+	heap_fini(&d->heap);
 	munmap(d->arena, d->arena_size);
 	free(d);
 }
 
-static int proc_create(const struct iso_options *opt, struct iso_domain **out)
+static int process_create(const struct iso_options *opt, struct iso_domain **out)
 {
-	struct proc_domain *d = calloc(1, sizeof(*d));
+	struct process_domain *d = calloc(1, sizeof(*d));
 	size_t size = opt->arena_size ? opt->arena_size : ISO_ARENA_DEFAULT;
 	int err;
 
@@ -489,7 +279,7 @@ static int proc_create(const struct iso_options *opt, struct iso_domain **out)
 		return ISO_ENOMEM;
 	if (size < 16 * PAGE) {
 		free(d);
-		return iso_set_reason(ISO_EINVAL, "arena of %zu bytes is too small", size);
+		return reason_set(ISO_EINVAL, "arena of %zu bytes is too small", size);
 	}
 	size = (size + PAGE - 1) & ~(size_t)(PAGE - 1);
 	d->opt = *opt;
@@ -499,13 +289,13 @@ static int proc_create(const struct iso_options *opt, struct iso_domain **out)
 	d->arena = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (d->arena == MAP_FAILED) {
 		free(d);
-		return iso_sys_error("mmap");
+		return reason_sys("mmap");
 	}
 	d->xfer_cap = (size / 4) & ~(size_t)(PAGE - 1);
 	d->in_buf = d->arena + PAGE;
 	d->out_buf = d->in_buf + d->xfer_cap;
-	err = iso_heap_init(&d->heap, d->out_buf + d->xfer_cap,
-			    size - PAGE - 2 * d->xfer_cap, NULL, true, false);
+	err = heap_init(&d->heap, d->out_buf + d->xfer_cap,
+			size - PAGE - 2 * d->xfer_cap, NULL, true, false);
 	pthread_mutex_lock(&lock);
 	d->next = domains;
 	domains = d;
@@ -513,61 +303,61 @@ static int proc_create(const struct iso_options *opt, struct iso_domain **out)
 	if (!err)
 		err = spawn(d);
 	if (err) {
-		proc_destroy(&d->base);
+		process_destroy(&d->base);
 		return err;
 	}
 	*out = &d->base;
 	return ISO_OK;
 }
 
-static int proc_pid(const struct iso_domain *dom)
+static int process_pid(const struct iso_domain *dom)
 {
-	return ((const struct proc_domain *)dom)->pid;
+	return ((const struct process_domain *)dom)->pid;
 }
 
-static void *proc_alloc(struct iso_domain *dom, size_t n)
+static void *process_alloc(struct iso_domain *dom, size_t n)
 {
-	return iso_heap_alloc(&((struct proc_domain *)dom)->heap, n);
+	return heap_alloc(&((struct process_domain *)dom)->heap, n);
 }
 
-static void proc_free(struct iso_domain *dom, void *p)
+static void process_free(struct iso_domain *dom, void *p)
 {
-	iso_heap_free(&((struct proc_domain *)dom)->heap, p);
+	heap_free(&((struct process_domain *)dom)->heap, p);
 }
 
-const struct iso_backend iso_backend_process = {
-	.version = ISO_BACKEND_V1,
+const struct backend process_backend = {
+	.version = BACKEND_V1,
 	.name = "process",
 	.summary = "a forked child per domain, calls over a shared-memory channel",
-	.probe = proc_probe,
-	.create = proc_create,
-	.destroy = proc_destroy,
-	.call = proc_call,
-	.pid = proc_pid,
-	.alloc = proc_alloc,
-	.free = proc_free,
+	.probe = process_probe,
+	.create = process_create,
+	.destroy = process_destroy,
+	.call = process_call,
+	.pid = process_pid,
+	.alloc = process_alloc,
+	.free = process_free,
 };
 
 /* The same backend with the handoff wait policy, by name, so that a harness run can
  * set the two side by side. */
-static int proc_create_handoff(const struct iso_options *opt, struct iso_domain **out)
+static int process_create_handoff(const struct iso_options *opt, struct iso_domain **out)
 {
 	struct iso_options o = *opt;
 
 	o.wait = ISO_WAIT_HANDOFF;
-	return proc_create(&o, out);
+	return process_create(&o, out);
 }
 
-const struct iso_backend iso_backend_process_handoff = {
-	.version = ISO_BACKEND_V1,
+const struct backend process_handoff_backend = {
+	.version = BACKEND_V1,
 	.name = "process-handoff",
 	.summary = "process, its child run on the caller's CPU while the caller sleeps "
 		   "(ISO_WAIT_HANDOFF)",
-	.probe = proc_probe,
-	.create = proc_create_handoff,
-	.destroy = proc_destroy,
-	.call = proc_call,
-	.pid = proc_pid,
-	.alloc = proc_alloc,
-	.free = proc_free,
+	.probe = process_probe,
+	.create = process_create_handoff,
+	.destroy = process_destroy,
+	.call = process_call,
+	.pid = process_pid,
+	.alloc = process_alloc,
+	.free = process_free,
 };

@@ -4,7 +4,9 @@
 #include <stdint.h>
 #include <sys/mman.h>
 
-#include "inproc.h"
+#include "iso.h"
+#include "reason.h"
+#include "secret.h"
 
 #define MAX_SECRETS 16
 
@@ -13,7 +15,7 @@ static size_t nsecrets;
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static _Atomic unsigned gen;
 
-int (*iso_secret_tag)(const struct region *r, bool add);
+static int (*tagger)(const struct region *r, bool add); /* under lock */
 
 int iso_secret(void *p, size_t n)
 {
@@ -21,11 +23,11 @@ int iso_secret(void *p, size_t n)
 	int err = ISO_OK;
 
 	if (!p || !n || ((uintptr_t)p | n) & 4095)
-		return iso_set_reason(ISO_EINVAL, "a secret must be whole pages");
+		return reason_set(ISO_EINVAL, "a secret must be whole pages");
 	pthread_mutex_lock(&lock);
 	if (nsecrets == MAX_SECRETS)
-		err = iso_set_reason(ISO_ENOMEM, "at most %d secret ranges", MAX_SECRETS);
-	else if (!iso_secret_tag || !(err = iso_secret_tag(&r, true))) {
+		err = reason_set(ISO_ENOMEM, "at most %d secret ranges", MAX_SECRETS);
+	else if (!tagger || !(err = tagger(&r, true))) {
 		secrets[nsecrets++] = r;
 		gen++;
 	}
@@ -35,12 +37,12 @@ int iso_secret(void *p, size_t n)
 
 int iso_unsecret(void *p, size_t n)
 {
-	int err = iso_set_reason(ISO_EINVAL, "no secret range starts there with that length");
+	int err = reason_set(ISO_EINVAL, "no secret range starts there with that length");
 
 	pthread_mutex_lock(&lock);
 	for (size_t i = 0; i < nsecrets; i++)
 		if (secrets[i].lo == p && secrets[i].len == n) {
-			err = iso_secret_tag ? iso_secret_tag(&secrets[i], false) : ISO_OK;
+			err = tagger ? tagger(&secrets[i], false) : ISO_OK;
 			secrets[i] = secrets[--nsecrets];
 			break;
 		}
@@ -48,12 +50,12 @@ int iso_unsecret(void *p, size_t n)
 	return err;
 }
 
-unsigned iso_secrets_gen(void)
+unsigned secret_gen(void)
 {
 	return gen;
 }
 
-size_t iso_secrets(struct region *out, size_t max)
+size_t secret_ranges(struct region *out, size_t max)
 {
 	size_t n = 0;
 
@@ -62,4 +64,17 @@ size_t iso_secrets(struct region *out, size_t max)
 	for (size_t i = 0; i < nsecrets && n < max; i++)
 		out[n++] = secrets[i];
 	return n;
+}
+
+int secret_set_tagger(int (*tag)(const struct region *r, bool add))
+{
+	int err = ISO_OK;
+
+	pthread_mutex_lock(&lock);
+	for (size_t i = 0; i < nsecrets && !err; i++)
+		err = tag(&secrets[i], true);
+	if (!err)
+		tagger = tag;
+	pthread_mutex_unlock(&lock);
+	return err;
 }

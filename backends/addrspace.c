@@ -1,0 +1,131 @@
+/* addrspace.c: address-space discovery: the program's writable data, the trusted heap's regions, each thread's stack. */
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <link.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "addrspace.h"
+#include "trusted_heap.h"
+
+#define PAGE 4096u
+
+extern char __start_unprotected[], __stop_unprotected[];
+
+static struct region prog[2];  /* the program's data less the unprotected section (mpk) */
+static size_t nprog;
+static struct region prog_all; /* the program's data, the unprotected section too (mprotect) */
+
+static char *page_down(const void *p)
+{
+	return (char *)((uintptr_t)p & ~(uintptr_t)(PAGE - 1));
+}
+
+static char *page_up(const void *p)
+{
+	return page_down((const char *)p + PAGE - 1);
+}
+
+/* The main program's writable segment, less RELRO (read-only already) and the
+ * unprotected section. */
+static int find_program(struct dl_phdr_info *info, size_t size, void *arg)
+{
+	char *relro_end = NULL, *lo = NULL, *hi = NULL;
+
+	(void)size, (void)arg;
+	for (int i = 0; i < info->dlpi_phnum; i++) {
+		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+		char *start = (char *)info->dlpi_addr + ph->p_vaddr;
+
+		if (ph->p_type == PT_GNU_RELRO)
+			relro_end = page_down(start + ph->p_memsz);
+		else if (ph->p_type == PT_LOAD && (ph->p_flags & PF_W) && !lo) {
+			lo = page_down(start);
+			hi = page_up(start + ph->p_memsz);
+		}
+	}
+	if (relro_end > lo && relro_end <= hi)
+		lo = relro_end;
+	if (lo && hi > lo)
+		prog_all = region_rw(lo, (size_t)(hi - lo));
+	if (lo && __start_unprotected >= lo && __stop_unprotected <= hi) {
+		if (__start_unprotected > lo)
+			prog[nprog++] = region_rw(lo, (size_t)(__start_unprotected - lo));
+		lo = page_up(__stop_unprotected);
+	}
+	if (lo && hi > lo)
+		prog[nprog++] = region_rw(lo, (size_t)(hi - lo));
+	return 1; /* the first object is the program itself */
+}
+
+void addrspace_find_program(void)
+{
+	dl_iterate_phdr(find_program, NULL);
+}
+
+size_t addrspace_trusted(const struct region *stack, struct region *out, size_t max)
+{
+	struct region heap = trusted_heap_used();
+	size_t n = 0;
+
+	/* One region for the program's data: the unprotected section is only read inside
+	 * a domain. */
+	if (n < max && prog_all.len)
+		out[n++] = prog_all;
+	if (n < max && heap.len)
+		out[n++] = heap;
+	if (n < max && stack->len)
+		out[n++] = *stack;
+	return n;
+}
+
+size_t addrspace_static(struct region *out, size_t max)
+{
+	struct region heap = trusted_heap_range();
+	size_t n = 0;
+
+	for (size_t i = 0; i < nprog && n < max; i++)
+		out[n++] = prog[i];
+	if (n < max && heap.len)
+		out[n++] = heap;
+	return n;
+}
+
+/* The mapping that holds this thread's stack pointer. */
+static void stack_mapping(struct region *r)
+{
+	char probe, line[256];
+	uintptr_t sp = (uintptr_t)&probe, lo, hi;
+	FILE *f = fopen("/proc/self/maps", "re");
+
+	*r = (struct region){ 0 };
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "%lx-%lx", &lo, &hi) == 2 && lo <= sp && sp < hi) {
+			*r = region_rw((char *)lo, hi - lo);
+			break;
+		}
+	if (f)
+		fclose(f);
+}
+
+void addrspace_stack(struct region *r)
+{
+	void (*info)(size_t *, size_t *);
+	size_t size = 0, align = 0;
+	char *tls;
+
+	stack_mapping(r);
+	if (!r->len || syscall(SYS_gettid) == getpid())
+		return; /* the main thread's TLS is not on its stack */
+	info = (void (*)(size_t *, size_t *))dlsym(RTLD_DEFAULT, "_dl_get_tls_static_info");
+	if (!info) {
+		r->len = 0; /* cannot tell where the stack ends: leave it alone */
+		return;
+	}
+	info(&size, &align);
+	tls = page_down((char *)__builtin_thread_pointer() - size);
+	if (tls > r->lo && tls < r->lo + r->len)
+		r->len = (size_t)(tls - r->lo);
+}

@@ -1,0 +1,30 @@
+/* addrspace.h: where the trusted side's memory lies: the program's data, the trusted heap, a thread's stack. */
+#ifndef BACKENDS_ADDRSPACE_H
+#define BACKENDS_ADDRSPACE_H
+
+#include <stddef.h>
+
+#include "region.h"
+
+/*
+ * What a signal handler reads before it knows whose rights are in force goes in
+ * this section, which no backend protects: addrspace.c leaves it out of the
+ * program's data it hands mpk.  Only objects of a page-aligned type (so whole
+ * pages) go there, so that leaving it out is exact.
+ */
+#define ADDRSPACE_UNPROTECTED __attribute__((section("unprotected")))
+
+/* Find the program's writable data (once, before the first domain). */
+void addrspace_find_program(void);
+/* The trusted regions while a domain runs (mprotect): the program's data, the trusted
+ * heap's used part, the calling thread's stack (len 0: none).  Returns how many it
+ * wrote (at most max). */
+size_t addrspace_trusted(const struct region *stack, struct region *out, size_t max);
+/* The regions to tag once (mpk): the program's data less the unprotected section,
+ * the whole trusted heap range. */
+size_t addrspace_static(struct region *out, size_t max);
+/* This thread's stack, less the TLS block glibc puts at the top of a thread's stack
+ * (len 0 where that cannot be told). */
+void addrspace_stack(struct region *r);
+
+#endif

@@ -1,0 +1,40 @@
+/* gate.h: the call gate of gate.S: the frame it reads (offsets fixed there) and its entry points. */
+#ifndef BACKENDS_GATE_H
+#define BACKENDS_GATE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "iso.h"
+
+/* What the gate needs; offsets are fixed by gate.S. */
+struct gate {
+	iso_fn *fn;
+	const void *in;
+	size_t in_len;
+	void *out;
+	size_t out_cap;
+	size_t *out_len; /* in domain memory */
+	void *stack;     /* top of the domain stack, 16-byte aligned */
+	uint32_t pkru;   /* mpk: PKRU inside the domain */
+	uint32_t pad;
+	long (*body)(struct gate *); /* gate_stack_call: run on the domain stack */
+};
+
+_Static_assert(offsetof(struct gate, out_len) == 40, "gate.S G_OUT_LEN");
+_Static_assert(offsetof(struct gate, stack) == 48, "gate.S G_STACK");
+_Static_assert(offsetof(struct gate, pkru) == 56, "gate.S G_PKRU");
+_Static_assert(offsetof(struct gate, body) == 64, "gate.S G_BODY");
+
+/* g->body(g) on the domain stack g->stack; returns its value. */
+long gate_stack_call(struct gate *g);
+/* g->fn(in, in_len, out, out_cap, out_len) on the domain stack with PKRU = g->pkru,
+ * then trusted rights and the trusted stack back; returns fn's value. */
+long gate_mpk_enter(struct gate *g);
+/* The gate's own cost: on the domain stack, iters times WRPKRU(g->pkru), an empty
+ * call, WRPKRU(trusted). */
+void gate_mpk_bare(struct gate *g, unsigned long iters);
+/* PKRU := 0, every key open: the trusted side's rights (the fault handler's way back). */
+void gate_pkru_trusted(void);
+
+#endif

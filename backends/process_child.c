@@ -1,0 +1,159 @@
+/* process_child.c: the process backend's child: it drops what it must not see, then answers the parent's requests. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdint.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+
+#include "arch-x86.h"
+#include "process.h"
+#include "secret.h"
+#include "signals.h"
+
+#define CHILD_IDLE_SPIN_NS 100000000L
+
+static void child_wait_request(struct process_domain *d, uint32_t seen)
+{
+	struct chan *c = PROCESS_CHAN(d);
+	int64_t budget = process_spin_ns(&d->opt), start = 0;
+
+	/* An idle child that spins forever would burn a core: the spin policy caps it. */
+	if (budget > CHILD_IDLE_SPIN_NS)
+		budget = CHILD_IDLE_SPIN_NS;
+	for (unsigned i = 0; budget > 0; i++) {
+		if (atomic_load_explicit(&c->req, memory_order_acquire) != seen)
+			return;
+		cpu_relax();
+		if ((i & 255) == 0) {
+			int64_t t = process_now_ns();
+
+			if (!start)
+				start = t;
+			else if (t - start > budget)
+				break;
+		}
+	}
+	for (;;) {
+		atomic_store(&c->child_sleeping, 1);
+		if (atomic_load(&c->req) != seen)
+			break;
+		process_futex(&c->req, FUTEX_WAIT, seen, NULL);
+		if (atomic_load(&c->req) != seen)
+			break;
+	}
+	atomic_store_explicit(&c->child_sleeping, 0, memory_order_relaxed);
+}
+
+/*
+ * The child must not outlive the program, even busy in an endless call.
+ * PR_SET_PDEATHSIG follows the thread that forked, not the process, so a thread of
+ * the child's own waits on a pidfd of the parent instead.
+ */
+static void *orphan_watch(void *arg)
+{
+	pid_t parent = (pid_t)(intptr_t)arg;
+	int fd = (int)syscall(SYS_pidfd_open, parent, 0);
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+
+	while (fd >= 0 && poll(&p, 1, -1) < 0 && errno == EINTR)
+		;
+	while (fd < 0 && getppid() == parent) /* no pidfds (Linux < 5.3): poll the slow way */
+		usleep(100000);
+	_exit(0);
+}
+
+static void watch_parent(pid_t parent)
+{
+	pthread_t t;
+	pthread_attr_t a;
+	sigset_t all, old;
+
+	pthread_attr_init(&a);
+	pthread_attr_setstacksize(&a, 64 << 10);
+	pthread_attr_setdetachstate(&a, PTHREAD_CREATE_DETACHED);
+	/* Signals for the child (crashes included) stay with the thread that runs calls. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	if (pthread_create(&t, &a, orphan_watch, (void *)(intptr_t)parent))
+		_exit(127);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	pthread_attr_destroy(&a);
+}
+
+/* A child inherits every other process domain's shared arena: it must not keep them.
+ * The parent holds its lock on the list across fork, so the list is whole here. */
+static void drop_other_arenas(const struct process_domain *self,
+			      const struct process_domain *all)
+{
+	for (const struct process_domain *o = all; o; o = o->next)
+		if (o != self)
+			munmap(o->arena, o->arena_size);
+}
+
+/* The child is a copy of the parent: its copies of secret pages are thrown away. */
+static void drop_secrets(void)
+{
+	struct region r[16];
+	size_t n = secret_ranges(r, 16);
+
+	for (size_t i = 0; i < n; i++)
+		if (mmap(r[i].lo, r[i].len, PROT_NONE, MAP_FIXED | MAP_PRIVATE | MAP_ANONYMOUS, -1,
+			 0) == MAP_FAILED)
+			_exit(127); /* never run a domain that could still read a secret */
+}
+
+/* Crash quietly and promptly, whatever the parent installed. */
+static void crash_quietly(void)
+{
+	static const int fatal[] = { SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT, SIGTRAP, SIGSYS };
+	struct rlimit nocore = { 0, 0 };
+	struct sigaction dfl = { .sa_handler = SIG_DFL };
+	sigset_t all;
+
+	setrlimit(RLIMIT_CORE, &nocore);
+	for (size_t i = 0; i < sizeof(fatal) / sizeof(fatal[0]); i++)
+		__sigaction(fatal[i], &dfl, NULL);
+	sigfillset(&all);
+	sigprocmask(SIG_UNBLOCK, &all, NULL);
+}
+
+/* `state` on the child's robust-futex list: the kernel marks it when the child dies. */
+static void register_robust(struct chan *c)
+{
+	static struct robust_list_head head;
+
+	head.list.next = &c->entry;
+	head.futex_offset = (long)((char *)&c->state - (char *)&c->entry);
+	head.list_op_pending = NULL;
+	c->entry.next = &head.list;
+	syscall(SYS_set_robust_list, &head, sizeof(head));
+}
+
+_Noreturn void process_child_main(struct process_domain *d, const struct process_domain *all)
+{
+	struct chan *c = PROCESS_CHAN(d);
+	uint32_t seen = 0;
+
+	if (getppid() != d->parent)
+		_exit(0);
+	watch_parent(d->parent);
+	crash_quietly();
+	drop_secrets();
+	drop_other_arenas(d, all);
+	register_robust(c);
+	for (;;) {
+		size_t n = 0;
+		long r;
+
+		child_wait_request(d, seen);
+		seen = atomic_load_explicit(&c->req, memory_order_acquire);
+		r = c->fn(c->in, c->in_len, c->out, c->out_cap, &n);
+		c->out_len = n;
+		c->ret = r;
+		if (atomic_exchange(&c->state, DONE) & FUTEX_WAITERS)
+			process_futex(&c->state, FUTEX_WAKE, 1, NULL);
+	}
+}

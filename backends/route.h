@@ -1,0 +1,24 @@
+/* route.h: where this thread's malloc goes: the heap of the domain it runs inside, else the trusted heap. */
+#ifndef BACKENDS_ROUTE_H
+#define BACKENDS_ROUTE_H
+
+struct heap;
+
+/*
+ * Per thread, in TLS, which no backend protects: malloc reads it with a domain's
+ * rights in force.  inproc.c sets it around each call and clears it on a rewind.
+ */
+struct route {
+	struct heap *heap; /* the heap of the domain this thread runs inside, or NULL */
+	int malloc_depth;  /* inside jemalloc: its locks may be held */
+};
+
+extern _Thread_local struct route route_thread;
+
+/* What a domain's misuse of the allocator does (inproc.c: abandon the call with err). */
+void route_on_violation(void (*fn)(int err) __attribute__((noreturn)));
+/* The domain this thread runs inside misused the allocator: ISO_EFAULT (it handed
+ * free memory that is not its own), ISO_ENOMEM (a throwing new failed). */
+_Noreturn void route_violation(int err);
+
+#endif

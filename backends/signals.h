@@ -1,0 +1,27 @@
+/* signals.h: isobench takes over the fault signals: its handler runs first, the program's own (sigaction, signal) behind it. */
+#ifndef BACKENDS_SIGNALS_H
+#define BACKENDS_SIGNALS_H
+
+#include <signal.h>
+#include <stdbool.h>
+
+/* The in-process watchdog's timer signal, taken over with the fault signals. */
+#define SIGNALS_WATCHDOG (SIGRTMAX - 3)
+
+/*
+ * What isobench makes of a signal it took over: true when it was isobench's own
+ * (it may not return: a rewind), false to hand it to the program's handler.
+ */
+typedef bool signals_take_fn(int sig, siginfo_t *si, void *uc);
+
+/* Take over the fault signals and SIGNALS_WATCHDOG for take, once per process.
+ * ISO_OK, or ISO_ESYS with the reason. */
+int signals_install(signals_take_fn *take);
+/* mpk is in use: from now on the handler gives its thread trusted rights (PKRU 0)
+ * first thing, as the kernel runs handlers with a PKRU that shuts the trusted key. */
+void signals_restore_pkru(void);
+
+/* glibc's own sigaction, under the other name it exports: signals.c interposes sigaction. */
+int __sigaction(int sig, const struct sigaction *act, struct sigaction *old);
+
+#endif
