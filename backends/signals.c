@@ -1,11 +1,13 @@
 /* signals.c: signal takeover: isobench's handler for the fault signals, sigaction and signal interposed, the program's handlers chained. */
 #define _GNU_SOURCE
+#include <errno.h>
 #include <stdatomic.h>
 
 #include "addrspace.h"
 #include "gate.h"
 #include "iso.h"
 #include "reason.h"
+#include "route.h"
 #include "signals.h"
 
 #define PAGE 4096u
@@ -63,10 +65,77 @@ static bool owned(int sig)
 	return sig == SIGNALS_WATCHDOG;
 }
 
+/*
+ * Every other handler the program installs runs behind this one, which gives the
+ * thread trusted rights first (under mpk the kernel runs handlers with a PKRU that
+ * shuts the trusted key, and the handler would fault on the program's own data).
+ */
+static void on_program(int sig, siginfo_t *si, void *uc)
+{
+	if (shared.pkru)
+		gate_pkru_trusted();
+	chain(sig, si, uc);
+}
+
+static bool is_handler(const struct sigaction *a)
+{
+	return (a->sa_flags & SA_SIGINFO) || (a->sa_handler != SIG_DFL && a->sa_handler != SIG_IGN);
+}
+
+/* What the kernel holds for sig, as the program installed it. */
+static void as_installed(int sig, const struct sigaction *kernel, struct sigaction *out)
+{
+	bool ours = (kernel->sa_flags & SA_SIGINFO) && kernel->sa_sigaction == on_program;
+
+	*out = ours ? shared.old[sig] : *kernel;
+}
+
+/* A signal isobench does not take: the program's handler goes in behind on_program. */
+static int install_program(int sig, const struct sigaction *act, struct sigaction *old)
+{
+	struct sigaction kernel, prev = shared.old[sig], was;
+
+	if (!act) {
+		if (__sigaction(sig, NULL, &was))
+			return -1;
+		if (old)
+			as_installed(sig, &was, old);
+		return 0;
+	}
+	kernel = *act;
+	if (is_handler(act)) {
+		/* On the alternate stack: a thread that entered an mpk domain has its stack
+		 * under the trusted key, and one, isobench's, to run handlers on. */
+		kernel.sa_sigaction = on_program;
+		kernel.sa_flags |= SA_SIGINFO | SA_ONSTACK;
+	}
+	shared.old[sig] = *act; /* before the kernel can deliver to on_program */
+	if (__sigaction(sig, &kernel, &was)) {
+		shared.old[sig] = prev;
+		return -1;
+	}
+	if (old) {
+		shared.old[sig] = prev;
+		as_installed(sig, &was, old);
+		shared.old[sig] = *act;
+	}
+	return 0;
+}
+
+/*
+ * Code inside an in-process domain may not install handlers: they would run later,
+ * outside the domain, with the program's rights.  It gets EPERM.
+ */
 int sigaction(int sig, const struct sigaction *act, struct sigaction *old)
 {
-	if (!owned(sig))
+	if (act && route_thread.heap) {
+		errno = EPERM;
+		return -1;
+	}
+	if (sig <= 0 || sig >= _NSIG || sig == SIGKILL || sig == SIGSTOP)
 		return __sigaction(sig, act, old);
+	if (!owned(sig))
+		return install_program(sig, act, old);
 	if (old)
 		*old = shared.old[sig];
 	if (act)

@@ -1,4 +1,4 @@
-/* signals.h: isobench takes over the fault signals: its handler runs first, the program's own (sigaction, signal) behind it. */
+/* signals.h: isobench takes over the fault signals (its handler first, the program's behind it) and runs every other handler of the program with trusted rights. */
 #ifndef BACKENDS_SIGNALS_H
 #define BACKENDS_SIGNALS_H
 
@@ -21,7 +21,12 @@ int signals_install(signals_take_fn *take);
  * first thing, as the kernel runs handlers with a PKRU that shuts the trusted key. */
 void signals_restore_pkru(void);
 
-/* glibc's own sigaction, under the other name it exports: signals.c interposes sigaction. */
+/*
+ * signals.c interposes sigaction and signal.  Every handler the program installs for
+ * another signal runs behind a wrapper that restores trusted rights (mpk), on the
+ * alternate stack (SA_ONSTACK added).  From inside an in-process domain, installing a
+ * handler fails with EPERM.  glibc's own sigaction, under the other name it exports:
+ */
 int __sigaction(int sig, const struct sigaction *act, struct sigaction *old);
 
 #endif

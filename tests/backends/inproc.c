@@ -1,5 +1,6 @@
 /* backends/inproc.c: what only in-process domains (mpk, mprotect) promise: keys, libc state, nesting, one gate. */
 #include <errno.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -41,6 +42,27 @@ static long trim_fn(const void *in, size_t in_len, void *out, size_t out_cap, si
 	return 7;
 }
 
+static void ignore_sig(int sig)
+{
+	(void)sig;
+}
+
+/* A handler installed from inside would run later with the program's rights: EPERM.
+ * Reading the current one is harmless and allowed. */
+static long sigaction_fn(const void *in, size_t in_len, void *out, size_t out_cap,
+			 size_t *out_len)
+{
+	struct sigaction sa = { .sa_handler = ignore_sig }, old;
+
+	(void)in, (void)in_len, (void)out, (void)out_cap, (void)out_len;
+	if (sigaction(SIGURG, NULL, &old))
+		return -1;
+	errno = 0;
+	if (sigaction(SIGURG, &sa, NULL) == 0 || signal(SIGWINCH, ignore_sig) != SIG_ERR)
+		return -2;
+	return errno;
+}
+
 /* Calls that must work inside an in-process domain, and what each returns. */
 static const struct {
 	const char *what;
@@ -49,6 +71,7 @@ static const struct {
 } inside[] = {
 	{ "errno set inside the domain", errno_fn, EBADF },
 	{ "iso_trim from inside, which does nothing", trim_fn, 7 },
+	{ "sigaction from inside, refused", sigaction_fn, EPERM },
 };
 
 ParameterizedTestParameters(inproc, calls_that_work_inside)
@@ -148,4 +171,58 @@ Test(inproc, calloc_after_trim_reads_zero)
 				     first_not(c, sizes[i], 0));
 			free(c);
 		}
+}
+
+/* ---- the program's own signal handlers ------------------------------------------- */
+
+/*
+ * A handler the program installs for a signal isobench does not take runs with the
+ * program's full rights, whether installed before the first domain or after (mpk: the
+ * kernel runs handlers with its default PKRU, which shuts every key but 0).  SIGWINCH and
+ * SIGURG: ignored by default, so a handler that was lost shows as a count, not a kill.
+ */
+static volatile sig_atomic_t handler_hits;
+static int handler_wrote[16];
+
+static void count_sig(int sig)
+{
+	handler_wrote[handler_hits % 16] = sig; /* the program's data */
+	handler_hits++;
+}
+
+static void count_sig_info(int sig, siginfo_t *si, void *uc)
+{
+	(void)uc;
+	cr_assert_eq(si->si_signo, sig);
+	count_sig(sig);
+}
+
+ParameterizedTestParameters(inproc, program_handlers_run_with_trusted_rights)
+{
+	return cr_make_param_array(struct backend_param, params, inproc_params());
+}
+
+ParameterizedTest(struct backend_param *p, inproc, program_handlers_run_with_trusted_rights)
+{
+	struct sigaction sa = { .sa_sigaction = count_sig_info, .sa_flags = SA_SIGINFO }, old;
+	struct iso_domain *d;
+
+	cr_assert_neq(signal(SIGWINCH, count_sig), SIG_ERR); /* before any domain */
+	d = open_domain_opt(p->name, NULL);
+	cr_assert_eq(iso_call(d, errno_fn, NULL, 0, NULL, 0, NULL, NULL), ISO_OK, "%s", iso_reason());
+	cr_assert_eq(sigaction(SIGURG, &sa, NULL), 0); /* after */
+	raise(SIGWINCH);
+	raise(SIGURG);
+	cr_assert_eq(handler_hits, 2, "%d of 2 handlers ran", (int)handler_hits);
+	cr_assert_eq(handler_wrote[0], SIGWINCH);
+	cr_assert_eq(handler_wrote[1], SIGURG);
+	/* The program sees its own handlers, not isobench's. */
+	cr_assert_eq(sigaction(SIGURG, NULL, &old), 0);
+	cr_assert(old.sa_flags & SA_SIGINFO);
+	cr_assert_eq(old.sa_sigaction, count_sig_info);
+	cr_assert_eq(signal(SIGWINCH, SIG_DFL), count_sig);
+	iso_domain_destroy(d);
+	raise(SIGURG); /* after destroy too */
+	cr_assert_eq(handler_hits, 3);
+	signal(SIGURG, SIG_DFL);
 }
