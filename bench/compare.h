@@ -1,6 +1,6 @@
 /* compare.h: ./harness --compare OLD.json NEW.json, the change of every row two runs share. */
-#ifndef COMPARE_H
-#define COMPARE_H
+#ifndef HARNESS_COMPARE_H
+#define HARNESS_COMPARE_H
 
 #include <stdio.h>
 

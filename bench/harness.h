@@ -1,6 +1,6 @@
 /* harness.h: the harness's configuration, its result rows, and the steps that share them (cli -> plan -> measure -> stats -> format -> output). */
-#ifndef HARNESS_H
-#define HARNESS_H
+#ifndef HARNESS_HARNESS_H
+#define HARNESS_HARNESS_H
 
 #include <stdbool.h>
 #include <stdint.h>

@@ -1,6 +1,6 @@
 /* report_md.h: ./harness --report RUN, which writes RUN/report.md from the run folder's files. */
-#ifndef REPORT_MD_H
-#define REPORT_MD_H
+#ifndef HARNESS_REPORT_MD_H
+#define HARNESS_REPORT_MD_H
 
 /* argv is "harness --report RUN"; writes RUN/report.md whole or not at all.  Returns the
  * exit status: 0, 1 when report.md cannot be written, 2 after one line on stderr when a

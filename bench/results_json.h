@@ -1,6 +1,6 @@
 /* results_json.h: a run's results.json read back (jansson): its rows, checked, and found by key. */
-#ifndef RESULTS_JSON_H
-#define RESULTS_JSON_H
+#ifndef HARNESS_RESULTS_JSON_H
+#define HARNESS_RESULTS_JSON_H
 
 #include <jansson.h>
 

@@ -1,6 +1,6 @@
 /* run_folder.h: a run folder's files read back for report.md: rows, hyperfine, verdicts, plots. */
-#ifndef RUN_FOLDER_H
-#define RUN_FOLDER_H
+#ifndef HARNESS_RUN_FOLDER_H
+#define HARNESS_RUN_FOLDER_H
 
 #include <jansson.h>
 #include <limits.h>

@@ -1,6 +1,6 @@
 /* records.h: what the records workloads' files share: the flat layout, the truth a result is checked against, the result codes, a method's row. */
-#ifndef ISO_RECORDS_H
-#define ISO_RECORDS_H
+#ifndef WORKLOADS_RECORDS_H
+#define WORKLOADS_RECORDS_H
 
 #include <msgpack/sbuffer.h>
 #include <stdbool.h>

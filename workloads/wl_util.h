@@ -1,6 +1,6 @@
 /* wl_util.h: what the data-carrying workloads share: deterministic inputs and the test hook that fakes a wrong result. */
-#ifndef ISO_WL_UTIL_H
-#define ISO_WL_UTIL_H
+#ifndef WORKLOADS_WL_UTIL_H
+#define WORKLOADS_WL_UTIL_H
 
 #include <stddef.h>
 #include <stdint.h>

@@ -1,6 +1,6 @@
 /* workload.h: what a workload is (an ops table the harness loops) and the registry. */
-#ifndef ISO_WORKLOAD_H
-#define ISO_WORKLOAD_H
+#ifndef WORKLOADS_WORKLOAD_H
+#define WORKLOADS_WORKLOAD_H
 
 #include <stdbool.h>
 #include <stddef.h>
