@@ -261,7 +261,8 @@ static long free_fn(const void *in, size_t in_len, void *out, size_t out_cap, si
 	return 0;
 }
 
-/* The jemalloc arena that owns p (malloc.c builds both heaps on jemalloc arenas), or -1. */
+/* The jemalloc arena that owns p, or -1 (the trusted heap and every domain heap are
+ * jemalloc arenas: trusted_heap.c, heap.c). */
 static int arena_of(const void *p)
 {
 	unsigned arena;
