@@ -51,7 +51,8 @@ help:
 	@echo "make plots      redraw the plots of results/latest; make report: its report.md"
 	@echo "./harness --compare OLD.json NEW.json   the change of every row two runs share"
 	@echo "make SANITIZE=address|undefined test   the tests under a sanitizer"
-	@echo "make test NO_VM=1   without the mpk tests under QEMU"
+	@echo "make test NO_VM=1   without the mpk tests (natively and under QEMU)"
+	@echo "make test ISO_VM_KERNELS=   the mpk tests natively only (default: also QEMU 6.1, 6.12)"
 	@echo "make layers     check that no layer's object files use each other in a cycle"
 	@echo "make bench QUICK=1  a first look in well under two minutes"
 	@echo "V=1 shows commands; CI=true or WERROR=1 makes warnings errors"
@@ -95,7 +96,8 @@ layers: $(HARNESS_OBJ) $(call obj,$(LIB_SRC))
 	$(Q)scripts/layers.sh backends $(call obj,$(LIB_SRC))
 	$(Q)scripts/layers.sh bench+workloads $(HARNESS_OBJ)
 
-# The mpk tests also run where PKU is: natively on a PKU CPU, else under QEMU (NO_VM=1 skips).
+# The mpk tests also run where PKU is: natively on a PKU CPU, and under QEMU on each kernel
+# line in ISO_VM_KERNELS (default 6.1 6.12); NO_VM=1 skips both.
 test: deps-test $(BUILD)/tests $(BUILD)/harness layers
 	$(Q)$(BUILD)/tests --jobs=2
 	$(Q)tests/harness/plots.sh $(BUILD)/harness

@@ -1,6 +1,11 @@
 #!/usr/bin/env bash
 # Prints the path of a Debian cloud vmlinuz with PKU support, downloading it only if not cached.
+# Usage: kernel.sh [LINE]   LINE: a kernel line Debian 12 ships, 6.1 (the default, or
+# $ISO_VM_KERNEL) or 6.12; the newest of that line is used.
 set -euo pipefail
+
+line=${1:-${ISO_VM_KERNEL:-6.1}}
+[[ $line =~ ^[0-9]+\.[0-9]+$ ]] || { echo "kernel.sh: '$line' is not a kernel line such as 6.1 or 6.12" >&2; exit 1; }
 
 cache=${ISO_VM_CACHE:-${XDG_CACHE_HOME:-${HOME:?HOME is not set}/.cache}/isobench/vm}
 tmp=
@@ -11,7 +16,7 @@ trap cleanup EXIT
 
 newest_cached() {
     local f
-    f=$(find "$cache" -maxdepth 1 -name 'vmlinuz-*' -type f 2>/dev/null | sort -V | tail -n 1)
+    f=$(find "$cache" -maxdepth 1 -name "vmlinuz-$line.*" -type f 2>/dev/null | sort -V | tail -n 1)
     [[ -n $f ]] && printf '%s\n' "$f"
 }
 
@@ -24,9 +29,10 @@ mkdir -p -- "$cache" 2>/dev/null || die "cannot create cache directory $cache"
 flock 9 || die "cannot lock $cache/.lock"
 newest_cached && exit 0
 
-# Any Debian release's cloud flavour will do; the config check below guards PKU.
+# The newest cloud flavour of the line (6.1.0-57-cloud, 6.12.117+deb12-cloud); the
+# config check below guards PKU.
 candidate() {
-    apt-cache search --names-only '^linux-image-[0-9.]+-[0-9]+-cloud-amd64-unsigned$' 2>/dev/null |
+    apt-cache search --names-only "^linux-image-${line//./\\.}\\.[0-9]+[-+][^ ]*-cloud-amd64-unsigned\$" 2>/dev/null |
         cut -d' ' -f1 | sort -V | tail -n 1
 }
 
@@ -41,7 +47,7 @@ pkg=$(candidate)
 if [[ -z $pkg ]]; then
     apt_update
     pkg=$(candidate)
-    [[ -n $pkg ]] || die "apt offers no linux-image-*-cloud-amd64-unsigned package"
+    [[ -n $pkg ]] || die "apt offers no linux-image-$line.*-cloud-amd64-unsigned package"
 fi
 
 # As root, apt drops to the _apt user, which cannot write into our private temp dir.
@@ -53,7 +59,7 @@ if ! download; then
     [[ $(id -u) -eq 0 ]] || die "apt-get download $pkg failed: $(tail -n 1 "$tmp/download.log")"
     apt_update
     pkg=$(candidate)
-    [[ -n $pkg ]] || die "apt offers no linux-image-*-cloud-amd64-unsigned package"
+    [[ -n $pkg ]] || die "apt offers no linux-image-$line.*-cloud-amd64-unsigned package"
     download || die "apt-get download $pkg failed: $(tail -n 1 "$tmp/download.log")"
 fi
 

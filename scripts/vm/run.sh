@@ -4,11 +4,12 @@ set -euo pipefail
 
 usage() {
     cat >&2 <<'EOF'
-usage: run.sh [--timeout SEC] [--file PATH]... [--env NAME=VALUE]... [--cwd DIR] -- PROGRAM [ARGS...]
+usage: run.sh [--timeout SEC] [--kernel LINE] [--file PATH]... [--env NAME=VALUE]... [--cwd DIR] -- PROGRAM [ARGS...]
   Boots PROGRAM (with its shared libraries and every --file, at their host paths) as
   the only job of a QEMU VM whose CPU has PKU. Its stdout/stderr come out on stdout;
   the exit status is the program's (128+N for signal N), 125 if the VM itself failed.
   --cwd defaults to the current directory. ISO_VM_DEBUG=1 shows the kernel console.
+  --kernel: the Debian kernel line to boot, 6.1 (default, or $ISO_VM_KERNEL) or 6.12.
 EOF
     exit 125
 }
@@ -17,6 +18,7 @@ here=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd)
 cache=${ISO_VM_CACHE:-${XDG_CACHE_HOME:-${HOME:?HOME is not set}/.cache}/isobench/vm}
 qemu=${ISO_VM_QEMU:-qemu-system-x86_64}
 timeout=300
+kline=${ISO_VM_KERNEL:-6.1}
 cwd=$PWD
 files=()
 envs=()
@@ -38,6 +40,7 @@ trap 'exit 143' TERM
 while [[ $# -gt 0 ]]; do
     case $1 in
         --timeout) [[ $# -ge 2 && $2 =~ ^[0-9]+$ ]] || usage; timeout=$2; shift 2 ;;
+        --kernel) [[ $# -ge 2 ]] || usage; kline=$2; shift 2 ;;
         --file) [[ $# -ge 2 ]] || usage; files+=("$2"); shift 2 ;;
         --env) [[ $# -ge 2 && $2 == [A-Za-z_]*=* ]] || usage; envs+=("$2"); shift 2 ;;
         --cwd) [[ $# -ge 2 ]] || usage; cwd=$2; shift 2 ;;
@@ -69,7 +72,7 @@ prog=$(realpath -s -- "$prog")
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/isobench-vm.XXXXXX" 2>/dev/null) || die "cannot create a temp directory"
 
-if ! kernel=$("$here/kernel.sh" 2>"$tmp/kernel.err"); then
+if ! kernel=$("$here/kernel.sh" "$kline" 2>"$tmp/kernel.err"); then
     msg=$(head -n 1 "$tmp/kernel.err")
     die "no kernel: ${msg#kernel.sh: }"
 fi
