@@ -222,16 +222,14 @@ static int plan(struct iso_domain *d, struct slot *s, struct iso_arg *a, size_t 
 	return ISO_OK;
 }
 
+/* The header, and the bytes of what is copied in (the slots are in place already). */
 static void fill_in(char *buf, const struct slot *s, const struct iso_arg *a, size_t n,
 		    iso_any_fn fn, unsigned nwords, size_t out_size)
 {
-	struct hdr *h = (struct hdr *)buf;
-
-	*h = (struct hdr){ .fn = fn, .nargs = (uint32_t)n, .nwords = nwords,
-			   .out_size = out_size };
-	memcpy(h + 1, s, n * sizeof(*s));
+	*(struct hdr *)buf = (struct hdr){ .fn = fn, .nargs = (uint32_t)n, .nwords = nwords,
+					   .out_size = out_size };
 	for (size_t i = 0; i < n; i++) {
-		if (s[i].shared)
+		if (s[i].shared || a[i].kind == ISO_ARG_VAL || a[i].kind == ISO_ARG_STRUCT)
 			continue;
 		if (a[i].kind == ISO_ARG_IN || a[i].kind == ISO_ARG_STR)
 			memcpy(buf + s[i].a, a[i].ptr,
@@ -313,9 +311,9 @@ static int deliver(const struct slot *s, struct iso_arg *a, size_t n, const char
 int iso_typed_call(struct iso_domain *d, iso_any_fn fn, struct iso_arg *a, size_t n,
 		   long *ret)
 {
-	struct slot s[MAX_WORDS];
-	char in_local[LOCAL_BUF], out_local[LOCAL_BUF];
+	_Alignas(16) char in_local[LOCAL_BUF], out_local[LOCAL_BUF];
 	char *ib = in_local, *ob = out_local;
+	struct slot *s = (struct slot *)(in_local + sizeof(struct hdr));
 	size_t in_size = 0, out_size = 0, got = 0;
 	unsigned nwords = 0;
 	long r = 0;
@@ -327,11 +325,16 @@ int iso_typed_call(struct iso_domain *d, iso_any_fn fn, struct iso_arg *a, size_
 		return reason_set(ISO_EINVAL, !d ? "no domain (iso_typed_use)" : "no function");
 	if (n > MAX_WORDS)
 		return reason_set(ISO_EINVAL, "%zu arguments, at most %d", n, MAX_WORDS);
+	/* The slots are laid out in place; a large call moves them to the heap. */
 	err = plan(d, s, a, n, &in_size, &out_size, &nwords);
 	if (err)
 		return err;
-	if (in_size > LOCAL_BUF && !(ib = malloc(in_size)))
-		return ISO_ENOMEM;
+	if (in_size > LOCAL_BUF) {
+		if (!(ib = malloc(in_size)))
+			return ISO_ENOMEM;
+		memcpy(ib, in_local, sizeof(struct hdr) + n * sizeof(*s));
+		s = (struct slot *)(ib + sizeof(struct hdr));
+	}
 	if (out_size > LOCAL_BUF && !(ob = malloc(out_size))) {
 		err = ISO_ENOMEM;
 		goto done;

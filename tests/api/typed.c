@@ -21,6 +21,10 @@ static struct backend_param params[8];
 
 #define NARGS(a) (sizeof(a) / sizeof((a)[0]))
 
+/* none passes every buffer as it is (as iso_call does): the function wrote the
+ * caller's memory itself, and the error comes too late to stop it. */
+#define ISOLATED(p) (strcmp((p)->name, "none") != 0)
+
 /* ---- library-like functions, run inside the domain -------------------------------- */
 
 /* Scalars of every width; an int result (the upper half of its register is junk). */
@@ -167,8 +171,10 @@ TYPED_TEST(produced_length_over_capacity_writes_nothing)
 	memset(out, 0xCC, sizeof(out));
 	cr_assert_eq(safe_reverse(out, &len, (const unsigned char *)"lie", 3), -100);
 	cr_assert_eq(iso_typed_last(), ISO_E2BIG, "%s", iso_strerror(iso_typed_last()));
-	cr_assert_eq(len, 8, "the length argument was copied back");
-	cr_assert_eq(first_not(out, sizeof(out), 0xCC), sizeof(out), "the buffer was written");
+	if (ISOLATED(p)) {
+		cr_assert_eq(len, 8, "the length argument was copied back");
+		cr_assert_eq(first_not(out, sizeof(out), 0xCC), sizeof(out), "the buffer was written");
+	}
 	/* The domain is usable after. */
 	len = 8;
 	cr_assert_eq(safe_reverse(out, &len, (const unsigned char *)"xy", 2), 0);
@@ -191,7 +197,8 @@ TYPED_TEST(strings_in_and_out)
 	memset(out, 0xCC, sizeof(out));
 	cr_assert_eq(safe_upper("nonul", out, sizeof(out)), -100);
 	cr_assert_eq(iso_typed_last(), ISO_E2BIG);
-	cr_assert_eq(first_not(out, sizeof(out), 0xCC), sizeof(out));
+	if (ISOLATED(p))
+		cr_assert_eq(first_not(out, sizeof(out), 0xCC), sizeof(out));
 	iso_domain_destroy(d);
 }
 
@@ -232,11 +239,13 @@ TYPED_TEST(length_from_the_return_value)
 	cr_assert_eq(err, ISO_OK, "%s (%s)", iso_strerror(err), iso_reason());
 	cr_assert_eq(a[0].produced, 10);
 	cr_assert_eq(first_not(buf, 10, 'r'), 10);
-	cr_assert_eq(first_not(buf + 10, sizeof(buf) - 10, 0xCC), sizeof(buf) - 10);
+	if (ISOLATED(p))
+		cr_assert_eq(first_not(buf + 10, sizeof(buf) - 10, 0xCC), sizeof(buf) - 10);
 	a[2].val = 33; /* more than the room */
 	memset(buf, 0xCC, sizeof(buf));
 	cr_assert_eq(iso_typed_call(d, (iso_any_fn)readish, a, NARGS(a), &r), ISO_E2BIG);
-	cr_assert_eq(first_not(buf, sizeof(buf), 0xCC), sizeof(buf));
+	if (ISOLATED(p))
+		cr_assert_eq(first_not(buf, sizeof(buf), 0xCC), sizeof(buf));
 	a[2].val = -1; /* an error: nothing produced */
 	cr_assert_eq(iso_typed_call(d, (iso_any_fn)readish, a, NARGS(a), &r), ISO_OK);
 	cr_assert_eq(a[0].produced, 0);
@@ -253,12 +262,15 @@ TYPED_TEST(iso_alloc_buffers_pass_as_they_are)
 
 	cr_assert_not_null(shared);
 	cr_assert_eq(iso_typed_call(d, (iso_any_fn)where, a, NARGS(a), &r), ISO_OK);
-	if (strcmp(p->name, "none") != 0)
-		cr_assert_eq(r, (long)(uintptr_t)shared, "an iso_alloc buffer was copied");
+	cr_assert_eq(r, (long)(uintptr_t)shared, "an iso_alloc buffer was copied");
 	a[0].ptr = local;
 	a[0].cap = sizeof(local);
 	cr_assert_eq(iso_typed_call(d, (iso_any_fn)where, a, NARGS(a), &r), ISO_OK);
-	cr_assert_neq(r, (long)(uintptr_t)local, "the caller's own buffer reached the domain");
+	/* none isolates nothing: everything passes as it is, as with iso_call. */
+	if (!ISOLATED(p))
+		cr_assert_eq(r, (long)(uintptr_t)local, "none copied the caller's buffer");
+	else
+		cr_assert_neq(r, (long)(uintptr_t)local, "the caller's own buffer reached the domain");
 	iso_free(d, shared);
 	iso_domain_destroy(d);
 }
@@ -270,7 +282,7 @@ TYPED_TEST(wrapper_reports_a_domain_failure)
 	unsigned char out[8];
 	size_t len = sizeof(out);
 
-	if (strcmp(p->name, "none") == 0)
+	if (!ISOLATED(p))
 		cr_skip_test("none does not survive a crash");
 	iso_typed_use(d);
 	cr_assert_eq(safe_crash(&x), -100);
@@ -342,7 +354,7 @@ TYPED_TEST(callbacks_run_on_the_trusted_side)
 		cr_assert_eq(seen_number, 31);
 	}
 	/* An address outside the domain is not read for it. */
-	if (strcmp(p->name, "none") != 0) {
+	if (ISOLATED(p)) {
 		static const char trusted[] = "trusted text";
 
 		a[0].val = (long)(uintptr_t)h;
