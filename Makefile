@@ -91,6 +91,15 @@ $(BUILD)/tests: $(TEST_OBJ) $(LIB) | deps-test
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS) -o $@ $(TEST_OBJ) $(LIB) -lcriterion -lsnappy $(LDLIBS)
 
+# examples/: small programs isolating real libraries with iso_typed.h, each run on
+# every supported backend by make test (examples/run.sh).
+EXAMPLES := $(patsubst examples/%.c,$(BUILD)/examples/%,$(wildcard examples/*.c))
+EXAMPLE_LIBS := $(shell pkg-config --cflags --libs zlib libxml-2.0 expat 2>/dev/null)
+$(BUILD)/examples/%: examples/%.c $(LIB) | deps-test
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(EXAMPLE_LIBS) $(LDLIBS)
+
 # Each layer's object files use each other without a cycle (scripts/layers.sh).
 layers: $(HARNESS_OBJ) $(call obj,$(LIB_SRC))
 	$(Q)scripts/layers.sh backends $(call obj,$(LIB_SRC))
@@ -98,8 +107,9 @@ layers: $(HARNESS_OBJ) $(call obj,$(LIB_SRC))
 
 # The mpk tests also run where PKU is: natively on a PKU CPU, and under QEMU on each kernel
 # line in ISO_VM_KERNELS (default 6.1 6.12); NO_VM=1 skips both.
-test: deps-test $(BUILD)/tests $(BUILD)/harness layers
+test: deps-test $(BUILD)/tests $(BUILD)/harness layers $(EXAMPLES)
 	$(Q)$(BUILD)/tests --jobs=2
+	$(Q)examples/run.sh $(BUILD)/examples $(BUILD)/harness
 	$(Q)tests/harness/plots.sh $(BUILD)/harness
 ifneq ($(NO_VM),1)
 	$(Q)tests/support/mpk-vm.sh $(BUILD)/tests $(BUILD)/harness

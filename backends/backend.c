@@ -4,6 +4,8 @@
 #include "backend.h"
 #include "reason.h"
 
+long (*backend_callback)(unsigned slot, const long *args, struct iso_domain *d);
+
 int backend_deliver(size_t n, long r, const void *src, void *out, size_t out_cap,
 		    size_t *out_len, long *ret)
 {

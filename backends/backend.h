@@ -2,6 +2,7 @@
 #ifndef BACKENDS_BACKEND_H
 #define BACKENDS_BACKEND_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "iso.h"
@@ -26,6 +27,11 @@ struct backend {
 	int (*pid)(const struct iso_domain *d); /* optional: where the code runs, if not here */
 	void *(*alloc)(struct iso_domain *d, size_t n); /* optional */
 	void (*free)(struct iso_domain *d, void *p);    /* optional, with alloc */
+	/* optional: does [p, p+n) lie in the domain's memory: its iso_alloc heap alone
+	 * (any false: a typed call passes it as is), or any of it (its stack too: what a
+	 * callback may read)?  Absent: the domain shares the caller's memory (none), or
+	 * reaches it only across processes (process: iso_domain_pid). */
+	bool (*holds)(const struct iso_domain *d, const void *p, size_t n, bool any);
 };
 
 /* Every backend's domain struct starts with this. */
@@ -47,5 +53,11 @@ extern const struct backend mprotect_backend;
  */
 int backend_deliver(size_t n, long r, const void *src, void *out, size_t out_cap,
 		    size_t *out_len, long *ret);
+
+/*
+ * A callback the domain made (iso_typed.h), to run on the trusted side: set by
+ * callback.c when one is registered; slot is which, d the domain it came from.
+ */
+extern long (*backend_callback)(unsigned slot, const long *args, struct iso_domain *d);
 
 #endif

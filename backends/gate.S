@@ -113,6 +113,33 @@ gate_mpk_bare:
 empty:
 	ret
 
+/* long gate_mpk_out(long (*fn)(void *), void *arg, uint32_t pkru): from inside a
+ * domain, fn(arg) with trusted rights, then the domain's rights pkru again (a
+ * callback to the trusted side, on the stack it was called on). */
+	.globl	gate_mpk_out
+	.type	gate_mpk_out, @function
+gate_mpk_out:
+	.cfi_startproc
+	push	%rbx
+	.cfi_def_cfa_offset 16
+	.cfi_offset %rbx, -16
+	mov	%edx, %ebx
+	mov	%rdi, %r8
+	TRUSTED_PKRU
+	mov	%rsi, %rdi
+	call	*%r8
+	mov	%rax, %r8
+	mov	%ebx, %eax
+	xor	%ecx, %ecx
+	xor	%edx, %edx
+	wrpkru
+	mov	%r8, %rax
+	pop	%rbx
+	.cfi_def_cfa_offset 8
+	ret
+	.cfi_endproc
+	.size	gate_mpk_out, .-gate_mpk_out
+
 /* void gate_pkru_trusted(void): the fault handler's way back to trusted rights. */
 	.globl	gate_pkru_trusted
 	.type	gate_pkru_trusted, @function

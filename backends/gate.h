@@ -34,6 +34,8 @@ long gate_mpk_enter(struct gate *g);
 /* The gate's own cost: on the domain stack, iters times WRPKRU(g->pkru), an empty
  * call, WRPKRU(trusted). */
 void gate_mpk_bare(struct gate *g, unsigned long iters);
+/* From inside a domain: fn(arg) with trusted rights, then PKRU = pkru again. */
+long gate_mpk_out(long (*fn)(void *), void *arg, uint32_t pkru);
 /* PKRU := 0, every key open: the trusted side's rights (the fault handler's way back). */
 void gate_pkru_trusted(void);
 

@@ -424,6 +424,38 @@ int inproc_bare(struct iso_domain *dom, unsigned long iters)
 	return t->enter_err ? enter_failed(t) : ISO_OK;
 }
 
+bool inproc_holds(const struct iso_domain *dom, const void *p, size_t n, bool any)
+{
+	const struct inproc *d = (const struct inproc *)dom;
+	const char *c = p;
+
+	if (!any)
+		return heap_owns(&d->heap, p, n);
+	/* The stack, or buffers, call page and heap: never a guard page between. */
+	return (c >= d->stack_lo && c <= d->stack_top && n <= (size_t)(d->stack_top - c)) ||
+	       (c >= d->in_buf && c <= d->in_buf + data_len(d) &&
+		n <= (size_t)(d->in_buf + data_len(d) - c));
+}
+
+struct iso_domain *inproc_current(void)
+{
+	return inproc_thread.cur ? &inproc_thread.cur->base : NULL;
+}
+
+long inproc_callback(long (*fn)(void *), void *arg)
+{
+	struct inproc *d = inproc_thread.cur;
+	struct heap *h = route_thread.heap;
+	long r;
+
+	if (!d)
+		return ISO_EINVAL;
+	route_thread.heap = NULL; /* the trusted side's malloc, while it runs */
+	r = d->ops->leave(d, fn, arg);
+	route_thread.heap = h;
+	return r;
+}
+
 void *inproc_alloc(struct iso_domain *dom, size_t n)
 {
 	return heap_alloc(&((struct inproc *)dom)->heap, n);

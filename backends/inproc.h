@@ -29,6 +29,8 @@ struct inproc_ops {
 	long (*enter)(struct inproc *d, struct gate *g);
 	/* The switching alone, iters times (iso_domain_bare); g has the stack and pkru. */
 	void (*bare)(struct inproc *d, struct gate *g, unsigned long iters);
+	/* From inside the domain: fn(arg) with trusted rights, then back (a callback). */
+	long (*leave)(struct inproc *d, long (*fn)(void *), void *arg);
 	/* Before a rewind (in the signal handler, or in malloc with the domain's rights
 	 * in force): give the trusted side its rights back. */
 	void (*recover)(void);
@@ -93,6 +95,12 @@ void inproc_destroy(struct iso_domain *d);
 int inproc_call(struct iso_domain *d, iso_fn *fn, const void *in, size_t in_len, void *out,
 		size_t out_cap, size_t *out_len, long *ret);
 int inproc_bare(struct iso_domain *d, unsigned long iters);
+bool inproc_holds(const struct iso_domain *d, const void *p, size_t n, bool any);
+/* From inside this thread's domain: fn(arg, domain) on the trusted side, with its
+ * rights and its heap; ISO_EINVAL's value when not inside one. */
+long inproc_callback(long (*fn)(void *), void *arg);
+/* The domain this thread is inside, or NULL. */
+struct iso_domain *inproc_current(void);
 void *inproc_alloc(struct iso_domain *d, size_t n);
 void inproc_free(struct iso_domain *d, void *p);
 

@@ -213,6 +213,11 @@ static void mpk_bare(struct inproc *d, struct gate *g, unsigned long iters)
 	gate_mpk_bare(g, iters);
 }
 
+static long mpk_leave(struct inproc *d, long (*fn)(void *), void *arg)
+{
+	return gate_mpk_out(fn, arg, d->pkru);
+}
+
 static const struct inproc_ops ops = {
 	.setup = mpk_setup,
 	.teardown = mpk_teardown,
@@ -220,6 +225,7 @@ static const struct inproc_ops ops = {
 	.thread = mpk_thread,
 	.enter = mpk_enter,
 	.bare = mpk_bare,
+	.leave = mpk_leave,
 	/* Trusted rights back: the signal handler has given them already, but a
 	 * violation found in malloc is found with the domain's. */
 	.recover = gate_pkru_trusted,
@@ -241,4 +247,5 @@ const struct backend mpk_backend = {
 	.bare = inproc_bare,
 	.alloc = inproc_alloc,
 	.free = inproc_free,
+	.holds = inproc_holds,
 };

@@ -1,6 +1,7 @@
 /* mprotect.c: mpk's domain model with page permissions, for CPUs without PKU: a system call per region per switch. */
 #include <errno.h>
 #include <stdbool.h>
+#include <stdlib.h>
 #include <sys/mman.h>
 
 #include "addrspace.h"
@@ -103,10 +104,26 @@ static void mprotect_recover(void)
 	restore(inproc_thread.saved, inproc_thread.nsaved);
 }
 
+/* A callback: trusted memory writable again while fn runs, protected again after
+ * (the domain does not run half-protected: if that fails, the rewind follows). */
+static long mprotect_leave(struct inproc *d, long (*fn)(void *), void *arg)
+{
+	struct inproc_thread *t = &inproc_thread;
+	long r;
+
+	(void)d;
+	restore(t->saved, t->nsaved);
+	r = fn(arg);
+	if (!protect(t))
+		abort();
+	return r;
+}
+
 static const struct inproc_ops ops = {
 	.map = mprotect_map,
 	.enter = mprotect_enter,
 	.bare = mprotect_bare,
+	.leave = mprotect_leave,
 	.recover = mprotect_recover,
 };
 
@@ -126,4 +143,5 @@ const struct backend mprotect_backend = {
 	.bare = inproc_bare,
 	.alloc = inproc_alloc,
 	.free = inproc_free,
+	.holds = inproc_holds,
 };

@@ -197,6 +197,33 @@ static void follow_caller(struct process_domain *d)
 		d->child_cpu = cpu;
 }
 
+/* Post the request in the channel and wake the child. */
+static void post(struct process_domain *d)
+{
+	struct chan *c = PROCESS_CHAN(d);
+
+	atomic_store_explicit(&c->state, (uint32_t)d->pid, memory_order_relaxed);
+	atomic_store(&c->req, ++d->seq);
+	if (atomic_load(&c->child_sleeping))
+		process_futex(&c->req, FUTEX_WAKE, 1, NULL);
+}
+
+/* The child asked for a callback (callback.c) and waits: run it here, then hand its
+ * value back as the next request and wait for the call's reply again.  The slot and
+ * arguments are read once: the child can still write them. */
+static int serve_callback(struct process_domain *d)
+{
+	struct chan *c = PROCESS_CHAN(d);
+	unsigned slot = *(volatile uint32_t *)&c->cb_slot;
+	long args[6];
+
+	memcpy(args, c->cb_args, sizeof(args));
+	atomic_store(&c->cb_pending, 0);
+	c->cb_ret = backend_callback ? backend_callback(slot, args, &d->base) : ISO_EINVAL;
+	post(d);
+	return wait_reply(d);
+}
+
 static int process_call(struct iso_domain *dom, iso_fn *fn, const void *in, size_t in_len,
 			void *out, size_t out_cap, size_t *out_len, long *ret)
 {
@@ -229,12 +256,11 @@ static int process_call(struct iso_domain *dom, iso_fn *fn, const void *in, size
 	c->in_len = in_len;
 	c->out = out_shared ? out : d->out_buf;
 	c->out_cap = out_cap;
-	atomic_store_explicit(&c->state, (uint32_t)d->pid, memory_order_relaxed);
-	atomic_store(&c->req, ++d->seq);
-	if (atomic_load(&c->child_sleeping))
-		process_futex(&c->req, FUTEX_WAKE, 1, NULL);
+	post(d);
 
 	err = wait_reply(d);
+	while (!err && atomic_load(&c->cb_pending))
+		err = serve_callback(d);
 	if (err) {
 		int again = spawn(d);
 
@@ -325,6 +351,12 @@ static void process_free(struct iso_domain *dom, void *p)
 	heap_free(&((struct process_domain *)dom)->heap, p);
 }
 
+/* The shared heap only: the rest of the child's memory is its own copy. */
+static bool process_holds(const struct iso_domain *dom, const void *p, size_t n, bool any)
+{
+	return !any && heap_owns(&((const struct process_domain *)dom)->heap, p, n);
+}
+
 const struct backend process_backend = {
 	.version = BACKEND_V1,
 	.name = "process",
@@ -336,6 +368,7 @@ const struct backend process_backend = {
 	.pid = process_pid,
 	.alloc = process_alloc,
 	.free = process_free,
+	.holds = process_holds,
 };
 
 /* The same backend with the handoff wait policy, by name, so that a harness run can
@@ -360,4 +393,5 @@ const struct backend process_handoff_backend = {
 	.pid = process_pid,
 	.alloc = process_alloc,
 	.free = process_free,
+	.holds = process_holds,
 };

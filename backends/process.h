@@ -34,6 +34,13 @@ struct chan {
 	struct robust_list entry;            /* the child's only robust-list entry */
 	size_t out_len;
 	long ret;
+	/* A callback (callback.c): the child sets cb_pending and answers DONE; the
+	 * parent serves it, then posts the next request, which the child takes as the
+	 * callback's return. */
+	_Atomic uint32_t cb_pending;
+	uint32_t cb_slot;
+	long cb_args[6];
+	long cb_ret;
 };
 
 #define MAX_DYING 8
@@ -87,5 +94,10 @@ static inline int64_t process_spin_ns(const struct iso_options *opt)
 /* The child, right after fork: answer d's requests until killed.  It drops the
  * arenas of the other process domains (the list from `all`) and every secret. */
 _Noreturn void process_child_main(struct process_domain *d, const struct process_domain *all);
+
+/* In the child: the domain it serves (NULL in the parent), and a callback from code
+ * running there to the parent, which serves it while it waits (process.c). */
+extern struct process_domain *process_child_self;
+long process_child_callback(unsigned slot, const long *args);
 
 #endif

@@ -5,6 +5,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdint.h>
+#include <string.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
 
@@ -14,6 +15,9 @@
 #include "signals.h"
 
 #define CHILD_IDLE_SPIN_NS 100000000L
+
+struct process_domain *process_child_self;
+static uint32_t child_seen; /* the last request taken */
 
 static void child_wait_request(struct process_domain *d, uint32_t seen)
 {
@@ -132,10 +136,30 @@ static void register_robust(struct chan *c)
 	syscall(SYS_set_robust_list, &head, sizeof(head));
 }
 
+/* Answer the request under way: the parent wakes if it sleeps. */
+static void child_answer(struct chan *c)
+{
+	if (atomic_exchange(&c->state, DONE) & FUTEX_WAITERS)
+		process_futex(&c->state, FUTEX_WAKE, 1, NULL);
+}
+
+long process_child_callback(unsigned slot, const long *args)
+{
+	struct process_domain *d = process_child_self;
+	struct chan *c = PROCESS_CHAN(d);
+
+	c->cb_slot = slot;
+	memcpy(c->cb_args, args, sizeof(c->cb_args));
+	atomic_store(&c->cb_pending, 1);
+	child_answer(c);
+	child_wait_request(d, child_seen);
+	child_seen = atomic_load_explicit(&c->req, memory_order_acquire);
+	return c->cb_ret;
+}
+
 _Noreturn void process_child_main(struct process_domain *d, const struct process_domain *all)
 {
 	struct chan *c = PROCESS_CHAN(d);
-	uint32_t seen = 0;
 
 	if (getppid() != d->parent)
 		_exit(0);
@@ -144,16 +168,17 @@ _Noreturn void process_child_main(struct process_domain *d, const struct process
 	drop_secrets();
 	drop_other_arenas(d, all);
 	register_robust(c);
+	process_child_self = d;
+	child_seen = 0;
 	for (;;) {
 		size_t n = 0;
 		long r;
 
-		child_wait_request(d, seen);
-		seen = atomic_load_explicit(&c->req, memory_order_acquire);
+		child_wait_request(d, child_seen);
+		child_seen = atomic_load_explicit(&c->req, memory_order_acquire);
 		r = c->fn(c->in, c->in_len, c->out, c->out_cap, &n);
 		c->out_len = n;
 		c->ret = r;
-		if (atomic_exchange(&c->state, DONE) & FUTEX_WAITERS)
-			process_futex(&c->state, FUTEX_WAKE, 1, NULL);
+		child_answer(c);
 	}
 }

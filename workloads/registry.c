@@ -9,10 +9,14 @@ extern const struct workload wl_records_raw, wl_records_msgpack, wl_records_inpl
 extern const struct workload wl_snappy_compress, wl_snappy_uncompress,
 	wl_snappy_compress_random, wl_snappy_uncompress_random;
 extern const struct workload wl_png_decode, wl_alloc, wl_rewind;
+extern const struct workload wl_call_args_typed, wl_call_4buf, wl_call_4buf_typed;
 
 static const struct workload *const workloads[] = {
 	&wl_call_null,
 	&wl_call_args,
+	&wl_call_args_typed,
+	&wl_call_4buf,
+	&wl_call_4buf_typed,
 	&wl_call_small,
 	&wl_switch_bare,
 	&wl_copy,
