@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "arch-x86.h"
+#include "domain_stdio.h"
 #include "process.h"
 #include "reason.h"
 #include "secret.h"
@@ -169,6 +170,10 @@ static int wait_reply(struct process_domain *d)
 answered:
 	if (v == DONE)
 		return ISO_OK;
+	if (v == EXITED) {
+		reap(d);
+		return reason_set(ISO_EEXIT, "the domain called exit(%ld)", *(volatile long *)&c->ret);
+	}
 	/* FUTEX_OWNER_DIED, set by the kernel as the child exited, or a scribbled word. */
 died:
 	reap(d);
@@ -229,6 +234,7 @@ static int process_call(struct iso_domain *dom, iso_fn *fn, const void *in, size
 	c->in_len = in_len;
 	c->out = out_shared ? out : d->out_buf;
 	c->out_cap = out_cap;
+	domain_stdio_flush();
 	atomic_store_explicit(&c->state, (uint32_t)d->pid, memory_order_relaxed);
 	atomic_store(&c->req, ++d->seq);
 	if (atomic_load(&c->child_sleeping))

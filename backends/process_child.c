@@ -7,11 +7,18 @@
 #include <stdint.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
+#include <ucontext.h>
+#include <string.h>
+#include <stdlib.h>
 
+#include "addrspace.h"
 #include "arch-x86.h"
+#include "exit.h"
 #include "process.h"
+#include "route.h"
 #include "secret.h"
 #include "signals.h"
+#include "trusted_heap.h"
 
 #define CHILD_IDLE_SPIN_NS 100000000L
 
@@ -62,7 +69,8 @@ static void *orphan_watch(void *arg)
 		;
 	while (fd < 0 && getppid() == parent) /* no pidfds (Linux < 5.3): poll the slow way */
 		usleep(100000);
-	_exit(0);
+	syscall(SYS_exit_group, 0); /* not _exit, which in the child reports a domain's exit */
+	return NULL;
 }
 
 static void watch_parent(pid_t parent)
@@ -132,18 +140,60 @@ static void register_robust(struct chan *c)
 	syscall(SYS_set_robust_list, &head, sizeof(head));
 }
 
-_Noreturn void process_child_main(struct process_domain *d, const struct process_domain *all)
+/* The domain called exit: tell the parent, then end with no handler run, no FILE flushed. */
+static struct chan *child_chan;
+
+static _Noreturn void child_exit(int status)
 {
+	struct chan *c = child_chan;
+
+	c->ret = status;
+	if (atomic_exchange(&c->state, EXITED) & FUTEX_WAITERS)
+		process_futex(&c->state, FUTEX_WAKE, 1, NULL);
+	for (;;)
+		syscall(SYS_exit_group, 0);
+}
+
+/*
+ * The environment and the program's name live at the top of the main thread's stack,
+ * which the child makes inaccessible: copies of them in the child's heap instead.
+ */
+static void move_off_stack(void)
+{
+	size_t n = 0;
+	char **env;
+
+	while (environ && environ[n])
+		n++;
+	env = calloc(n + 1, sizeof(*env));
+	if (!env)
+		_exit(127);
+	for (size_t i = 0; i < n; i++)
+		if (!(env[i] = strdup(environ[i])))
+			_exit(127);
+	environ = env;
+	program_invocation_name = strdup(program_invocation_name);
+	program_invocation_short_name = strdup(program_invocation_short_name);
+	if (!program_invocation_name || !program_invocation_short_name)
+		_exit(127);
+}
+
+#define CHILD_STACK ((size_t)8 << 20)
+
+static struct process_domain *child_domain;
+static struct region inherited_stack;
+
+static _Noreturn void serve(void)
+{
+	struct process_domain *d = child_domain;
 	struct chan *c = PROCESS_CHAN(d);
 	uint32_t seen = 0;
 
-	if (getppid() != d->parent)
-		_exit(0);
-	watch_parent(d->parent);
-	crash_quietly();
-	drop_secrets();
-	drop_other_arenas(d, all);
-	register_robust(c);
+	/* A longjmp from the domain to a jmp_buf of the parent's (set before the fork)
+	 * lands on this stack: it faults, and the child dies, instead of running on as a
+	 * clone of the trusted program. */
+	if (inherited_stack.len && mprotect(inherited_stack.lo, inherited_stack.len, PROT_NONE))
+		_exit(127);
 	for (;;) {
 		size_t n = 0;
 		long r;
@@ -156,4 +206,40 @@ _Noreturn void process_child_main(struct process_domain *d, const struct process
 		if (atomic_exchange(&c->state, DONE) & FUTEX_WAITERS)
 			process_futex(&c->state, FUTEX_WAKE, 1, NULL);
 	}
+}
+
+/* Leave the stack inherited from the parent's thread for one of the child's own. */
+static _Noreturn void serve_on_own_stack(void)
+{
+	static ucontext_t uc;
+	char *stack = mmap(NULL, CHILD_STACK, PROT_READ | PROT_WRITE,
+			   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_STACK, -1, 0);
+
+	if (stack == MAP_FAILED || mprotect(stack, 4096, PROT_NONE) || getcontext(&uc))
+		_exit(127);
+	addrspace_stack(&inherited_stack);
+	uc.uc_stack = (stack_t){ .ss_sp = stack, .ss_size = CHILD_STACK };
+	uc.uc_link = NULL;
+	makecontext(&uc, serve, 0);
+	setcontext(&uc);
+	_exit(127);
+}
+
+_Noreturn void process_child_main(struct process_domain *d, const struct process_domain *all)
+{
+	if (getppid() != d->parent)
+		_exit(0);
+	watch_parent(d->parent);
+	crash_quietly();
+	drop_secrets();
+	drop_other_arenas(d, all);
+	register_robust(PROCESS_CHAN(d));
+	move_off_stack();
+	if (d->opt.mem_limit)
+		trusted_heap_limit(d->opt.mem_limit);
+	child_domain = d;
+	child_chan = PROCESS_CHAN(d);
+	exit_in_child(child_exit);
+	route_in_child = true; /* from here on everything that runs is the domain's */
+	serve_on_own_stack();
 }
