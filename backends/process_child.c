@@ -7,11 +7,7 @@
 #include <stdint.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
-#include <ucontext.h>
-#include <string.h>
-#include <stdlib.h>
 
-#include "addrspace.h"
 #include "arch-x86.h"
 #include "exit.h"
 #include "process.h"
@@ -154,46 +150,23 @@ static _Noreturn void child_exit(int status)
 		syscall(SYS_exit_group, 0);
 }
 
-/*
- * The environment and the program's name live at the top of the main thread's stack,
- * which the child makes inaccessible: copies of them in the child's heap instead.
- */
-static void move_off_stack(void)
+_Noreturn void process_child_main(struct process_domain *d, const struct process_domain *all)
 {
-	size_t n = 0;
-	char **env;
-
-	while (environ && environ[n])
-		n++;
-	env = calloc(n + 1, sizeof(*env));
-	if (!env)
-		_exit(127);
-	for (size_t i = 0; i < n; i++)
-		if (!(env[i] = strdup(environ[i])))
-			_exit(127);
-	environ = env;
-	program_invocation_name = strdup(program_invocation_name);
-	program_invocation_short_name = strdup(program_invocation_short_name);
-	if (!program_invocation_name || !program_invocation_short_name)
-		_exit(127);
-}
-
-#define CHILD_STACK ((size_t)8 << 20)
-
-static struct process_domain *child_domain;
-static struct region inherited_stack;
-
-static _Noreturn void serve(void)
-{
-	struct process_domain *d = child_domain;
 	struct chan *c = PROCESS_CHAN(d);
 	uint32_t seen = 0;
 
-	/* A longjmp from the domain to a jmp_buf of the parent's (set before the fork)
-	 * lands on this stack: it faults, and the child dies, instead of running on as a
-	 * clone of the trusted program. */
-	if (inherited_stack.len && mprotect(inherited_stack.lo, inherited_stack.len, PROT_NONE))
-		_exit(127);
+	if (getppid() != d->parent)
+		_exit(0);
+	watch_parent(d->parent);
+	crash_quietly();
+	drop_secrets();
+	drop_other_arenas(d, all);
+	register_robust(c);
+	if (d->opt.mem_limit)
+		trusted_heap_limit(d->opt.mem_limit);
+	child_chan = c;
+	exit_in_child(child_exit);
+	route_in_child = true; /* from here on everything that runs is the domain's */
 	for (;;) {
 		size_t n = 0;
 		long r;
@@ -206,40 +179,4 @@ static _Noreturn void serve(void)
 		if (atomic_exchange(&c->state, DONE) & FUTEX_WAITERS)
 			process_futex(&c->state, FUTEX_WAKE, 1, NULL);
 	}
-}
-
-/* Leave the stack inherited from the parent's thread for one of the child's own. */
-static _Noreturn void serve_on_own_stack(void)
-{
-	static ucontext_t uc;
-	char *stack = mmap(NULL, CHILD_STACK, PROT_READ | PROT_WRITE,
-			   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_STACK, -1, 0);
-
-	if (stack == MAP_FAILED || mprotect(stack, 4096, PROT_NONE) || getcontext(&uc))
-		_exit(127);
-	addrspace_stack(&inherited_stack);
-	uc.uc_stack = (stack_t){ .ss_sp = stack, .ss_size = CHILD_STACK };
-	uc.uc_link = NULL;
-	makecontext(&uc, serve, 0);
-	setcontext(&uc);
-	_exit(127);
-}
-
-_Noreturn void process_child_main(struct process_domain *d, const struct process_domain *all)
-{
-	if (getppid() != d->parent)
-		_exit(0);
-	watch_parent(d->parent);
-	crash_quietly();
-	drop_secrets();
-	drop_other_arenas(d, all);
-	register_robust(PROCESS_CHAN(d));
-	move_off_stack();
-	if (d->opt.mem_limit)
-		trusted_heap_limit(d->opt.mem_limit);
-	child_domain = d;
-	child_chan = PROCESS_CHAN(d);
-	exit_in_child(child_exit);
-	route_in_child = true; /* from here on everything that runs is the domain's */
-	serve_on_own_stack();
 }

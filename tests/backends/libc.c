@@ -2,7 +2,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
-#include <setjmp.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -306,40 +305,6 @@ ParameterizedTest(struct backend_param *p, libc, pthread_create_inside_is_refuse
 		cr_assert_eq(pthread_create(&t, NULL, nothing, NULL), 0);
 		cr_assert_eq(pthread_join(t, NULL), 0);
 	}
-}
-
-/* ---- longjmp out of a process child --------------------------------------------- */
-
-static jmp_buf trusted_jb;
-static volatile int *escaped; /* an iso_alloc word: the parent sees the child's write */
-
-static long longjmp_fn(const void *in, size_t in_len, void *out, size_t out_cap,
-		       size_t *out_len)
-{
-	(void)in, (void)in_len, (void)out, (void)out_cap, (void)out_len;
-	longjmp(trusted_jb, 1);
-}
-
-LIBC_PARAMS(longjmp_to_a_trusted_jmp_buf_is_a_crash, 0, 0, 1)
-ParameterizedTest(struct backend_param *p, libc, longjmp_to_a_trusted_jmp_buf_is_a_crash)
-{
-	static struct iso_domain *d;
-	static int err;
-
-	if (setjmp(trusted_jb)) {
-		/* Only a clone of this program in the child gets here. */
-		*escaped = 1;
-		_exit(0);
-	}
-	d = open_domain_opt(p->name, NULL);
-	escaped = iso_alloc(d, sizeof(*escaped));
-	cr_assert_not_null(escaped);
-	*escaped = 0;
-	err = iso_call(d, longjmp_fn, NULL, 0, NULL, 0, NULL, NULL);
-	cr_assert_eq(*escaped, 0, "the child ran the trusted program after the longjmp");
-	cr_assert_eq(err, ISO_ECRASH, "%s (%s)", iso_strerror(err), iso_reason());
-	cr_assert_eq(iso_call(d, fine_fn, NULL, 0, NULL, 0, NULL, NULL), ISO_OK);
-	iso_domain_destroy(d);
 }
 
 /* ---- signal handlers installed by domain code ----------------------------------- */
