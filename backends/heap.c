@@ -26,7 +26,7 @@ static void *hook_alloc(extent_hooks_t *hooks, void *new_addr, size_t size,
 		if (cur < h->base || cur > h->end)
 			return NULL; /* a scribbled cursor: refuse rather than hand out anything */
 		p = (char *)(((uintptr_t)cur + align - 1) & ~(uintptr_t)(align - 1));
-		if (p > h->end || size > (size_t)(h->end - p))
+		if (p > h->cap || size > (size_t)(h->cap - p))
 			return NULL;
 	} while (!atomic_compare_exchange_weak(h->next, &cur, p + size));
 	*zero = true; /* fresh anonymous pages, never handed out twice */
@@ -116,6 +116,7 @@ static void hooks_init(struct heap *h, void *base, size_t size, char *_Atomic *c
 		},
 		.base = base,
 		.end = (char *)base + size,
+		.cap = (char *)base + size,
 		.next = cursor ? cursor : &h->own_next,
 	};
 	atomic_store(h->next, h->base);
@@ -133,6 +134,13 @@ static int new_tcache(struct heap *h)
 static void drop_tcache(struct heap *h)
 {
 	mallctl("tcache.destroy", NULL, NULL, &h->tcache, sizeof(h->tcache));
+}
+
+void heap_limit(struct heap *h, size_t bytes)
+{
+	char *top = heap_top(h);
+
+	h->cap = bytes && bytes < (size_t)(h->end - top) ? top + bytes : h->end;
 }
 
 int heap_init(struct heap *h, void *base, size_t size, char *_Atomic *cursor,

@@ -37,6 +37,7 @@ struct heap {
 	 * allocates while it runs), so the hooks check it against base/end. */
 	char *_Atomic *next;
 	char *_Atomic own_next; /* the cursor when the caller gives none */
+	char *cap;       /* the cursor never passes this (heap_limit); end by default */
 	unsigned arena;
 	unsigned tcache; /* an explicit jemalloc cache, used only inside the domain */
 	bool shared;     /* a MAP_SHARED region (purging must free, not just unmap) */
@@ -57,6 +58,9 @@ static inline char *heap_top(const struct heap *h)
 	return atomic_load(h->next);
 }
 void heap_fini(struct heap *h);
+/* From now on hand out at most `bytes` more of the region (0: no limit but its end):
+ * past that, malloc in the arena returns NULL. */
+void heap_limit(struct heap *h, size_t bytes);
 /* Free everything allocated in the arena at once; the arena stays. */
 int heap_reset(struct heap *h);
 /* Give the arena's unused pages back to the kernel now. */

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "addrspace.h"
+#include "domain_stdio.h"
 #include "inproc.h"
 #include "reason.h"
 #include "route.h"
@@ -211,8 +212,11 @@ static int layout(struct inproc *d)
 {
 	int err = map_memory(d);
 
-	return err ? err : heap_init(&d->heap, d->heap_lo, d->heap_size, heap_cursor(d), false,
-				     false);
+	if (!err)
+		err = heap_init(&d->heap, d->heap_lo, d->heap_size, heap_cursor(d), false, false);
+	if (!err)
+		heap_limit(&d->heap, d->opt.mem_limit);
+	return err;
 }
 
 /* After a failure: the heap and stack are discarded and made anew. */
@@ -396,6 +400,7 @@ int inproc_call(struct iso_domain *dom, iso_fn *fn, const void *in, size_t in_le
 	g.in = in_shared ? in : d->in_buf;
 	g.out = out_shared ? out : d->out_buf;
 	cp->out_len = 0;
+	domain_stdio_flush();
 
 	err = sigsetjmp(jb, 0);
 	if (err)

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "arch-x86.h"
+#include "domain_stdio.h"
 #include "process.h"
 #include "reason.h"
 #include "secret.h"
@@ -169,6 +170,10 @@ static int wait_reply(struct process_domain *d)
 answered:
 	if (v == DONE)
 		return ISO_OK;
+	if (v == EXITED) {
+		reap(d);
+		return reason_set(ISO_EEXIT, "the domain called exit(%ld)", *(volatile long *)&c->ret);
+	}
 	/* FUTEX_OWNER_DIED, set by the kernel as the child exited, or a scribbled word. */
 died:
 	reap(d);
@@ -256,6 +261,7 @@ static int process_call(struct iso_domain *dom, iso_fn *fn, const void *in, size
 	c->in_len = in_len;
 	c->out = out_shared ? out : d->out_buf;
 	c->out_cap = out_cap;
+	domain_stdio_flush();
 	post(d);
 
 	err = wait_reply(d);

@@ -21,6 +21,9 @@
  * nothing on the fast path.
  */
 #define DONE 0u
+/* The child's answer when the domain called exit (ret: its status); the child is gone.
+ * No child has pid 1, so it cannot be mistaken for a busy `state`. */
+#define EXITED 1u
 
 struct chan {
 	_Alignas(64) _Atomic uint32_t req;  /* parent -> child; child's futex */

@@ -10,9 +10,12 @@
 #include <sys/resource.h>
 
 #include "arch-x86.h"
+#include "exit.h"
 #include "process.h"
+#include "route.h"
 #include "secret.h"
 #include "signals.h"
+#include "trusted_heap.h"
 
 #define CHILD_IDLE_SPIN_NS 100000000L
 
@@ -66,7 +69,8 @@ static void *orphan_watch(void *arg)
 		;
 	while (fd < 0 && getppid() == parent) /* no pidfds (Linux < 5.3): poll the slow way */
 		usleep(100000);
-	_exit(0);
+	syscall(SYS_exit_group, 0); /* not _exit, which in the child reports a domain's exit */
+	return NULL;
 }
 
 static void watch_parent(pid_t parent)
@@ -157,6 +161,18 @@ long process_child_callback(unsigned slot, const long *args)
 	return c->cb_ret;
 }
 
+/* The domain called exit: tell the parent, then end with no handler run, no FILE flushed. */
+static _Noreturn void child_exit(int status)
+{
+	struct chan *c = PROCESS_CHAN(process_child_self);
+
+	c->ret = status;
+	if (atomic_exchange(&c->state, EXITED) & FUTEX_WAITERS)
+		process_futex(&c->state, FUTEX_WAKE, 1, NULL);
+	for (;;)
+		syscall(SYS_exit_group, 0);
+}
+
 _Noreturn void process_child_main(struct process_domain *d, const struct process_domain *all)
 {
 	struct chan *c = PROCESS_CHAN(d);
@@ -170,6 +186,10 @@ _Noreturn void process_child_main(struct process_domain *d, const struct process
 	register_robust(c);
 	process_child_self = d;
 	child_seen = 0;
+	if (d->opt.mem_limit)
+		trusted_heap_limit(d->opt.mem_limit);
+	exit_in_child(child_exit);
+	route_in_child = true; /* from here on everything that runs is the domain's */
 	for (;;) {
 		size_t n = 0;
 		long r;

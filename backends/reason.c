@@ -50,6 +50,7 @@ const char *iso_strerror(int err)
 	case ISO_EINVAL: return "ISO_EINVAL: invalid argument";
 	case ISO_ENOTSUP: return "ISO_ENOTSUP: backend not supported here";
 	case ISO_ESYS: return "ISO_ESYS: system call failed";
+	case ISO_EEXIT: return "ISO_EEXIT: the domain called exit(3)";
 	}
 	return "unknown iso error";
 }

@@ -2,6 +2,7 @@
 #include "route.h"
 
 _Thread_local struct route route_thread;
+bool route_in_child;
 
 /* Set once, before any domain runs; a domain reads it but cannot write it. */
 static void (*violation)(int err) __attribute__((noreturn));

@@ -2,6 +2,8 @@
 #ifndef BACKENDS_ROUTE_H
 #define BACKENDS_ROUTE_H
 
+#include <stdbool.h>
+
 struct heap;
 
 /*
@@ -14,6 +16,16 @@ struct route {
 };
 
 extern _Thread_local struct route route_thread;
+
+/* Set in a process domain's child: every call there runs domain code, and what libc
+ * does on its behalf (stdio, exit) stays in the child. */
+extern bool route_in_child;
+
+/* Is this thread running domain code (in-process, or in a process child)? */
+static inline bool route_inside(void)
+{
+	return route_thread.heap || route_in_child;
+}
 
 /* What a domain's misuse of the allocator does (inproc.c: abandon the call with err). */
 void route_on_violation(void (*fn)(int err) __attribute__((noreturn)));

@@ -82,6 +82,12 @@ struct region trusted_heap_used(void)
 	return region_rw(theap.base, used < THEAP_SIZE ? used : THEAP_SIZE);
 }
 
+void trusted_heap_limit(size_t bytes)
+{
+	if (!theap_err)
+		heap_limit(&theap, bytes);
+}
+
 struct region trusted_heap_range(void)
 {
 	return region_rw(theap.base, theap.base ? (size_t)(theap.end - theap.base) : 0);

@@ -10,6 +10,8 @@ int trusted_heap_arena(void);
 int trusted_heap_probe(void);
 /* The part handed out so far, in whole 2 MiB pages (len 0: nothing yet). */
 struct region trusted_heap_used(void);
+/* A process domain's child: its malloc may take at most `bytes` more (0: no limit). */
+void trusted_heap_limit(size_t bytes);
 /* The whole reserved range (len 0: none was reserved). */
 struct region trusted_heap_range(void);
 

@@ -23,6 +23,9 @@ enum iso_error {
 	ISO_EINVAL = -6,    /* bad argument */
 	ISO_ENOTSUP = -7,   /* backend unknown or not supported on this machine */
 	ISO_ESYS = -8,      /* a system call failed; iso_reason() names it */
+	ISO_EEXIT = -9,     /* the domain called exit, _exit or quick_exit; domain
+	                       rewound (in-process) or its child respawned (process);
+	                       none of the program's exit handlers ran */
 };
 
 /* How the caller waits for a domain that runs elsewhere (the process backend). */
@@ -43,6 +46,9 @@ struct iso_options {
 	                         (ISO_SPIN_US_DEFAULT) */
 	size_t arena_size;    /* bytes of domain memory (copy buffers + iso_alloc heap);
 	                         0 = default (ISO_ARENA_DEFAULT) */
+	size_t mem_limit;     /* bytes the domain's malloc may take; past them it
+	                         returns NULL.  0 = no limit but the arena (in-process)
+	                         or the machine (process).  The none backend ignores it */
 };
 
 #define ISO_ARENA_DEFAULT ((size_t)128 << 20)

@@ -9,7 +9,7 @@
 #include "workload.h"
 
 static const int codes[] = { ISO_OK, ISO_EFAULT, ISO_ECRASH, ISO_ETIMEDOUT, ISO_E2BIG,
-			     ISO_ENOMEM, ISO_EINVAL, ISO_ENOTSUP, ISO_ESYS };
+			     ISO_ENOMEM, ISO_EINVAL, ISO_ENOTSUP, ISO_ESYS, ISO_EEXIT };
 #define NCODES (sizeof(codes) / sizeof(codes[0]))
 
 Test(errors, every_code_has_its_own_name)
@@ -27,7 +27,7 @@ Test(errors, every_code_has_its_own_name)
 
 Test(errors, unknown_code_is_named_as_unknown)
 {
-	static const int unknown[] = { 1, 42, -9, -100, INT_MIN, INT_MAX };
+	static const int unknown[] = { 1, 42, -10, -100, INT_MIN, INT_MAX };
 
 	for (size_t i = 0; i < sizeof(unknown) / sizeof(unknown[0]); i++) {
 		const char *s = iso_strerror(unknown[i]);

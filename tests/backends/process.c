@@ -256,7 +256,7 @@ ParameterizedTest(struct failure_param *p, process, failure_is_reported_and_reco
 	const bool hang = p->failure == F_HANG;
 	/* A crash is seen at once; the generous watchdog only bounds a detection bug. */
 	const unsigned timeout_ms = hang ? 100 : 1500;
-	const int expect = hang ? ISO_ETIMEDOUT : ISO_ECRASH;
+	const int expect = hang ? ISO_ETIMEDOUT : p->failure == F_EXIT ? ISO_EEXIT : ISO_ECRASH;
 	struct leaks before = leaks_baseline();
 	struct iso_domain *d = open_process(timeout_ms, (enum iso_wait)p->wait);
 	unsigned char trusted[4096], out[512];
