@@ -81,6 +81,11 @@ size_t addrspace_trusted(const struct region *stack, struct region *out, size_t 
 	return n;
 }
 
+struct region addrspace_program(void)
+{
+	return prog_all;
+}
+
 size_t addrspace_static(struct region *out, size_t max)
 {
 	struct region heap = trusted_heap_range();

@@ -59,10 +59,17 @@ static bool take(int sig, siginfo_t *si, void *uc)
 	if (sig == SIGNALS_WATCHDOG) {
 		if (!t->cur || !watchdog_expired(t, si))
 			return true;
+		/* Inside jemalloc its locks may be held: rewind as malloc returns (route.h). */
+		if (route_thread.malloc_depth > 0) {
+			route_thread.pending = ISO_ETIMEDOUT;
+			return true;
+		}
+		t->fault.sig = 0;
 		err = ISO_ETIMEDOUT;
 	} else if (!t->cur) {
 		return false;
 	} else {
+		fault_record(&t->fault, sig, si, uc);
 		err = sig == SIGSEGV || sig == SIGBUS ? ISO_EFAULT : ISO_ECRASH;
 	}
 	t->mask = ((ucontext_t *)uc)->uc_sigmask;
@@ -77,6 +84,7 @@ static _Noreturn void violation(int err)
 	struct inproc_thread *t = &inproc_thread;
 
 	t->recover(); /* found with the domain's rights in force */
+	t->fault.sig = 0;
 	pthread_sigmask(SIG_SETMASK, NULL, &t->mask);
 	siglongjmp(*t->rewind, err);
 }
@@ -346,6 +354,25 @@ static long run_inside(struct inproc *d, struct inproc_thread *t, struct gate *g
 	return r;
 }
 
+/* iso_reason after a rewind: the signal, the address and what it is, the pc. */
+static int rewind_reason(const struct inproc *d, const struct inproc_thread *t, int err)
+{
+	char buf[128];
+	const char *where = t->fault.has_addr
+		? inproc_fault_where(d, t, (uintptr_t)t->fault.addr, buf, sizeof(buf)) : NULL;
+
+	if (t->fault.sig)
+		return fault_reason(err, &t->fault, "the domain was rewound", where);
+	if (err == ISO_ETIMEDOUT)
+		return reason_set(err, "the domain was rewound: it ran past its %u ms watchdog",
+				  d->opt.timeout_ms);
+	if (err == ISO_EFAULT)
+		return reason_set(err, "the domain was rewound: it handed the allocator memory "
+				       "that is not its own (free or realloc)");
+	return reason_set(err, "the domain was rewound: %s", err == ISO_ENOMEM
+			  ? "a throwing operator new ran out of domain memory" : "abandoned");
+}
+
 /* After a rewind with err: out of the domain, the signal mask as it was before the
  * fault, the domain's memory made anew. */
 static int rewound(struct inproc *d, struct inproc_thread *t, int err)
@@ -356,9 +383,10 @@ static int rewound(struct inproc *d, struct inproc_thread *t, int err)
 	t->cur = NULL;
 	route_thread.heap = NULL;
 	route_thread.malloc_depth = 0;
+	route_thread.pending = 0;
 	pthread_sigmask(SIG_SETMASK, &t->mask, NULL);
 	again = discard(d, in_malloc);
-	return again ? again : reason_set(err, "the domain was rewound");
+	return again ? again : rewind_reason(d, t, err);
 }
 
 /* mprotect could not protect the trusted regions: the domain did not run. */
