@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "addrspace.h"
+#include "exclusive.h"
 #include "inproc.h"
 #include "reason.h"
 #include "route.h"
@@ -67,7 +68,8 @@ static bool take(int sig, siginfo_t *si, void *uc)
 		t->fault.sig = 0;
 		err = ISO_ETIMEDOUT;
 	} else if (!t->cur) {
-		return false;
+		/* mprotect: memory another thread's call protected; retry once it ends. */
+		return sig == SIGSEGV && si->si_code == SEGV_ACCERR && exclusive_wait();
 	} else {
 		fault_record(&t->fault, sig, si, uc);
 		err = sig == SIGSEGV || sig == SIGBUS ? ISO_EFAULT : ISO_ECRASH;
@@ -386,6 +388,8 @@ static int rewound(struct inproc *d, struct inproc_thread *t, int err)
 	route_thread.pending = 0;
 	pthread_sigmask(SIG_SETMASK, &t->mask, NULL);
 	again = discard(d, in_malloc);
+	if (exclusive_held()) /* mprotect: held across the discard (mprotect.c) */
+		exclusive_end();
 	return again ? again : rewind_reason(d, t, err);
 }
 
