@@ -359,9 +359,11 @@ static long run_inside(struct inproc *d, struct inproc_thread *t, struct gate *g
 /* iso_reason after a rewind: the signal, the address and what it is, the pc. */
 static int rewind_reason(const struct inproc *d, const struct inproc_thread *t, int err)
 {
+	struct region others[32];
+	size_t n = inproc_others(d, others, 32);
 	char buf[128];
-	const char *where = t->fault.has_addr
-		? inproc_fault_where(d, t, (uintptr_t)t->fault.addr, buf, sizeof(buf)) : NULL;
+	const char *where = t->fault.has_addr ? inproc_fault_where(d, t, others, n,
+		(uintptr_t)t->fault.addr, buf, sizeof(buf)) : NULL;
 
 	if (t->fault.sig)
 		return fault_reason(err, &t->fault, "the domain was rewound", where);

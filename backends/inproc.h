@@ -87,9 +87,11 @@ extern _Thread_local struct inproc_thread inproc_thread;
 #define INPROC_MAX_SAVED (4096 / sizeof(struct region))
 
 /* What the faulting address of the last rewind was to d: "trusted heap", "the
- * domain's stack guard page", "unmapped"... (inproc_fault.c). */
+ * domain's stack guard page", "unmapped"... (inproc_fault.c); others: what
+ * inproc_others gives. */
 const char *inproc_fault_where(const struct inproc *d, const struct inproc_thread *t,
-			       uintptr_t addr, char *buf, size_t len);
+			       const struct region *others, size_t nothers, uintptr_t addr,
+			       char *buf, size_t len);
 
 /* The other live in-process domains' memory, for mprotect to hide. */
 size_t inproc_others(const struct inproc *self, struct region *out, size_t max);

@@ -50,7 +50,8 @@ static const char *own(const struct inproc *d, uintptr_t a)
 }
 
 /* Everything isobench knows of that is not the domain's. */
-static const char *trusted(const struct inproc *d, const struct inproc_thread *t, uintptr_t a)
+static const char *trusted(const struct inproc_thread *t, const struct region *others,
+			   size_t nothers, uintptr_t a)
 {
 	struct region r[MAX_REGIONS], heap = trusted_heap_range(), prog = addrspace_program();
 	size_t n;
@@ -64,21 +65,21 @@ static const char *trusted(const struct inproc *d, const struct inproc_thread *t
 	n = secret_ranges(r, MAX_REGIONS);
 	if (in_any(a, r, n))
 		return "a secret (iso_secret)";
-	n = inproc_others(d, r, MAX_REGIONS);
-	for (size_t i = 0; i < n; i++)
-		if (in(a, r[i].lo, r[i].len))
+	for (size_t i = 0; i < nothers; i++)
+		if (in(a, others[i].lo, others[i].len))
 			return i % 2 ? "another domain's heap or buffers" : "another domain's stack";
 	return NULL;
 }
 
 const char *inproc_fault_where(const struct inproc *d, const struct inproc_thread *t,
-			       uintptr_t addr, char *buf, size_t len)
+			       const struct region *others, size_t nothers, uintptr_t addr,
+			       char *buf, size_t len)
 {
 	const char *w = own(d, addr);
 	Dl_info info;
 
 	if (!w)
-		w = trusted(d, t, addr);
+		w = trusted(t, others, nothers, addr);
 	if (w)
 		return w;
 	if (addr < PAGE)
