@@ -284,6 +284,11 @@ int inproc_create(const struct inproc_ops *ops, const struct iso_options *opt,
 	pthread_once(&once, global_init);
 	if (once_err)
 		return once_err;
+	if (addrspace_lazy())
+		return reason_set(ISO_ENOTSUP, "the program is bound lazily (linked without "
+				  "-Wl,-z,now): a domain's first call of a library function "
+				  "would write its GOT, which is trusted memory; link with "
+				  "-Wl,-z,now or run with LD_BIND_NOW=1");
 	if (arena < 64 * PAGE)
 		return reason_set(ISO_EINVAL, "arena of %zu bytes is too small", arena);
 	d = calloc(1, sizeof(*d));

@@ -339,3 +339,50 @@ ParameterizedTest(struct backend_param *p, robust, one_domain_per_thread, .timeo
 	for (int i = 0; i < 64; i++)
 		cr_assert_eq(trusted_global[i], 0, "trusted_global[%d] written", i);
 }
+
+/* ---- item 11: lazy binding ------------------------------------------------------- */
+
+/* A program linked without -z now: in-process domains refuse at create and say why;
+ * with LD_BIND_NOW=1 they work.  Built here with the compiler, where there is one
+ * (not in the VM). */
+Test(robust, lazy_binding_is_refused_clearly, .timeout = 120)
+{
+	static const char prog[] =
+		"#include <stdio.h>\n#include \"iso.h\"\n"
+		"int main(int c, char **v) { struct iso_domain *d; (void)c;\n"
+		"  int e = iso_domain_create(v[1], NULL, &d);\n"
+		"  printf(\"%d %s\\n\", e, e ? iso_reason() : \"\"); return 0; }\n";
+	char dir[] = "/tmp/iso-lazy-XXXXXX", cmd[1024], out[512];
+	FILE *f;
+
+	if (access("build/libiso.a", R_OK) || system("cc --version >/dev/null 2>&1"))
+		cr_skip_test("no compiler or build/libiso.a here");
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(cmd, sizeof(cmd), "%s/lazy.c", dir);
+	f = fopen(cmd, "w");
+	cr_assert_not_null(f);
+	fputs(prog, f);
+	fclose(f);
+	snprintf(cmd, sizeof(cmd), "cc -Iinclude -o %s/lazy %s/lazy.c build/libiso.a -ljemalloc "
+		 "-pthread -Wl,-z,lazy", dir, dir);
+	cr_assert_eq(system(cmd), 0, "%s", cmd);
+	for (int i = 0; i < 2; i++) {
+		const char *name = params[0].name;
+
+		if (!inproc_params())
+			cr_skip_test("no in-process backend asked for");
+		name = iso_backend_probe("mprotect") == ISO_OK ? "mprotect" : params[0].name;
+		snprintf(cmd, sizeof(cmd), "%s %s/lazy %s", i ? "LD_BIND_NOW=1" : "", dir, name);
+		f = popen(cmd, "r");
+		cr_assert_not_null(f);
+		cr_assert_not_null(fgets(out, sizeof(out), f), "%s printed nothing", cmd);
+		pclose(f);
+		if (i == 0)
+			cr_expect(strncmp(out, "-7 the program is bound lazily", 30) == 0,
+				  "%s: %s", cmd, out);
+		else
+			cr_expect_str_eq(out, "0 \n", "%s", cmd);
+	}
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	cr_assert_eq(system(cmd), 0);
+}
