@@ -13,30 +13,17 @@
 #include "iso.h"
 #include "../support/util.h"
 
-static struct backend_param params[2];
+static struct backend_param params[2], process_params_[2];
 
 static size_t inproc_params(void)
 {
-	size_t n = 0;
-
-	if (backend_wanted("mpk"))
-		snprintf(params[n++].name, sizeof(params[0].name), "mpk");
-	if (backend_wanted("mprotect"))
-		snprintf(params[n++].name, sizeof(params[0].name), "mprotect");
-	return n;
+	return backend_params_named(params, 2, (const char *const[]){ "mpk", "mprotect", NULL });
 }
-
-static struct backend_param process_params_[2];
 
 static size_t process_params(void)
 {
-	size_t n = 0;
-
-	if (backend_wanted("process"))
-		snprintf(process_params_[n++].name, sizeof(params[0].name), "process");
-	if (backend_wanted("process-handoff"))
-		snprintf(process_params_[n++].name, sizeof(params[0].name), "process-handoff");
-	return n;
+	return backend_params_named(process_params_, 2,
+				    (const char *const[]){ "process", "process-handoff", NULL });
 }
 
 static long ok_fn(const void *in, size_t in_len, void *out, size_t out_cap, size_t *out_len)

@@ -5,7 +5,7 @@ set -eu
 cd "$(dirname "$0")/../.."
 tests=${1:-build/tests}
 harness=${2:-build/harness}
-suites='@(contract|violations|snappy|workloads|inproc)/*'
+suites='@(contract|violations|snappy|workloads|inproc|robust)/*'
 
 # The gate is the only place that may change PKRU: the instruction, or its bytes.
 if grep -rlIE --include='*.[chS]' 'wrpkru|0x0f, *0x01, *0xef' backends bench workloads include tests |
