@@ -2,7 +2,9 @@
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <link.h>
+#include <stdbool.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -17,6 +19,30 @@ extern char __start_unprotected[], __stop_unprotected[];
 static struct region prog[2];  /* the program's data less the unprotected section (mpk) */
 static size_t nprog;
 static struct region prog_all; /* the program's data, the unprotected section too (mprotect) */
+static bool lazy;               /* the program's GOT is bound lazily */
+
+/* PLT relocations without DF_BIND_NOW / DF_1_NOW: the dynamic linker writes the
+ * program's GOT at each function's first call, which a domain cannot (read-only). */
+static bool lazily_bound(const struct dl_phdr_info *info)
+{
+	const char *env = getenv("LD_BIND_NOW");
+	bool plt = false, now = env && *env;
+
+	for (int i = 0; i < info->dlpi_phnum; i++) {
+		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+
+		if (ph->p_type != PT_DYNAMIC)
+			continue;
+		for (const ElfW(Dyn) *dyn = (const ElfW(Dyn) *)(info->dlpi_addr + ph->p_vaddr);
+		     dyn->d_tag != DT_NULL; dyn++) {
+			plt |= dyn->d_tag == DT_JMPREL;
+			now |= dyn->d_tag == DT_BIND_NOW ||
+			       (dyn->d_tag == DT_FLAGS && (dyn->d_un.d_val & DF_BIND_NOW)) ||
+			       (dyn->d_tag == DT_FLAGS_1 && (dyn->d_un.d_val & DF_1_NOW));
+		}
+	}
+	return plt && !now;
+}
 
 static char *page_down(const void *p)
 {
@@ -35,6 +61,7 @@ static int find_program(struct dl_phdr_info *info, size_t size, void *arg)
 	char *relro_end = NULL, *lo = NULL, *hi = NULL;
 
 	(void)size, (void)arg;
+	lazy = lazily_bound(info);
 	for (int i = 0; i < info->dlpi_phnum; i++) {
 		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
 		char *start = (char *)info->dlpi_addr + ph->p_vaddr;
@@ -79,6 +106,16 @@ size_t addrspace_trusted(const struct region *stack, struct region *out, size_t 
 	if (n < max && stack->len)
 		out[n++] = *stack;
 	return n;
+}
+
+bool addrspace_lazy(void)
+{
+	return lazy;
+}
+
+struct region addrspace_program(void)
+{
+	return prog_all;
 }
 
 size_t addrspace_static(struct region *out, size_t max)

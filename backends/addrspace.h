@@ -2,6 +2,7 @@
 #ifndef BACKENDS_ADDRSPACE_H
 #define BACKENDS_ADDRSPACE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "region.h"
@@ -20,6 +21,10 @@ void addrspace_find_program(void);
  * heap's used part, the calling thread's stack (len 0: none).  Returns how many it
  * wrote (at most max). */
 size_t addrspace_trusted(const struct region *stack, struct region *out, size_t max);
+/* Is the program bound lazily (linked without -z now, LD_BIND_NOW unset)? */
+bool addrspace_lazy(void);
+/* The program's writable data (len 0: not found yet). */
+struct region addrspace_program(void);
 /* The regions to tag once (mpk): the program's data less the unprotected section,
  * the whole trusted heap range. */
 size_t addrspace_static(struct region *out, size_t max);

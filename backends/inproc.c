@@ -21,6 +21,7 @@
 
 #include "addrspace.h"
 #include "domain_stdio.h"
+#include "exclusive.h"
 #include "inproc.h"
 #include "reason.h"
 #include "route.h"
@@ -60,10 +61,18 @@ static bool take(int sig, siginfo_t *si, void *uc)
 	if (sig == SIGNALS_WATCHDOG) {
 		if (!t->cur || !watchdog_expired(t, si))
 			return true;
+		/* Inside jemalloc its locks may be held: rewind as malloc returns (route.h). */
+		if (route_thread.malloc_depth > 0) {
+			route_thread.pending = ISO_ETIMEDOUT;
+			return true;
+		}
+		t->fault.sig = 0;
 		err = ISO_ETIMEDOUT;
 	} else if (!t->cur) {
-		return false;
+		/* mprotect: memory another thread's call protected; retry once it ends. */
+		return sig == SIGSEGV && si->si_code == SEGV_ACCERR && exclusive_wait();
 	} else {
+		fault_record(&t->fault, sig, si, uc);
 		err = sig == SIGSEGV || sig == SIGBUS ? ISO_EFAULT : ISO_ECRASH;
 	}
 	t->mask = ((ucontext_t *)uc)->uc_sigmask;
@@ -78,6 +87,7 @@ static _Noreturn void violation(int err)
 	struct inproc_thread *t = &inproc_thread;
 
 	t->recover(); /* found with the domain's rights in force */
+	t->fault.sig = 0;
 	pthread_sigmask(SIG_SETMASK, NULL, &t->mask);
 	siglongjmp(*t->rewind, err);
 }
@@ -278,6 +288,11 @@ int inproc_create(const struct inproc_ops *ops, const struct iso_options *opt,
 	pthread_once(&once, global_init);
 	if (once_err)
 		return once_err;
+	if (addrspace_lazy())
+		return reason_set(ISO_ENOTSUP, "the program is bound lazily (linked without "
+				  "-Wl,-z,now): a domain's first call of a library function "
+				  "would write its GOT, which is trusted memory; link with "
+				  "-Wl,-z,now or run with LD_BIND_NOW=1");
 	if (arena < 64 * PAGE)
 		return reason_set(ISO_EINVAL, "arena of %zu bytes is too small", arena);
 	d = calloc(1, sizeof(*d));
@@ -350,6 +365,27 @@ static long run_inside(struct inproc *d, struct inproc_thread *t, struct gate *g
 	return r;
 }
 
+/* iso_reason after a rewind: the signal, the address and what it is, the pc. */
+static int rewind_reason(const struct inproc *d, const struct inproc_thread *t, int err)
+{
+	struct region others[32];
+	size_t n = inproc_others(d, others, 32);
+	char buf[128];
+	const char *where = t->fault.has_addr ? inproc_fault_where(d, t, others, n,
+		(uintptr_t)t->fault.addr, buf, sizeof(buf)) : NULL;
+
+	if (t->fault.sig)
+		return fault_reason(err, &t->fault, "the domain was rewound", where);
+	if (err == ISO_ETIMEDOUT)
+		return reason_set(err, "the domain was rewound: it ran past its %u ms watchdog",
+				  d->opt.timeout_ms);
+	if (err == ISO_EFAULT)
+		return reason_set(err, "the domain was rewound: it handed the allocator memory "
+				       "that is not its own (free or realloc)");
+	return reason_set(err, "the domain was rewound: %s", err == ISO_ENOMEM
+			  ? "a throwing operator new ran out of domain memory" : "abandoned");
+}
+
 /* After a rewind with err: out of the domain, the signal mask as it was before the
  * fault, the domain's memory made anew. */
 static int rewound(struct inproc *d, struct inproc_thread *t, int err)
@@ -360,9 +396,12 @@ static int rewound(struct inproc *d, struct inproc_thread *t, int err)
 	t->cur = NULL;
 	route_thread.heap = NULL;
 	route_thread.malloc_depth = 0;
+	route_thread.pending = 0;
 	pthread_sigmask(SIG_SETMASK, &t->mask, NULL);
 	again = discard(d, in_malloc);
-	return again ? again : reason_set(err, "the domain was rewound");
+	if (exclusive_held()) /* mprotect: held across the discard (mprotect.c) */
+		exclusive_end();
+	return again ? again : rewind_reason(d, t, err);
 }
 
 /* mprotect could not protect the trusted regions: the domain did not run. */

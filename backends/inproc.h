@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "backend.h"
+#include "fault.h"
 #include "gate.h"
 #include "heap.h"
 #include "region.h"
@@ -74,6 +75,7 @@ struct inproc_thread {
 	unsigned long gen;    /* calls made; the watchdog compares ticks */
 	unsigned long wd_gen; /* gen at the watchdog's last tick */
 	sigset_t mask;        /* the signal mask to restore after a rewind */
+	struct fault fault;   /* the signal that rewound the call (sig 0: none) */
 	bool ready;
 	struct region stack;  /* this thread's trusted stack */
 	/* mprotect: what the current call protected, to restore it exactly (one page). */
@@ -85,6 +87,13 @@ extern _Thread_local struct inproc_thread inproc_thread;
 
 /* How many regions fit the per-thread page `saved` points to. */
 #define INPROC_MAX_SAVED (4096 / sizeof(struct region))
+
+/* What the faulting address of the last rewind was to d: "trusted heap", "the
+ * domain's stack guard page", "unmapped"... (inproc_fault.c); others: what
+ * inproc_others gives. */
+const char *inproc_fault_where(const struct inproc *d, const struct inproc_thread *t,
+			       const struct region *others, size_t nothers, uintptr_t addr,
+			       char *buf, size_t len);
 
 /* The other live in-process domains' memory, for mprotect to hide. */
 size_t inproc_others(const struct inproc *self, struct region *out, size_t max);

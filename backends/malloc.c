@@ -47,9 +47,9 @@ static void *alloc(size_t n, int flags)
 
 	if (!h)
 		return mallocx(n ? n : 1, flags | outside());
-	route_thread.malloc_depth++;
+	route_enter();
 	p = mallocx(n ? n : 1, flags | INSIDE(h));
-	route_thread.malloc_depth--;
+	route_leave();
 	return p;
 }
 
@@ -88,9 +88,9 @@ void free(void *p)
 		return;
 	}
 	check_owned(h, p);
-	route_thread.malloc_depth++;
+	route_enter();
 	dallocx(p, MALLOCX_TCACHE(h->tcache));
-	route_thread.malloc_depth--;
+	route_leave();
 }
 
 void *realloc(void *p, size_t n)
@@ -108,9 +108,9 @@ void *realloc(void *p, size_t n)
 		q = rallocx(p, n, outside());
 	} else {
 		check_owned(h, p);
-		route_thread.malloc_depth++;
+		route_enter();
 		q = rallocx(p, n, INSIDE(h));
-		route_thread.malloc_depth--;
+		route_leave();
 	}
 	if (!q)
 		errno = ENOMEM;

@@ -5,6 +5,7 @@
 #include <sys/mman.h>
 
 #include "addrspace.h"
+#include "exclusive.h"
 #include "inproc.h"
 #include "reason.h"
 #include "secret.h"
@@ -83,25 +84,38 @@ static void plan(struct inproc *d)
 	t->nsaved = n;
 }
 
+/* One call at a time process-wide (exclusive.h): another thread's call would find
+ * trusted memory read-only, or protect what this one is about to restore. */
 static long mprotect_enter(struct inproc *d, struct gate *g)
 {
+	long r;
+
+	exclusive_begin();
 	plan(d);
 	g->body = body;
-	return gate_stack_call(g);
+	r = gate_stack_call(g);
+	exclusive_end();
+	return r;
 }
 
 static void mprotect_bare(struct inproc *d, struct gate *g, unsigned long iters)
 {
+	exclusive_begin();
 	plan(d);
 	g->body = bare_body;
 	g->in_len = iters;
 	gate_stack_call(g);
+	exclusive_end();
 }
 
-/* In the signal handler: everything back as it was (mprotect is async-signal-safe). */
+/* In the signal handler: everything back as it was (mprotect is async-signal-safe).
+ * A rewind while still waiting for the lock has nothing to restore; else the lock
+ * stays held until the domain's memory is made anew (inproc.c, rewound), so that no
+ * other call protects it meanwhile. */
 static void mprotect_recover(void)
 {
-	restore(inproc_thread.saved, inproc_thread.nsaved);
+	if (exclusive_held())
+		restore(inproc_thread.saved, inproc_thread.nsaved);
 }
 
 /* A callback: trusted memory writable again while fn runs, protected again after
@@ -129,7 +143,9 @@ static const struct inproc_ops ops = {
 
 static int mprotect_create(const struct iso_options *opt, struct iso_domain **out)
 {
-	return inproc_create(&ops, opt, out);
+	int err = exclusive_init();
+
+	return err ? err : inproc_create(&ops, opt, out);
 }
 
 const struct backend mprotect_backend = {

@@ -177,9 +177,10 @@ answered:
 	/* FUTEX_OWNER_DIED, set by the kernel as the child exited, or a scribbled word. */
 died:
 	reap(d);
-	return reason_set(ISO_ECRASH, "the domain's child process died");
+	return process_child_died(c, ISO_ECRASH, "the domain's child process died");
 timed_out:
 	reap(d);
+	process_child_died(c, ISO_ETIMEDOUT, "");
 	return reason_set(ISO_ETIMEDOUT, "no reply within %u ms; child killed",
 			  d->opt.timeout_ms);
 }

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "backend.h"
+#include "fault.h"
 #include "heap.h"
 
 /*
@@ -44,6 +45,7 @@ struct chan {
 	uint32_t cb_slot;
 	long cb_args[6];
 	long cb_ret;
+	struct fault fault; /* what killed the child, written by it as it died (sig 0: none) */
 };
 
 #define MAX_DYING 8
@@ -96,6 +98,11 @@ static inline int64_t process_spin_ns(const struct iso_options *opt)
 
 /* The child, right after fork: answer d's requests until killed.  It drops the
  * arenas of the other process domains (the list from `all`) and every secret. */
+/* The parent, after the child died or was killed: iso_reason says what killed it,
+ * as the child wrote it into the channel (err ISO_ECRASH), and the record is cleared.
+ * Returns err. */
+int process_child_died(struct chan *c, int err, const char *what);
+
 _Noreturn void process_child_main(struct process_domain *d, const struct process_domain *all);
 
 /* In the child: the domain it serves (NULL in the parent), and a callback from code

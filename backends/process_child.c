@@ -113,19 +113,57 @@ static void drop_secrets(void)
 			_exit(127); /* never run a domain that could still read a secret */
 }
 
-/* Crash quietly and promptly, whatever the parent installed. */
-static void crash_quietly(void)
+/* The channel, for the fault handler.  In TLS: the handler may run with a PKRU that
+ * shuts the program's data (mpk in use in the parent), never key 0. */
+static _Thread_local struct chan *child_chan;
+
+/* Tell the parent what killed us (signal, address, pc), then die of it. */
+static void on_fatal(int sig, siginfo_t *si, void *uc)
+{
+	struct sigaction dfl = { .sa_handler = SIG_DFL };
+	sigset_t one;
+
+	fault_record(&child_chan->fault, sig, si, uc);
+	__sigaction(sig, &dfl, NULL);
+	sigemptyset(&one);
+	sigaddset(&one, sig);
+	sigprocmask(SIG_UNBLOCK, &one, NULL);
+	raise(sig);
+	_exit(128 + sig);
+}
+
+/* Crash quietly and promptly, whatever the parent installed, telling the parent why
+ * (on a stack of its own: a stack overflow must be told too). */
+static void crash_quietly(struct chan *c)
 {
 	static const int fatal[] = { SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT, SIGTRAP, SIGSYS };
 	struct rlimit nocore = { 0, 0 };
-	struct sigaction dfl = { .sa_handler = SIG_DFL };
+	struct sigaction tell = { .sa_sigaction = on_fatal, .sa_flags = SA_SIGINFO };
+	size_t alt = 64 << 10;
+	void *mem = mmap(NULL, alt, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	sigset_t all;
 
+	child_chan = c;
 	setrlimit(RLIMIT_CORE, &nocore);
+	if (mem != MAP_FAILED) {
+		stack_t ss = { .ss_sp = mem, .ss_size = alt };
+
+		if (sigaltstack(&ss, NULL) == 0)
+			tell.sa_flags |= SA_ONSTACK;
+	}
+	sigfillset(&tell.sa_mask);
 	for (size_t i = 0; i < sizeof(fatal) / sizeof(fatal[0]); i++)
-		__sigaction(fatal[i], &dfl, NULL);
+		__sigaction(fatal[i], &tell, NULL);
 	sigfillset(&all);
 	sigprocmask(SIG_UNBLOCK, &all, NULL);
+}
+
+int process_child_died(struct chan *c, int err, const char *what)
+{
+	struct fault f = c->fault; /* once: the next child may write it again */
+
+	c->fault.sig = 0;
+	return fault_reason(err, &f, what, NULL);
 }
 
 /* `state` on the child's robust-futex list: the kernel marks it when the child dies. */
@@ -180,7 +218,7 @@ _Noreturn void process_child_main(struct process_domain *d, const struct process
 	if (getppid() != d->parent)
 		_exit(0);
 	watch_parent(d->parent);
-	crash_quietly();
+	crash_quietly(c);
 	drop_secrets();
 	drop_other_arenas(d, all);
 	register_robust(c);

@@ -16,3 +16,11 @@ _Noreturn void route_violation(int err)
 {
 	violation(err);
 }
+
+_Noreturn void route_deferred(void)
+{
+	int err = route_thread.pending;
+
+	route_thread.pending = 0;
+	violation(err);
+}

@@ -15,13 +15,7 @@ static struct backend_param params[2];
 
 static size_t inproc_params(void)
 {
-	size_t n = 0;
-
-	if (backend_wanted("mpk"))
-		snprintf(params[n++].name, sizeof(params[0].name), "mpk");
-	if (backend_wanted("mprotect"))
-		snprintf(params[n++].name, sizeof(params[0].name), "mprotect");
-	return n;
+	return backend_params_named(params, 2, (const char *const[]){ "mpk", "mprotect", NULL });
 }
 
 /* errno lives in libc's TLS: a failing call inside the domain must be able to set it. */

@@ -42,6 +42,18 @@ static inline int in_process_backend(const char *name)
 	return strcmp(name, "none") != 0 && strncmp(name, "process", 7) != 0;
 }
 
+/* Those of the NULL-ended names that ISO_TEST_BACKENDS asks for (at most max); the count. */
+static inline size_t backend_params_named(struct backend_param *p, size_t max,
+					  const char *const *names)
+{
+	size_t n = 0;
+
+	for (; *names && n < max; names++)
+		if (backend_wanted(*names))
+			snprintf(p[n++].name, sizeof(p[0].name), "%s", *names);
+	return n;
+}
+
 /* Every registered backend (ISO_TEST_BACKENDS picks some), in registry order; the count. */
 static inline size_t backend_params(struct backend_param *p, size_t max)
 {

@@ -1,0 +1,98 @@
+/* exclusive.c: one mprotect call at a time process-wide (a futex lock), and fault waiters woken as each call ends. */
+#define _GNU_SOURCE
+#include <limits.h>
+#include <linux/futex.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "exclusive.h"
+#include "iso.h"
+#include "reason.h"
+
+/* A page of its own: never among the regions a call protects, so any thread may
+ * read and write it while a call runs. */
+struct excl {
+	_Atomic uint32_t lock;    /* 0 free, 1 held, 2 held with threads waiting for it */
+	_Atomic uint32_t gen;     /* calls ended; fault waiters sleep on it */
+	_Atomic uint32_t waiters; /* threads waiting in a fault handler */
+};
+
+static struct excl *x;
+static pthread_once_t once = PTHREAD_ONCE_INIT;
+static int init_err;
+static _Thread_local bool held;
+static _Thread_local uint32_t retried_at = UINT32_MAX;
+
+static long futex(_Atomic uint32_t *addr, int op, uint32_t val)
+{
+	return syscall(SYS_futex, addr, op, val, NULL, NULL, 0);
+}
+
+static void init(void)
+{
+	void *p = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED)
+		init_err = reason_sys("mmap");
+	else
+		x = p;
+}
+
+int exclusive_init(void)
+{
+	pthread_once(&once, init);
+	return init_err;
+}
+
+/* Drepper's mutex ("Futexes are tricky", mutex3). */
+void exclusive_begin(void)
+{
+	uint32_t c = 0;
+
+	if (!atomic_compare_exchange_strong(&x->lock, &c, 1)) {
+		if (c != 2)
+			c = atomic_exchange(&x->lock, 2);
+		while (c != 0) {
+			futex(&x->lock, FUTEX_WAIT_PRIVATE, 2);
+			c = atomic_exchange(&x->lock, 2);
+		}
+	}
+	held = true;
+}
+
+bool exclusive_held(void)
+{
+	return held;
+}
+
+void exclusive_end(void)
+{
+	held = false;
+	atomic_fetch_add(&x->gen, 1);
+	if (atomic_exchange(&x->lock, 0) == 2)
+		futex(&x->lock, FUTEX_WAKE_PRIVATE, 1);
+	if (atomic_load(&x->waiters))
+		futex(&x->gen, FUTEX_WAKE_PRIVATE, INT_MAX);
+}
+
+bool exclusive_wait(void)
+{
+	uint32_t g;
+
+	if (!x || held)
+		return false;
+	atomic_fetch_add(&x->waiters, 1);
+	g = atomic_load(&x->gen);
+	while (atomic_load(&x->lock) && atomic_load(&x->gen) == g)
+		futex(&x->gen, FUTEX_WAIT_PRIVATE, g);
+	atomic_fetch_sub(&x->waiters, 1);
+	g = atomic_load(&x->gen);
+	if (g == retried_at && !atomic_load(&x->lock))
+		return false; /* again, and no call ran in between: not ours */
+	retried_at = g;
+	return true;
+}

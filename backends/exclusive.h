@@ -1,0 +1,31 @@
+/* exclusive.h: mprotect's calls one at a time process-wide, and other threads that fault on memory a call protected wait for it to end. */
+#ifndef BACKENDS_EXCLUSIVE_H
+#define BACKENDS_EXCLUSIVE_H
+
+#include <stdbool.h>
+
+/*
+ * Page permissions are the process's, not a thread's: while one thread's mprotect
+ * call runs, the trusted memory it made read-only (or inaccessible) is so for every
+ * thread.  So a call holds this lock from before it protects anything until after it
+ * has restored everything, and a thread outside every domain that faults meanwhile
+ * waits (in its signal handler) until the call ends, then runs its instruction again.
+ */
+
+/* Once, before the first call: ISO_OK, or ISO_ENOMEM/ISO_ESYS with the reason. */
+int exclusive_init(void);
+/* Wait until no other thread's call holds the lock, and take it. */
+void exclusive_begin(void);
+/* Does this thread hold it? (async-signal-safe) */
+bool exclusive_held(void);
+/* Give it back (async-signal-safe: a rewind does it in the signal handler). */
+void exclusive_end(void);
+/*
+ * In the signal handler, on a thread outside every domain, for a SIGSEGV with
+ * SEGV_ACCERR: wait until the call that holds the lock (if any) has ended.  true:
+ * run the instruction again; false: the fault is the program's own (it came again
+ * with no call in between).
+ */
+bool exclusive_wait(void);
+
+#endif
