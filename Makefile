@@ -52,6 +52,8 @@ help:
 	@echo "./harness --compare OLD.json NEW.json   the change of every row two runs share"
 	@echo "make SANITIZE=address|undefined test   the tests under a sanitizer"
 	@echo "make test NO_VM=1   without the mpk tests under QEMU"
+	@echo "make install [PREFIX=/usr/local DESTDIR=]   headers, libiso.a/.so, isobench.pc, harness"
+	@echo "make uninstall  removes what make install put there (same PREFIX, DESTDIR)"
 	@echo "make layers     check that no layer's object files use each other in a cycle"
 	@echo "make bench QUICK=1  a first look in well under two minutes"
 	@echo "V=1 shows commands; CI=true or WERROR=1 makes warnings errors"
@@ -148,5 +150,7 @@ report: harness
 
 clean:
 	rm -rf build build-* harness
+
+include mk/install.mk
 
 -include $(shell find build* -name '*.d' 2>/dev/null)

@@ -30,9 +30,27 @@ static const struct workload *const workloads[] = {
 	&wl_rewind,
 };
 
+#define NBUILTIN (sizeof(workloads) / sizeof(workloads[0]))
+
+/* Plugins' workloads (bench/plugin.c), after the built-in ones. */
+static const struct workload *added[16];
+static size_t nadded;
+
 const struct workload *workload_at(size_t i)
 {
-	return i < sizeof(workloads) / sizeof(workloads[0]) ? workloads[i] : NULL;
+	if (i < NBUILTIN)
+		return workloads[i];
+	return i - NBUILTIN < nadded ? added[i - NBUILTIN] : NULL;
+}
+
+int workload_add(const struct workload *w)
+{
+	if (!w->name || !*w->name || workload_find(w->name))
+		return ISO_EINVAL;
+	if (nadded == sizeof(added) / sizeof(added[0]))
+		return ISO_ENOMEM;
+	added[nadded++] = w;
+	return ISO_OK;
 }
 
 const struct workload *workload_find(const char *name)
