@@ -91,8 +91,8 @@ isobench-harness --plugin="$plugin" --list | grep -q '^  example-reverse ' ||
 isobench-harness --plugin="$plugin" --backend=process --workload=example-reverse --size=128 \
 	--iterations=50 --repetitions=3 --warmup=1 --rounds=2 --events=task-clock --quiet \
 	--outdir="$tmp/run" >/dev/null || fail "the plugin's run with --outdir, --rounds, --events failed"
-awk -F, 'NR > 1 && $2 == "example-reverse" && $3 == 128 && $5 > 0 { p++ }
-	NR > 1 && $1 == "none" { n++ } END { exit !(p == 1 && n == 1) }' "$tmp/run/results.csv" ||
+awk -F, 'NR > 1 && $2 == "example-reverse" && $3 == 128 && $5 > 0 { row[$1]++ }
+	END { exit !(row["process"] == 1 && row["none"] == 1) }' "$tmp/run/results.csv" ||
 	fail "results.csv lacks the plugin's rows: $(cat "$tmp/run/results.csv")"
 grep -q '"example-reverse"' "$tmp/run/results.json" || fail "results.json lacks the plugin's rows"
 head -1 "$tmp/run/results.csv" | grep -q 'task-clock' || fail "--events: no column for the plugin"
