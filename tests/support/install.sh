@@ -49,6 +49,14 @@ cc $cflags fault.c -o fault-shared $(pkg-config --cflags --libs isobench)
 cc $cflags fault.c -o fault-static $(pkg-config --cflags --libs isobench-static)
 readelf -d fault-shared | grep -q 'NEEDED.*libiso\.so\.0' || fail "fault-shared: no libiso.so.0"
 ! readelf -d fault-static | grep -q 'libiso\.so' || fail "fault-static: linked libiso.so"
+# A program that finds another malloc first (jemalloc's, linked before libiso) would
+# have no domain heaps: the in-process backends refuse it, saying why.
+cc $cflags fault.c -o fault-misordered -ljemalloc $(pkg-config --cflags --libs isobench)
+for b in mpk mprotect; do
+	if ./fault-misordered "$b" >/dev/null 2>"$tmp/err" || ! grep -q "malloc is not libiso's" "$tmp/err"; then
+		fail "jemalloc linked before libiso.so, $b: not refused: $(cat "$tmp/err")"
+	fi
+done
 for b in $backends; do
 	./fault-shared "$b" >/dev/null || fail "libiso.so: fault test on $b failed"
 	./fault-static "$b" >/dev/null || fail "libiso.a: fault test on $b failed"
