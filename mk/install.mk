@@ -65,7 +65,7 @@ uninstall:
 
 # Install into a temporary prefix, build every example and the plugin out of tree with
 # pkg-config alone, run each on every supported backend.
-install-check: $(LIB) $(SO) $(PC_IN) $(BUILD)/harness
+install-check: $(LIB) $(SO) $(PC_IN) $(BUILD)/harness | deps-test
 	$(Q)tests/support/install.sh $(BUILD)
 ifeq ($(SANITIZE),)
 test: install-check

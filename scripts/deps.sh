@@ -4,7 +4,7 @@
 set -eu
 
 build="gcc make libjemalloc-dev libjansson-dev libpfm4-dev libsnappy-dev libpng-dev libmsgpack-dev"
-test="libcriterion-dev qemu-system-x86 cpio gnuplot-nox"
+test="libcriterion-dev qemu-system-x86 cpio gnuplot-nox pkgconf"
 bench="gnuplot-nox hyperfine"
 
 case "${1:-build}" in

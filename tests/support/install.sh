@@ -105,18 +105,22 @@ awk -F, 'NR > 1 && $2 == "example-reverse" && $3 == 128 && $5 > 0 { row[$1]++ }
 grep -q '"example-reverse"' "$tmp/run/results.json" || fail "results.json lacks the plugin's rows"
 head -1 "$tmp/run/results.csv" | grep -q 'task-clock' || fail "--events: no column for the plugin"
 
-expect_refused() { # what, output file
-	status=0
-	isobench-harness --plugin="$2" --list >/dev/null 2>"$tmp/err" || status=$?
-	[ "$status" -eq 2 ] && [ "$(wc -l < "$tmp/err")" -eq 1 ] && grep -q "$3" "$tmp/err" ||
-		fail "$1: exit $status, expected 2 and one line with '$3': $(cat "$tmp/err")"
+expect_refused() { # what, expected text, harness arguments
+	what=$1 text=$2 status=0
+	shift 2
+	isobench-harness "$@" --list >/dev/null 2>"$tmp/err" || status=$?
+	[ "$status" -eq 2 ] && [ "$(wc -l < "$tmp/err")" -eq 1 ] && grep -q "$text" "$tmp/err" ||
+		fail "$what: exit $status, expected 2 and one line with '$text': $(cat "$tmp/err")"
 }
-expect_refused "a missing plugin" "$tmp/none.so" "cannot open shared object"
+expect_refused "a missing plugin" "cannot open shared object" --plugin="$tmp/none.so"
 printf 'int workload_plugin_abi = 1;\n' > "$tmp/nosym.c"
 cc -shared -fPIC -o "$tmp/nosym.so" "$tmp/nosym.c"
-expect_refused "a plugin without workload_plugin" "$tmp/nosym.so" "no symbol workload_plugin"
+expect_refused "a plugin without workload_plugin" "no symbol workload_plugin" --plugin="$tmp/nosym.so"
 cc $cflags -shared -fPIC -o "$tmp/own.so" examples/plugin/plugin.c $(pkg-config --cflags --libs isobench)
-expect_refused "a plugin linking libiso" "$tmp/own.so" "its own libiso"
+expect_refused "a plugin linking libiso" "its own libiso" --plugin="$tmp/own.so"
+cp "$plugin" "$tmp/again.so"
+expect_refused "a workload name taken" "'example-reverse' is already known" \
+	--plugin="$plugin" --plugin="$tmp/again.so"
 
 echo "install: make install, uninstall; fault test on libiso.so and .a; $n examples out of tree;" \
 	"the plugin; backends $(echo $backends | tr ' ' ,): ok in $(($(date +%s) - started)) s"
