@@ -67,7 +67,7 @@ int plugin_load(const char *path, char *why, size_t len)
 			return fail(handle, why, len, "%s", incomplete(list[n]));
 	if (n == 0)
 		return fail(handle, why, len, "%s", "workload_plugin lists no workload");
-	/* Checked whole before any is added: a plugin is taken entirely or not at all. */
+	/* All or none: a plugin whose workloads cannot all be added adds none. */
 	for (size_t i = 0; i < n; i++) {
 		bool twice = workload_find(list[i]->name) != NULL;
 
@@ -77,8 +77,7 @@ int plugin_load(const char *path, char *why, size_t len)
 			return fail(handle, why, len, "workload '%s' is already known",
 				    list[i]->name);
 	}
-	for (size_t i = 0; i < n; i++)
-		if (workload_add(list[i]))
-			return fail(handle, why, len, "%s", "too many plugin workloads (16 at most)");
+	if (workload_add(list, n))
+		return fail(handle, why, len, "%s", "too many plugin workloads (16 at most)");
 	return 0; /* the handle stays open: the workloads live in it */
 }

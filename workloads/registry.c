@@ -43,13 +43,19 @@ const struct workload *workload_at(size_t i)
 	return i - NBUILTIN < nadded ? added[i - NBUILTIN] : NULL;
 }
 
-int workload_add(const struct workload *w)
+int workload_add(const struct workload *const *list, size_t n)
 {
-	if (!w->name || !*w->name || workload_find(w->name))
-		return ISO_EINVAL;
-	if (nadded == sizeof(added) / sizeof(added[0]))
+	if (n > sizeof(added) / sizeof(added[0]) - nadded)
 		return ISO_ENOMEM;
-	added[nadded++] = w;
+	for (size_t i = 0; i < n; i++) {
+		if (!list[i]->name || !*list[i]->name || workload_find(list[i]->name))
+			return ISO_EINVAL;
+		for (size_t j = 0; j < i; j++)
+			if (!strcmp(list[i]->name, list[j]->name))
+				return ISO_EINVAL;
+	}
+	for (size_t i = 0; i < n; i++)
+		added[nadded++] = list[i];
 	return ISO_OK;
 }
 

@@ -10,9 +10,9 @@
 /* The registry, in a stable order; NULL past the end. */
 const struct workload *workload_at(size_t i);
 const struct workload *workload_find(const char *name);
-/* Adds w after the built-in workloads (a plugin's); ISO_EINVAL when its name is taken,
- * ISO_ENOMEM when the table is full. */
-int workload_add(const struct workload *w);
+/* Adds a plugin's n workloads after the others, all or none: ISO_EINVAL when a name is
+ * missing or taken, ISO_ENOMEM when they do not fit (16 in all). */
+int workload_add(const struct workload *const *list, size_t n);
 /* iso_strerror, plus WL_EWRONG. */
 const char *workload_strerror(int err);
 
