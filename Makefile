@@ -53,6 +53,8 @@ help:
 	@echo "make SANITIZE=address|undefined test   the tests under a sanitizer"
 	@echo "make test NO_VM=1   without the mpk tests (natively and under QEMU)"
 	@echo "make test ISO_VM_KERNELS=   the mpk tests natively only (default: also QEMU 6.1, 6.12)"
+	@echo "make install [PREFIX=/usr/local DESTDIR=]   headers, libiso.a/.so, isobench.pc, harness"
+	@echo "make uninstall  removes what make install put there (same PREFIX, DESTDIR)"
 	@echo "make layers     check that no layer's object files use each other in a cycle"
 	@echo "make bench QUICK=1  a first look in well under two minutes"
 	@echo "V=1 shows commands; CI=true or WERROR=1 makes warnings errors"
@@ -91,15 +93,6 @@ $(BUILD)/tests: $(TEST_OBJ) $(LIB) | deps-test
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS) -o $@ $(TEST_OBJ) $(LIB) -lcriterion -lsnappy $(LDLIBS)
 
-# examples/: small programs isolating real libraries with iso_typed.h, each run on
-# every supported backend by make test (examples/run.sh).
-EXAMPLES := $(patsubst examples/%.c,$(BUILD)/examples/%,$(wildcard examples/*.c))
-EXAMPLE_LIBS := $(shell pkg-config --cflags --libs zlib libxml-2.0 expat 2>/dev/null)
-$(BUILD)/examples/%: examples/%.c $(LIB) | deps-test
-	@mkdir -p $(@D)
-	@$(if $(Q),echo "  CC      $<")
-	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(EXAMPLE_LIBS) $(LDLIBS)
-
 # Each layer's object files use each other without a cycle (scripts/layers.sh).
 layers: $(HARNESS_OBJ) $(call obj,$(LIB_SRC))
 	$(Q)scripts/layers.sh backends $(call obj,$(LIB_SRC))
@@ -107,9 +100,8 @@ layers: $(HARNESS_OBJ) $(call obj,$(LIB_SRC))
 
 # The mpk tests also run where PKU is: natively on a PKU CPU, and under QEMU on each kernel
 # line in ISO_VM_KERNELS (default 6.1 6.12); NO_VM=1 skips both.
-test: deps-test $(BUILD)/tests $(BUILD)/harness layers $(EXAMPLES)
+test: deps-test $(BUILD)/tests $(BUILD)/harness layers
 	$(Q)$(BUILD)/tests --jobs=2
-	$(Q)examples/run.sh $(BUILD)/examples $(BUILD)/harness
 	$(Q)tests/harness/plots.sh $(BUILD)/harness
 ifneq ($(NO_VM),1)
 	$(Q)tests/support/mpk-vm.sh $(BUILD)/tests $(BUILD)/harness
@@ -160,5 +152,7 @@ report: harness
 
 clean:
 	rm -rf build build-* harness
+
+include mk/install.mk
 
 -include $(shell find build* -name '*.d' 2>/dev/null)

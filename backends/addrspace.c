@@ -16,9 +16,12 @@
 
 extern char __start_unprotected[], __stop_unprotected[];
 
-static struct region prog[2];  /* the program's data less the unprotected section (mpk) */
+/* The program's data, and libiso.so's when libiso is a shared library (its state is as
+ * much the trusted side's as the program's): each object's writable segment less RELRO. */
+static struct region prog[3];   /* less the unprotected section (mpk) */
 static size_t nprog;
-static struct region prog_all; /* the program's data, the unprotected section too (mprotect) */
+static struct region prog_all[2]; /* the unprotected section too (mprotect) */
+static size_t nprog_all;
 static bool lazy;               /* the program's GOT is bound lazily */
 
 /* PLT relocations without DF_BIND_NOW / DF_1_NOW: the dynamic linker writes the
@@ -54,14 +57,26 @@ static char *page_up(const void *p)
 	return page_down((const char *)p + PAGE - 1);
 }
 
-/* The main program's writable segment, less RELRO (read-only already) and the
- * unprotected section. */
-static int find_program(struct dl_phdr_info *info, size_t size, void *arg)
+/* Whether one of the object's segments holds p. */
+static bool holds(const struct dl_phdr_info *info, const void *p)
+{
+	for (int i = 0; i < info->dlpi_phnum; i++) {
+		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+		const char *start = (const char *)info->dlpi_addr + ph->p_vaddr;
+
+		if (ph->p_type == PT_LOAD && (const char *)p >= start &&
+		    (const char *)p < start + ph->p_memsz)
+			return true;
+	}
+	return false;
+}
+
+/* One object's writable segment, less RELRO (read-only already) and the unprotected
+ * section. */
+static void add_object(const struct dl_phdr_info *info)
 {
 	char *relro_end = NULL, *lo = NULL, *hi = NULL;
 
-	(void)size, (void)arg;
-	lazy = lazily_bound(info);
 	for (int i = 0; i < info->dlpi_phnum; i++) {
 		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
 		char *start = (char *)info->dlpi_addr + ph->p_vaddr;
@@ -76,7 +91,7 @@ static int find_program(struct dl_phdr_info *info, size_t size, void *arg)
 	if (relro_end > lo && relro_end <= hi)
 		lo = relro_end;
 	if (lo && hi > lo)
-		prog_all = region_rw(lo, (size_t)(hi - lo));
+		prog_all[nprog_all++] = region_rw(lo, (size_t)(hi - lo));
 	if (lo && __start_unprotected >= lo && __stop_unprotected <= hi) {
 		if (__start_unprotected > lo)
 			prog[nprog++] = region_rw(lo, (size_t)(__start_unprotected - lo));
@@ -84,12 +99,29 @@ static int find_program(struct dl_phdr_info *info, size_t size, void *arg)
 	}
 	if (lo && hi > lo)
 		prog[nprog++] = region_rw(lo, (size_t)(hi - lo));
-	return 1; /* the first object is the program itself */
+}
+
+/* The first object is the program; the one holding this file's data is libiso (the
+ * program again when libiso.a is linked in, where the walk stops at once). */
+static int find_program(struct dl_phdr_info *info, size_t size, void *arg)
+{
+	bool *first = arg, own = holds(info, &nprog);
+
+	(void)size;
+	if (*first)
+		lazy = lazily_bound(info);
+	if (*first || own)
+		add_object(info);
+	*first = false;
+	return own;
 }
 
 void addrspace_find_program(void)
 {
-	dl_iterate_phdr(find_program, NULL);
+	bool first = true;
+
+	nprog = nprog_all = 0;
+	dl_iterate_phdr(find_program, &first);
 }
 
 size_t addrspace_trusted(const struct region *stack, struct region *out, size_t max)
@@ -97,10 +129,9 @@ size_t addrspace_trusted(const struct region *stack, struct region *out, size_t 
 	struct region heap = trusted_heap_used();
 	size_t n = 0;
 
-	/* One region for the program's data: the unprotected section is only read inside
-	 * a domain. */
-	if (n < max && prog_all.len)
-		out[n++] = prog_all;
+	/* The objects' data whole: the unprotected section is only read inside a domain. */
+	for (size_t i = 0; i < nprog_all && n < max; i++)
+		out[n++] = prog_all[i];
 	if (n < max && heap.len)
 		out[n++] = heap;
 	if (n < max && stack->len)
@@ -115,7 +146,7 @@ bool addrspace_lazy(void)
 
 struct region addrspace_program(void)
 {
-	return prog_all;
+	return nprog_all ? prog_all[0] : (struct region){ 0 };
 }
 
 size_t addrspace_static(struct region *out, size_t max)

@@ -1,4 +1,6 @@
 /* malloc.c: the C allocator, routed: code running inside an in-process domain allocates from that domain's heap. */
+#define _GNU_SOURCE
+#include <dlfcn.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <stdint.h>
@@ -6,6 +8,8 @@
 
 #include "heap.h"
 #include "iso.h"
+#include "malloc.h"
+#include "reason.h"
 #include "route.h"
 #include "trusted_heap.h"
 
@@ -236,5 +240,24 @@ void _ZdlPvmSt11align_val_t(void *p, size_t n, size_t a) { (void)n, (void)a; fre
 void _ZdaPvmSt11align_val_t(void *p, size_t n, size_t a) { (void)n, (void)a; free(p); }
 void _ZdlPvSt11align_val_tRKSt9nothrow_t(void *p, size_t a, const void *t) { (void)a, (void)t; free(p); }
 void _ZdaPvSt11align_val_tRKSt9nothrow_t(void *p, size_t a, const void *t) { (void)a, (void)t; free(p); }
+
+/* libiso's own malloc, whatever the program's symbol lookup finds under the name. */
+extern __typeof__(malloc) malloc_self
+	__attribute__((alias("malloc"), visibility("hidden"), copy(malloc)));
+
+int malloc_probe(void)
+{
+	if (dlsym(RTLD_DEFAULT, "malloc") != (void *)malloc_self)
+		return reason_set(ISO_ENOTSUP, "the program's malloc is not libiso's: link libiso "
+				  "before any allocator (-ljemalloc after it, or not at all)");
+	return ISO_OK;
+}
+
+#else
+
+int malloc_probe(void)
+{
+	return ISO_OK; /* the sanitizer's allocator: trusted_heap_probe says so */
+}
 
 #endif

@@ -14,6 +14,7 @@
 #include "addrspace.h"
 #include "arch-x86.h"
 #include "inproc.h"
+#include "malloc.h"
 #include "reason.h"
 #include "secret.h"
 #include "signals.h"
@@ -44,7 +45,7 @@ static int mpk_probe(void)
 		return reason_set(ISO_ENOTSUP, "pkey_alloc: %s", strerror(errno));
 	if (key >= 0)
 		pkey_free(key);
-	return trusted_heap_probe();
+	return malloc_probe() ? ISO_ENOTSUP : trusted_heap_probe();
 }
 
 /* ---- every thread's PKRU ------------------------------------------------------ */

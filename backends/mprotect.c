@@ -7,13 +7,14 @@
 #include "addrspace.h"
 #include "exclusive.h"
 #include "inproc.h"
+#include "malloc.h"
 #include "reason.h"
 #include "secret.h"
 #include "trusted_heap.h"
 
 static int mprotect_probe(void)
 {
-	return trusted_heap_probe();
+	return malloc_probe() ? ISO_ENOTSUP : trusted_heap_probe();
 }
 
 static int mprotect_map(struct inproc *d, char *lo, size_t len, int prot)

@@ -8,9 +8,10 @@
 #include <string.h>
 
 #include "harness.h"
+#include "plugin.h"
 
 enum { OPT_NO_BASELINE = 256, OPT_WAIT, OPT_TIMEOUT, OPT_SPIN, OPT_OUTDIR, OPT_QUIET, OPT_REFS,
-       OPT_EVENTS, OPT_KERNEL, OPT_PIN, OPT_ROUNDS, OPT_VIOLATIONS };
+       OPT_EVENTS, OPT_KERNEL, OPT_PIN, OPT_ROUNDS, OPT_VIOLATIONS, OPT_PLUGIN };
 
 /* --wait's values: parsed here, named in every output. */
 static const struct {
@@ -64,6 +65,7 @@ static const struct option longopts[] = {
 	{ "events", required_argument, NULL, OPT_EVENTS },
 	{ "kernel", no_argument, NULL, OPT_KERNEL },
 	{ "pin", required_argument, NULL, OPT_PIN },
+	{ "plugin", required_argument, NULL, OPT_PLUGIN },
 	{ "list", no_argument, NULL, 'l' },
 	{ "help", no_argument, NULL, 'h' },
 	{ 0 },
@@ -106,6 +108,8 @@ void cli_usage(FILE *f)
 	      "                                 created: the process backend's child is not pinned);\n"
 	      "                                 handoff rows run pinned to the current CPU anyway\n"
 	      "  --quiet                        no progress on stderr\n"
+	      "  --plugin=PATH.so               also the workloads of this shared object, built\n"
+	      "                                 against <isobench/workload.h> (repeatable)\n"
 	      "  --list                         backends (supported here or why not), workloads\n"
 	      "  --compare OLD.json NEW.json    the change of every row two runs share\n"
 	      "  --report RUN                   (re)write RUN/report.md from the run folder's files\n"
@@ -274,6 +278,15 @@ static int take_event(const char *name, struct config *c)
 	return 0;
 }
 
+static int take_plugin(const char *path)
+{
+	char why[300];
+
+	if (plugin_load(path, why, sizeof(why)))
+		return bad("--plugin: cannot use '%s': %s", path, why);
+	return 0;
+}
+
 /* A CPU this process may run on now: pinning elsewhere would fail only at run time. */
 static int take_pin(const char *s, struct config *c)
 {
@@ -292,6 +305,7 @@ int cli_parse(int argc, char **argv, struct config *c)
 {
 	const char *backends = "all", *workloads = "all", *sizes = NULL, *events = NULL;
 	unsigned timeout_ms = 10000;
+	bool list = false;
 	int opt, err;
 
 	*c = (struct config){ .repetitions = 31, .warmup = 3, .rounds = 1, .baseline = true,
@@ -352,7 +366,11 @@ int cli_parse(int argc, char **argv, struct config *c)
 			if ((err = take_pin(optarg, c)))
 				return err;
 			break;
-		case 'l': cli_list(stdout); return -1;
+		case OPT_PLUGIN:
+			if ((err = take_plugin(optarg)))
+				return err;
+			break;
+		case 'l': list = true; break;
 		case 'h': cli_usage(stdout); return -1;
 		case ':': return bad("%s needs a value", argv[optind - 1]);
 		default:
@@ -361,6 +379,10 @@ int cli_parse(int argc, char **argv, struct config *c)
 	}
 	if (optind < argc)
 		return bad("unexpected argument '%s'", argv[optind]);
+	if (list) { /* after the loop: --list shows the workloads of every --plugin */
+		cli_list(stdout);
+		return -1;
+	}
 	c->opt.timeout_ms = timeout_ms;
 
 	err = split(backends, take_backend, c);

@@ -18,7 +18,7 @@ enum format { FMT_TABLE, FMT_CSV, FMT_JSON, FMT_SYSTEM };
 struct config {
 	const char *backends[16];
 	size_t nbackends;
-	const struct workload *workloads[32];
+	const struct workload *workloads[48]; /* the built-in ones and plugins' */
 	size_t nworkloads;
 	size_t sizes[64]; /* empty: each workload's default size */
 	size_t nsizes;

@@ -1,4 +1,10 @@
 /* expat.c: expat's own API isolated call by call; its parser is a domain pointer the trusted side only passes back. */
+/*
+ * Built out of the tree against an installed isobench, with pkg-config alone:
+ *   cc expat.c -o expat $(pkg-config --cflags --libs isobench expat)
+ * pkg-config: expat
+ * Run: ./expat BACKEND; exits 0 when a good and a corrupt input both behaved.
+ */
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>

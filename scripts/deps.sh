@@ -4,7 +4,7 @@
 set -eu
 
 build="gcc make libjemalloc-dev libjansson-dev libpfm4-dev libsnappy-dev libpng-dev libmsgpack-dev"
-test="libcriterion-dev qemu-system-x86 cpio gnuplot-nox pkg-config zlib1g-dev libxml2-dev libexpat1-dev"
+test="libcriterion-dev qemu-system-x86 cpio gnuplot-nox pkgconf zlib1g-dev libxml2-dev libexpat1-dev"
 bench="gnuplot-nox hyperfine"
 
 case "${1:-build}" in

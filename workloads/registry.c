@@ -34,9 +34,33 @@ static const struct workload *const workloads[] = {
 	&wl_rewind,
 };
 
+#define NBUILTIN (sizeof(workloads) / sizeof(workloads[0]))
+
+/* Plugins' workloads (bench/plugin.c), after the built-in ones. */
+static const struct workload *added[16];
+static size_t nadded;
+
 const struct workload *workload_at(size_t i)
 {
-	return i < sizeof(workloads) / sizeof(workloads[0]) ? workloads[i] : NULL;
+	if (i < NBUILTIN)
+		return workloads[i];
+	return i - NBUILTIN < nadded ? added[i - NBUILTIN] : NULL;
+}
+
+int workload_add(const struct workload *const *list, size_t n)
+{
+	if (n > sizeof(added) / sizeof(added[0]) - nadded)
+		return ISO_ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		if (!list[i]->name || !*list[i]->name || workload_find(list[i]->name))
+			return ISO_EINVAL;
+		for (size_t j = 0; j < i; j++)
+			if (!strcmp(list[i]->name, list[j]->name))
+				return ISO_EINVAL;
+	}
+	for (size_t i = 0; i < n; i++)
+		added[nadded++] = list[i];
+	return ISO_OK;
 }
 
 const struct workload *workload_find(const char *name)
