@@ -35,6 +35,20 @@ enum iso_wait {
 	                        crosses cores (large payloads; or one CPU) */
 };
 
+/*
+ * Hardening (on by default): the domain's system calls are filtered, so that it
+ * cannot change the protections or mappings of memory that is not its own, write
+ * another process's or its own /proc/<pid>/mem, ptrace, signal the trusted side or
+ * install signal handlers.  mpk and mprotect: Syscall User Dispatch while the domain
+ * runs; process: seccomp and Landlock in the child.  A denied attack ends the call
+ * as a failure (ISO_EFAULT in-process, ISO_ECRASH for a process domain); other
+ * calls outside the policy fail with EPERM inside the domain.  README: threat model.
+ */
+enum iso_harden {
+	ISO_HARDEN_ON = 0, /* the default */
+	ISO_HARDEN_OFF,    /* no filter: the domain may make any system call */
+};
+
 /* Options for iso_domain_create.  A zeroed struct (or NULL) means all defaults. */
 struct iso_options {
 	unsigned timeout_ms;  /* watchdog per call; 0 = none */
@@ -43,6 +57,7 @@ struct iso_options {
 	                         (ISO_SPIN_US_DEFAULT) */
 	size_t arena_size;    /* bytes of domain memory (copy buffers + iso_alloc heap);
 	                         0 = default (ISO_ARENA_DEFAULT) */
+	enum iso_harden harden; /* the system call filter; ISO_HARDEN_ON by default */
 };
 
 #define ISO_ARENA_DEFAULT ((size_t)128 << 20)
