@@ -24,6 +24,7 @@
 #include "reason.h"
 #include "route.h"
 #include "signals.h"
+#include "sud.h"
 
 #define PAGE 4096u
 #define STACK_SIZE ((size_t)1 << 20)
@@ -63,7 +64,8 @@ static bool take(int sig, siginfo_t *si, void *uc)
 	} else if (!t->cur) {
 		return false;
 	} else {
-		err = sig == SIGSEGV || sig == SIGBUS ? ISO_EFAULT : ISO_ECRASH;
+		/* SIGSYS: a system call the filter refuses (sud.c) */
+		err = sig == SIGSEGV || sig == SIGBUS || sig == SIGSYS ? ISO_EFAULT : ISO_ECRASH;
 	}
 	t->mask = ((ucontext_t *)uc)->uc_sigmask;
 	t->recover();
@@ -390,6 +392,8 @@ int inproc_call(struct iso_domain *dom, iso_fn *fn, const void *in, size_t in_le
 		return reason_set(ISO_E2BIG, "%zu bytes exceed the %zu-byte exchange buffer",
 				  in_len > out_cap ? in_len : out_cap, d->xfer_cap);
 	if (!t->ready && (err = thread_init(d)))
+		return err;
+	if (d->opt.harden == ISO_HARDEN_ON && (err = sud_arm(take)))
 		return err;
 	if (in_len && !in_shared)
 		memcpy(d->in_buf, in, in_len);

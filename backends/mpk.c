@@ -17,6 +17,7 @@
 #include "reason.h"
 #include "secret.h"
 #include "signals.h"
+#include "sud.h"
 #include "trusted_heap.h"
 
 /*
@@ -160,6 +161,7 @@ static void global_init(void)
 		once_err = tag(&r[i], key_trusted);
 	if (!once_err)
 		once_err = secret_set_tagger(tag_secret);
+	sud_use_key(key_trusted);
 }
 
 /* ---- domains ------------------------------------------------------------------ */
@@ -203,8 +205,21 @@ static int mpk_thread(const struct region *stack)
 
 static long mpk_enter(struct inproc *d, struct gate *g)
 {
-	(void)d;
-	return gate_mpk_enter(g);
+	long r;
+
+	if (d->opt.harden == ISO_HARDEN_ON)
+		sud_block(d->mem, d->mem_size, d->pkru);
+	r = gate_mpk_enter(g);
+	sud_allow();
+	return r;
+}
+
+/* Trusted rights back, then the system calls (the signal handler has given the
+ * rights already, but a violation found in malloc is found with the domain's). */
+static void mpk_recover(void)
+{
+	gate_pkru_trusted();
+	sud_allow();
 }
 
 static void mpk_bare(struct inproc *d, struct gate *g, unsigned long iters)
@@ -220,9 +235,7 @@ static const struct inproc_ops ops = {
 	.thread = mpk_thread,
 	.enter = mpk_enter,
 	.bare = mpk_bare,
-	/* Trusted rights back: the signal handler has given them already, but a
-	 * violation found in malloc is found with the domain's. */
-	.recover = gate_pkru_trusted,
+	.recover = mpk_recover,
 };
 
 static int mpk_create(const struct iso_options *opt, struct iso_domain **out)

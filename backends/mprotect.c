@@ -7,6 +7,7 @@
 #include "inproc.h"
 #include "reason.h"
 #include "secret.h"
+#include "sud.h"
 #include "trusted_heap.h"
 
 static int mprotect_probe(void)
@@ -23,7 +24,7 @@ static int mprotect_map(struct inproc *d, char *lo, size_t len, int prot)
 static void restore(struct region *s, size_t n)
 {
 	while (n--)
-		mprotect(s[n].lo, s[n].len, s[n].prot);
+		sud_mprotect(s[n].lo, s[n].len, s[n].prot);
 }
 
 static bool protect(struct inproc_thread *t)
@@ -31,7 +32,7 @@ static bool protect(struct inproc_thread *t)
 	struct region *s = t->saved;
 
 	for (size_t i = 0; i < t->nsaved; i++)
-		if (mprotect(s[i].lo, s[i].len, s[i].inside)) {
+		if (sud_mprotect(s[i].lo, s[i].len, s[i].inside)) {
 			t->enter_err = errno;
 			restore(s, i);
 			return false;
@@ -79,14 +80,23 @@ static void plan(struct inproc *d)
 	n = with(s, addrspace_trusted(&t->stack, s, INPROC_MAX_SAVED), PROT_READ);
 	n += with(s + n, secret_ranges(s + n, INPROC_MAX_SAVED - n), PROT_NONE);
 	n += with(s + n, inproc_others(d, s + n, INPROC_MAX_SAVED - n), PROT_NONE);
+	if (d->opt.harden == ISO_HARDEN_ON && n < INPROC_MAX_SAVED) /* the selector */
+		n += with(s + n, sud_region(s + n), PROT_READ);
 	t->nsaved = n;
 }
 
 static long mprotect_enter(struct inproc *d, struct gate *g)
 {
+	long r;
+
 	plan(d);
 	g->body = body;
-	return gate_stack_call(g);
+	/* The selector page turns read-only as the switch protects it (plan). */
+	if (d->opt.harden == ISO_HARDEN_ON)
+		sud_block(d->mem, d->mem_size, 0);
+	r = gate_stack_call(g);
+	sud_allow();
+	return r;
 }
 
 static void mprotect_bare(struct inproc *d, struct gate *g, unsigned long iters)
@@ -97,10 +107,12 @@ static void mprotect_bare(struct inproc *d, struct gate *g, unsigned long iters)
 	gate_stack_call(g);
 }
 
-/* In the signal handler: everything back as it was (mprotect is async-signal-safe). */
+/* In the signal handler: everything back as it was (mprotect is async-signal-safe),
+ * the selector page among it, then the system calls. */
 static void mprotect_recover(void)
 {
 	restore(inproc_thread.saved, inproc_thread.nsaved);
+	sud_allow();
 }
 
 static const struct inproc_ops ops = {

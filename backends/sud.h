@@ -1,0 +1,54 @@
+/* sud.h: the system call filter of hardened in-process domains: Syscall User Dispatch, switched around each call. */
+#ifndef BACKENDS_SUD_H
+#define BACKENDS_SUD_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <signal.h>
+#include <stdbool.h>
+
+#include "region.h"
+
+/*
+ * While a hardened domain runs, its thread's selector byte says BLOCK and every
+ * system call it makes comes to sud.c's SIGSYS handler, which applies the policy
+ * (sud.c, README "Hardened domains"): allowed calls are made again, with the
+ * domain's rights, from sud.c's own code range (which the kernel lets through);
+ * some are emulated; the rest fail with EPERM; an attack (changing memory that is
+ * not the domain's, new executable memory, /proc/<pid>/mem, ptrace, signals to
+ * others, handlers, prctl, seccomp, new processes or threads) is a violation: take
+ * (inproc.c's) rewinds the call with ISO_EFAULT.
+ */
+
+/* What rewinds a call the filter refuses (inproc.c's take, as signals.h's). */
+typedef bool sud_take_fn(int sig, siginfo_t *si, void *uc);
+
+/* mpk: the key the selector pages carry (the trusted key: domains read, never write
+ * it), and the handler's first step is trusted rights. */
+void sud_use_key(int pkey);
+/* This thread's selector page and the dispatch, at its first hardened call (once a
+ * thread).  ISO_OK, or ISO_ENOTSUP / ISO_ESYS with the reason. */
+int sud_arm(sud_take_fn *take);
+/* Entering a hardened domain whose memory is [lo, lo+len) and whose rights are pkru
+ * (mpk; 0 otherwise): from here every system call of this thread is filtered. */
+void sud_block(char *lo, size_t len, uint32_t pkru);
+/* Leaving the domain, or rewinding it (with trusted rights, and under mprotect the
+ * selector page writable again): the thread's calls go straight to the kernel. */
+void sud_allow(void);
+/* The armed thread's selector page (mprotect makes it read-only while a domain runs);
+ * 0 when the thread is not armed, else 1 with *r filled. */
+size_t sud_region(struct region *r);
+/* mprotect(2) from sud.c's code range, which the filter lets through (mprotect.c's
+ * switch runs with the selector at BLOCK).  0, or -1 with errno. */
+int sud_mprotect(void *lo, size_t len, int prot);
+
+/*
+ * sigaction(2) as glibc's, but returning through sud.c's restorer, whose rt_sigreturn
+ * the filter lets through: a handler that interrupts a hardened domain returns into
+ * it (glibc's restorer lies outside the allowed range).  signals.c installs every
+ * handler with it.
+ */
+int sud_sigaction(int sig, const struct sigaction *act, struct sigaction *old);
+
+#endif
