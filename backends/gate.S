@@ -113,11 +113,20 @@ gate_mpk_bare:
 empty:
 	ret
 
-/* void gate_pkru_trusted(void): the fault handler's way back to trusted rights. */
+/* void gate_pkru_trusted(void): the fault handler's way back to trusted rights.  Its
+ * callers run with the kernel's default PKRU (signal handlers: access-disable bits
+ * only) or trusted rights already; a domain's PKRU has write-disable bits (the
+ * trusted key's at least).  Called with those, it is a domain using the gate as a
+ * "WRPKRU; ret" gadget: ud2, a SIGILL that rewinds the domain. */
 	.globl	gate_pkru_trusted
 	.type	gate_pkru_trusted, @function
 gate_pkru_trusted:
-	TRUSTED_PKRU
+	xor	%ecx, %ecx
+	rdpkru
+	test	$0xaaaaaaaa, %eax
+	jz	4f
+	ud2
+4:	TRUSTED_PKRU
 	ret
 	.size	gate_pkru_trusted, .-gate_pkru_trusted
 

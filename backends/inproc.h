@@ -69,6 +69,7 @@ struct inproc_thread {
 	sigjmp_buf *rewind;
 	void (*recover)(void);
 	int enter_err;        /* mprotect: protecting failed, fn did not run */
+	int pending;          /* a violation found outside a signal, for take() */
 	unsigned long gen;    /* calls made; the watchdog compares ticks */
 	unsigned long wd_gen; /* gen at the watchdog's last tick */
 	sigset_t mask;        /* the signal mask to restore after a rewind */

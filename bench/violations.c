@@ -210,19 +210,34 @@ static long wrpkru_jit_fn(const void *in, size_t in_len, void *out, size_t out_c
 	return 0;
 }
 
-/* The gate's own way back to trusted rights, found as an attacker finds it: its bytes
- * (xor eax,eax; xor ecx,ecx; xor edx,edx; WRPKRU; test eax,eax; jnz; ret) in the
- * program's executable memory. */
-static void (*find_gadget(void))(void)
+/* Where pat (n bytes, then `then` at offset at, when at) first occurs in the
+ * program's executable memory, or NULL. */
+static const char *find_code(const unsigned char *pat, size_t n, size_t at, unsigned char then)
 {
-	static const unsigned char pat[] = { 0x31, 0xc0, 0x31, 0xc9, 0x31, 0xd2, 0x0f,
-					     0x01, 0xef, 0x85, 0xc0, 0x75 };
 	extern const char __executable_start[], etext[];
 
-	for (const char *q = __executable_start; q + sizeof(pat) + 2 <= etext; q++)
-		if (memcmp(q, pat, sizeof(pat)) == 0 && (unsigned char)q[sizeof(pat) + 1] == 0xc3)
-			return (void (*)(void))(uintptr_t)q;
+	for (const char *q = __executable_start; q + n + at + 1 <= etext; q++)
+		if (memcmp(q, pat, n) == 0 && (!at || (unsigned char)q[at] == then))
+			return q;
 	return NULL;
+}
+
+/* The gate's own way back to trusted rights (gate_pkru_trusted), found as an attacker
+ * finds it, by its bytes: xor ecx,ecx; RDPKRU; test $0xaaaaaaaa,eax (its check of the
+ * caller's rights); or, in a gate without that check, the bare xor eax,eax; xor
+ * ecx,ecx; xor edx,edx; WRPKRU; test eax,eax; jnz 1b; ret.  (A jump past the check,
+ * onto the WRPKRU loop itself, is not stopped: that needs control-flow integrity.) */
+static void (*find_gadget(void))(void)
+{
+	static const unsigned char checked[] = { 0x31, 0xc9, 0x0f, 0x01, 0xee,
+						 0xa9, 0xaa, 0xaa, 0xaa, 0xaa };
+	static const unsigned char bare[] = { 0x31, 0xc0, 0x31, 0xc9, 0x31, 0xd2, 0x0f,
+					      0x01, 0xef, 0x85, 0xc0, 0x75 };
+	const char *q = find_code(checked, sizeof(checked), 0, 0);
+
+	if (!q)
+		q = find_code(bare, sizeof(bare), sizeof(bare) + 1, 0xc3);
+	return (void (*)(void))(uintptr_t)q;
 }
 
 static long wrpkru_gadget_fn(const void *in, size_t in_len, void *out, size_t out_cap,

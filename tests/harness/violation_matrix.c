@@ -45,7 +45,8 @@ static void expect(const char *backend, size_t i, unsigned limit_ms, const char 
 static const char *const caught[] = { "caught", NULL };
 static const char *const held[] = { "caught", "contained", NULL };
 
-/* In-process backends: every case comes back as an error, trusted memory intact. */
+/* In-process backends, hardened (the default): every case, the PKU pitfalls too,
+ * comes back as an error, trusted memory intact. */
 Test(bench_violations, mprotect_catches_every_case, .timeout = 60)
 {
 	SKIP_UNSUPPORTED("mprotect");
@@ -69,6 +70,19 @@ Test(bench_violations, process_holds_every_case, .timeout = 60)
 			expect(backends[b], i, VIOLATION_LIMIT_MS,
 			       write || own || pitfall(i) ? held : caught);
 		}
+}
+
+/* Unhardened, mprotect lets a domain change protections and mappings itself. */
+Test(bench_violations, mprotect_unhardened_misses_pitfalls, .timeout = 60)
+{
+	static const char *const missed[] = { "missed", NULL };
+
+	SKIP_UNSUPPORTED("mprotect");
+	for (size_t i = 0; violation_name(i); i++)
+		if (!strcmp(violation_name(i), "domain-mprotect") ||
+		    !strcmp(violation_name(i), "map-fixed-over-trusted") ||
+		    !strcmp(violation_name(i), "proc-mem-write"))
+			expect_h("mprotect", ISO_HARDEN_OFF, i, VIOLATION_LIMIT_MS, missed);
 }
 
 /* Unhardened, a process domain writes its parent through /proc/<parent>/mem (this
