@@ -161,7 +161,7 @@ static void global_init(void)
 		once_err = tag(&r[i], key_trusted);
 	if (!once_err)
 		once_err = secret_set_tagger(tag_secret);
-	sud_use_key(key_trusted);
+	sud_use_pkru();
 }
 
 /* ---- domains ------------------------------------------------------------------ */

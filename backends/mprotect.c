@@ -80,8 +80,6 @@ static void plan(struct inproc *d)
 	n = with(s, addrspace_trusted(&t->stack, s, INPROC_MAX_SAVED), PROT_READ);
 	n += with(s + n, secret_ranges(s + n, INPROC_MAX_SAVED - n), PROT_NONE);
 	n += with(s + n, inproc_others(d, s + n, INPROC_MAX_SAVED - n), PROT_NONE);
-	if (d->opt.harden == ISO_HARDEN_ON && n < INPROC_MAX_SAVED) /* the selector */
-		n += with(s + n, sud_region(s + n), PROT_READ);
 	t->nsaved = n;
 }
 
@@ -91,7 +89,7 @@ static long mprotect_enter(struct inproc *d, struct gate *g)
 
 	plan(d);
 	g->body = body;
-	/* The selector page turns read-only as the switch protects it (plan). */
+	/* The selector page (in the trusted heap) turns read-only as the switch protects. */
 	if (d->opt.harden == ISO_HARDEN_ON)
 		sud_block(d->mem, d->mem_size, 0);
 	r = gate_stack_call(g);

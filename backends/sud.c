@@ -9,7 +9,9 @@
 #include <linux/magic.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdbool.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
@@ -79,8 +81,9 @@ int sud_mprotect(void *lo, size_t len, int prot)
 
 /* ---- a thread's selector page ------------------------------------------------- */
 
-/* Written only with trusted rights: mpk tags it with the trusted key, mprotect makes
- * it read-only while a domain runs.  The kernel reads `selector` at each call. */
+/* Written only with trusted rights: it lies in the trusted heap, which mpk tags with
+ * the trusted key and mprotect makes read-only while a domain runs (no extra system
+ * call per switch).  The kernel reads `selector` at each call. */
 #define SUD_MAPS 64
 
 struct page {
@@ -97,9 +100,8 @@ static _Thread_local struct page *page; /* TLS: readable whatever rights are in 
 /* What the handler reads before it has trusted rights (key 0, like signals.c's). */
 static struct {
 	bool pkru; /* mpk: restore trusted rights first */
-	int pkey;
 	sud_take_fn *take;
-} __attribute__((aligned(PAGE))) shared ADDRSPACE_UNPROTECTED = { .pkey = -1 };
+} __attribute__((aligned(PAGE))) shared ADDRSPACE_UNPROTECTED;
 
 /* ---- the policy ----------------------------------------------------------------- */
 
@@ -441,9 +443,8 @@ static void install(void)
 		once_err = reason_sys("rt_sigaction(SIGSYS)");
 }
 
-void sud_use_key(int pkey)
+void sud_use_pkru(void)
 {
-	shared.pkey = pkey;
 	shared.pkru = true;
 }
 
@@ -457,20 +458,17 @@ int sud_arm(sud_take_fn *take)
 	pthread_once(&once, install);
 	if (once_err)
 		return once_err;
-	p = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (p == MAP_FAILED)
-		return reason_sys("mmap");
-	if (shared.pkey >= 0 && pkey_mprotect(p, PAGE, PROT_READ | PROT_WRITE, shared.pkey)) {
-		munmap(p, PAGE);
-		return reason_sys("pkey_mprotect");
-	}
+	p = aligned_alloc(PAGE, PAGE); /* called outside domains: the trusted heap */
+	if (!p)
+		return reason_set(ISO_ENOMEM, "no page for the system call selector");
+	memset(p, 0, PAGE);
 	p->selector = SYSCALL_DISPATCH_FILTER_ALLOW;
 	if (prctl(PR_SET_SYSCALL_USER_DISPATCH, PR_SYS_DISPATCH_ON,
 		  (unsigned long)__start_sud_text,
 		  (unsigned long)(__stop_sud_text - __start_sud_text), &p->selector)) {
 		int e = errno;
 
-		munmap(p, PAGE);
+		free(p);
 		errno = e;
 		return reason_set(e == EINVAL ? ISO_ENOTSUP : ISO_ESYS,
 				  "PR_SET_SYSCALL_USER_DISPATCH: %s (Linux 5.11+; "
@@ -481,6 +479,13 @@ int sud_arm(sud_take_fn *take)
 	return ISO_OK;
 }
 
+volatile unsigned char *sud_selector(void)
+{
+	return page ? &page->selector : NULL;
+}
+
+/* The kernel reads the selector on this thread, at its next system call: program
+ * order is enough, a compiler barrier keeps it. */
 void sud_block(char *lo, size_t len, uint32_t pkru)
 {
 	struct page *p = page;
@@ -488,21 +493,17 @@ void sud_block(char *lo, size_t len, uint32_t pkru)
 	p->lo = lo;
 	p->hi = lo + len;
 	p->pkru = pkru;
-	__atomic_store_n(&p->selector, SYSCALL_DISPATCH_FILTER_BLOCK, __ATOMIC_SEQ_CST);
+	atomic_signal_fence(memory_order_seq_cst);
+	p->selector = SYSCALL_DISPATCH_FILTER_BLOCK;
+	atomic_signal_fence(memory_order_seq_cst);
 }
 
 void sud_allow(void)
 {
 	struct page *p = page;
 
+	atomic_signal_fence(memory_order_seq_cst);
 	if (p && p->selector != SYSCALL_DISPATCH_FILTER_ALLOW)
-		__atomic_store_n(&p->selector, SYSCALL_DISPATCH_FILTER_ALLOW, __ATOMIC_SEQ_CST);
-}
-
-size_t sud_region(struct region *r)
-{
-	if (!page)
-		return 0;
-	*r = region_rw(page, PAGE);
-	return 1;
+		p->selector = SYSCALL_DISPATCH_FILTER_ALLOW;
+	atomic_signal_fence(memory_order_seq_cst);
 }

@@ -8,7 +8,6 @@
 #include <signal.h>
 #include <stdbool.h>
 
-#include "region.h"
 
 /*
  * While a hardened domain runs, its thread's selector byte says BLOCK and every
@@ -24,9 +23,9 @@
 /* What rewinds a call the filter refuses (inproc.c's take, as signals.h's). */
 typedef bool sud_take_fn(int sig, siginfo_t *si, void *uc);
 
-/* mpk: the key the selector pages carry (the trusted key: domains read, never write
- * it), and the handler's first step is trusted rights. */
-void sud_use_key(int pkey);
+/* mpk is in use: the handler's first step is trusted rights.  (Selector pages lie in
+ * the trusted heap: under the trusted key, read-only while an mprotect domain runs.) */
+void sud_use_pkru(void);
 /* This thread's selector page and the dispatch, at its first hardened call (once a
  * thread).  ISO_OK, or ISO_ENOTSUP / ISO_ESYS with the reason. */
 int sud_arm(sud_take_fn *take);
@@ -36,9 +35,9 @@ void sud_block(char *lo, size_t len, uint32_t pkru);
 /* Leaving the domain, or rewinding it (with trusted rights, and under mprotect the
  * selector page writable again): the thread's calls go straight to the kernel. */
 void sud_allow(void);
-/* The armed thread's selector page (mprotect makes it read-only while a domain runs);
- * 0 when the thread is not armed, else 1 with *r filled. */
-size_t sud_region(struct region *r);
+/* This thread's selector byte (NULL before its first hardened call): for the tests,
+ * which check that a domain cannot write it. */
+volatile unsigned char *sud_selector(void);
 /* mprotect(2) from sud.c's code range, which the filter lets through (mprotect.c's
  * switch runs with the selector at BLOCK).  0, or -1 with errno. */
 int sud_mprotect(void *lo, size_t len, int prot);

@@ -19,6 +19,7 @@
 #include <criterion/criterion.h>
 #include <criterion/parameterized.h>
 
+#include "../../backends/sud.h"
 #include "iso.h"
 #include "../support/util.h"
 
@@ -312,4 +313,37 @@ ParameterizedTest(struct backend_param *p, harden, no_executable_memory_inside)
 		  "unhardened %s", p->name);
 	iso_domain_destroy(d);
 	iso_domain_destroy(off);
+}
+
+/* The selector byte: a domain that could write it would switch the filter off. */
+static long selector_fn(const void *in, size_t in_len, void *out, size_t out_cap,
+			size_t *out_len)
+{
+	volatile unsigned char *sel = NULL;
+
+	(void)out, (void)out_cap, (void)out_len;
+	if (in_len == sizeof(sel))
+		memcpy(&sel, in, sizeof(sel));
+	*sel = 0; /* SYSCALL_DISPATCH_FILTER_ALLOW */
+	return kill(getpid(), 0);
+}
+
+ParameterizedTestParameters(harden, selector_is_not_the_domains)
+{
+	return cr_make_param_array(struct backend_param, params, inproc());
+}
+
+ParameterizedTest(struct backend_param *p, harden, selector_is_not_the_domains)
+{
+	struct iso_domain *d = open_h(p->name, ISO_HARDEN_ON);
+	volatile unsigned char *sel;
+	long ret = -1;
+
+	cr_assert_eq(iso_call(d, kill_fn, NULL, 0, NULL, 0, NULL, NULL), ISO_EFAULT); /* armed */
+	sel = sud_selector();
+	cr_assert_not_null(sel, "%s: no selector after a hardened call", p->name);
+	cr_assert_eq(iso_call(d, selector_fn, &sel, sizeof(sel), NULL, 0, NULL, &ret), ISO_EFAULT,
+		     "%s: the domain wrote its selector (ret %ld)", p->name, ret);
+	cr_assert_eq(*sel, 0, "%s: the selector is not ALLOW after the call", p->name);
+	iso_domain_destroy(d);
 }
