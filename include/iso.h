@@ -40,9 +40,10 @@ enum iso_wait {
  * cannot change the protections or mappings of memory that is not its own, write
  * another process's or its own /proc/<pid>/mem, ptrace, signal the trusted side or
  * install signal handlers.  mpk and mprotect: Syscall User Dispatch while the domain
- * runs; process: seccomp and Landlock in the child.  A denied attack ends the call
- * as a failure (ISO_EFAULT in-process, ISO_ECRASH for a process domain); other
- * calls outside the policy fail with EPERM inside the domain.  README: threat model.
+ * runs, and a denied attack ends the call with ISO_EFAULT (other calls outside the
+ * policy fail with EPERM inside the domain); process: Landlock and a seccomp filter
+ * in the child, which is killed at an attack (ISO_ECRASH).  README: "Hardened
+ * domains".
  */
 enum iso_harden {
 	ISO_HARDEN_ON = 0, /* the default */

@@ -22,19 +22,25 @@ static int null_setup(struct iso_domain *d, size_t size, void **state)
 	return ISO_OK;
 }
 
-static int null_run(void *state, struct iso_domain *d, uint64_t iters)
+/* iters calls of fn without input or output, each returning want. */
+static int bare_calls(struct iso_domain *d, iso_fn *fn, long want, uint64_t iters)
 {
-	(void)state;
 	for (uint64_t i = 0; i < iters; i++) {
 		long ret = -1;
-		int err = iso_call(d, null_fn, NULL, 0, NULL, 0, NULL, &ret);
+		int err = iso_call(d, fn, NULL, 0, NULL, 0, NULL, &ret);
 
 		if (err)
 			return err;
-		if (ret != 0)
+		if (ret != want)
 			return WL_EWRONG;
 	}
 	return ISO_OK;
+}
+
+static int null_run(void *state, struct iso_domain *d, uint64_t iters)
+{
+	(void)state;
+	return bare_calls(d, null_fn, 0, iters);
 }
 
 static void no_teardown(void *state)
@@ -80,16 +86,7 @@ static int write_setup(struct iso_domain *d, size_t size, void **state)
 static int write_run(void *state, struct iso_domain *d, uint64_t iters)
 {
 	(void)state;
-	for (uint64_t i = 0; i < iters; i++) {
-		long ret = -1;
-		int err = iso_call(d, write_fn, NULL, 0, NULL, 0, NULL, &ret);
-
-		if (err)
-			return err;
-		if (ret != 8)
-			return WL_EWRONG;
-	}
-	return ISO_OK;
+	return bare_calls(d, write_fn, 8, iters);
 }
 
 const struct workload wl_call_write = {
