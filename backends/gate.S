@@ -25,6 +25,11 @@
 
 	.text
 
+/* gate_text_start .. gate_text_end: the gate's code, whose WRPKRU instructions the
+ * scan (scan.c) leaves in place. */
+	.globl	gate_text_start
+gate_text_start:
+
 /* long gate_stack_call(struct gate *g): g->body(g) on the domain stack g->stack. */
 	.globl	gate_stack_call
 	.type	gate_stack_call, @function
@@ -129,5 +134,7 @@ gate_pkru_trusted:
 4:	TRUSTED_PKRU
 	ret
 	.size	gate_pkru_trusted, .-gate_pkru_trusted
+	.globl	gate_text_end
+gate_text_end:
 
 	.section .note.GNU-stack,"",@progbits

@@ -37,4 +37,7 @@ void gate_mpk_bare(struct gate *g, unsigned long iters);
 /* PKRU := 0, every key open: the trusted side's rights (the fault handler's way back). */
 void gate_pkru_trusted(void);
 
+/* The gate's code: the only WRPKRU instructions isobench lets domains reach. */
+extern const char gate_text_start[], gate_text_end[];
+
 #endif

@@ -15,6 +15,7 @@
 #include "arch-x86.h"
 #include "inproc.h"
 #include "reason.h"
+#include "scan.h"
 #include "secret.h"
 #include "signals.h"
 #include "sud.h"
@@ -168,9 +169,15 @@ static void global_init(void)
 
 static int mpk_setup(struct inproc *d)
 {
+	size_t patched;
+	int err;
+
 	pthread_once(&once, global_init);
 	if (once_err)
 		return once_err;
+	/* Hardened: no WRPKRU or XRSTOR the domain could jump to but the gate's (scan.h). */
+	if (d->opt.harden == ISO_HARDEN_ON && (err = scan_exec(&patched)))
+		return err;
 	d->pkey = pkey_alloc(0, 0);
 	if (d->pkey < 0)
 		return errno == ENOSPC

@@ -347,3 +347,54 @@ ParameterizedTest(struct backend_param *p, harden, selector_is_not_the_domains)
 	cr_assert_eq(*sel, 0, "%s: the selector is not ALLOW after the call", p->name);
 	iso_domain_destroy(d);
 }
+
+/* ---- mpk: no WRPKRU a domain could reach but the gate's (scan.c) ---------------- */
+
+static long trusted_word = 0x5a5a; /* the program's data: the trusted key */
+
+/* The rights opened with glibc's pkey_set (every key but 0), then a trusted write. */
+static long pkey_set_fn(const void *in, size_t in_len, void *out, size_t out_cap,
+			size_t *out_len)
+{
+	(void)in, (void)in_len, (void)out, (void)out_cap, (void)out_len;
+	for (int k = 1; k < 16; k++)
+		pkey_set(k, 0);
+	*(volatile long *)&trusted_word = 0x0bad;
+	return 0;
+}
+
+/* A WRPKRU the program made executable before the domain (xor ecx,ecx; xor edx,edx;
+ * xor eax,eax; WRPKRU; ret), run from inside, then a trusted write. */
+static void (*planted)(void);
+
+static long planted_fn(const void *in, size_t in_len, void *out, size_t out_cap,
+		       size_t *out_len)
+{
+	(void)in, (void)in_len, (void)out, (void)out_cap, (void)out_len;
+	planted();
+	*(volatile long *)&trusted_word = 0x0bad;
+	return 0;
+}
+
+Test(harden, mpk_leaves_no_wrpkru_but_the_gates)
+{
+	static const char code[] = "\x31\xc9\x31\xd2\x31\xc0\x0f\x01\xef\xc3";
+	struct iso_domain *d;
+	unsigned char *page;
+
+	if (!backend_wanted("mpk"))
+		cr_skip_test("mpk not asked for");
+	SKIP_UNSUPPORTED("mpk");
+	page = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	cr_assert(page != MAP_FAILED);
+	memcpy(page, code, sizeof(code) - 1);
+	cr_assert_eq(mprotect(page, 4096, PROT_READ | PROT_EXEC), 0);
+	planted = (void (*)(void))(uintptr_t)page;
+	d = open_h("mpk", ISO_HARDEN_ON); /* the scan runs here */
+	cr_assert(page[6] == 0x0f && page[7] == 0x0b, "the planted WRPKRU is still there");
+	cr_assert_eq(iso_call(d, planted_fn, NULL, 0, NULL, 0, NULL, NULL), ISO_ECRASH);
+	cr_assert_eq(iso_call(d, pkey_set_fn, NULL, 0, NULL, 0, NULL, NULL), ISO_ECRASH,
+		     "glibc's pkey_set still sets PKRU");
+	cr_assert_eq(trusted_word, 0x5a5a, "the trusted word was written");
+	iso_domain_destroy(d);
+}
