@@ -1,8 +1,12 @@
 /* harness/violation_matrix.c: the harness's violation matrix gives each backend the verdicts its protection promises. */
+#include <getopt.h>
 #include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <criterion/criterion.h>
+#include <criterion/redirect.h>
 
 #include "../../bench/harness.h"
 #include "../support/util.h"
@@ -117,4 +121,32 @@ Test(bench_violations, none_protects_nothing, .timeout = 60)
 		else if (strcmp(n, "heap-overflow") != 0) /* may or may not kill the program */
 			expect("none", i, VIOLATION_LIMIT_MS, missed);
 	}
+}
+
+/* --harden=on|off sets the domains' option and is recorded in system.json. */
+Test(bench_violations, harden_flag_parses_and_is_recorded)
+{
+	char *off[] = { "harness", "--harden=off", NULL }, *bad[] = { "harness", "--harden=x", NULL };
+	char *none[] = { "harness", NULL };
+	struct results r = { .tsc = { .ghz = 2.0, .source = "calibrated" } };
+	struct config c;
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	optind = 0;
+	cr_assert_eq(cli_parse(1, none, &c), 0);
+	cr_assert_eq(c.opt.harden, ISO_HARDEN_ON, "hardening is not the default");
+	optind = 0;
+	cr_assert_eq(cli_parse(2, off, &c), 0);
+	cr_assert_eq(c.opt.harden, ISO_HARDEN_OFF);
+	f = open_memstream(&text, &len);
+	cr_assert_not_null(f);
+	cr_assert_eq(format_write(f, FMT_SYSTEM, &c, &r), 0);
+	fclose(f);
+	cr_assert_not_null(strstr(text, "\"harden\": \"off\""), "system.json: %s", text);
+	free(text);
+	cr_redirect_stderr();
+	optind = 0;
+	cr_assert_eq(cli_parse(2, bad, &c), 2);
 }
