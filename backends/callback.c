@@ -12,10 +12,13 @@
 #include <sys/uio.h>
 
 #include "backend.h"
+#include "gate.h"
 #include "inproc.h"
 #include "iso_typed.h"
 #include "process.h"
 #include "reason.h"
+#include "route.h"
+#include "sud.h"
 
 struct entry {
 	iso_cb_fn *fn;
@@ -43,17 +46,35 @@ static long dispatch(unsigned slot, const long *args, struct iso_domain *d)
 	return e.fn(&cb);
 }
 
+/* What a slot function inside an in-process domain hands the gate (domain memory). */
 struct leaving {
 	unsigned slot;
-	const long *args;
-	struct iso_domain *d;
+	long args[6];
 };
 
-static long dispatch_leaving(void *arg)
+/*
+ * gate_out_fn: the trusted side of an in-process callback, with trusted rights.  What
+ * the domain handed over is read once; the domain is the one whose rights were pkru
+ * (mpk: looked up in the trusted list), never a pointer the domain gave.  Meanwhile
+ * malloc goes to the trusted heap and system calls straight to the kernel.
+ */
+static long leave_domain(void *arg, uint32_t pkru)
 {
-	const struct leaving *l = arg;
+	struct leaving l;
+	struct iso_domain *d = inproc_left(pkru);
+	struct heap *h = route_thread.heap;
+	bool blocked;
+	long r;
 
-	return dispatch(l->slot, l->args, l->d);
+	if (!d)
+		return ISO_EINVAL;
+	memcpy(&l, arg, sizeof(l));
+	route_thread.heap = NULL;
+	blocked = sud_pause();
+	r = dispatch(l.slot, l.args, d);
+	sud_resume(blocked);
+	route_thread.heap = h;
+	return r;
 }
 
 /* Called inside a domain (or anywhere): leave it by its backend's way. */
@@ -65,9 +86,10 @@ static long enter_trusted(unsigned slot, long a, long b, long c, long d, long e,
 	if (process_child_self)
 		return process_child_callback(slot, args);
 	if ((dom = inproc_current())) {
-		struct leaving l = { slot, args, dom };
+		struct leaving l = { .slot = slot };
 
-		return inproc_callback(dispatch_leaving, &l);
+		memcpy(l.args, args, sizeof(l.args));
+		return inproc_callback(&l);
 	}
 	return dispatch(slot, args, NULL);
 }
@@ -91,6 +113,7 @@ iso_any_fn iso_callback_register(iso_cb_fn *fn, void *user)
 		return NULL;
 	pthread_mutex_lock(&lock);
 	backend_callback = dispatch;
+	gate_out_fn = leave_domain;
 	for (unsigned k = 0; k < ISO_MAX_CALLBACKS && !p; k++)
 		if (!table[k].fn) {
 			table[k] = (struct entry){ fn, user };

@@ -25,6 +25,11 @@
 
 	.text
 
+/* gate_text_start .. gate_text_end: the gate's code, whose WRPKRU instructions the
+ * scan (scan.c) leaves in place. */
+	.globl	gate_text_start
+gate_text_start:
+
 /* long gate_stack_call(struct gate *g): g->body(g) on the domain stack g->stack. */
 	.globl	gate_stack_call
 	.type	gate_stack_call, @function
@@ -113,9 +118,13 @@ gate_mpk_bare:
 empty:
 	ret
 
-/* long gate_mpk_out(long (*fn)(void *), void *arg, uint32_t pkru): from inside a
- * domain, fn(arg) with trusted rights, then the domain's rights pkru again (a
- * callback to the trusted side, on the stack it was called on). */
+/* long gate_mpk_out(void *arg): from inside an mpk domain, (*gate_out_fn)(arg, pkru)
+ * with trusted rights, pkru being the domain's rights as RDPKRU reads them on the way
+ * in, then those rights again (a callback to the trusted side, on the stack it was
+ * called on).  Neither the function nor the rights to go back to come from the
+ * caller: a domain that jumps here runs only what the trusted side set in
+ * gate_out_fn, which checks what it is given; one that jumps to the WRPKRU on the
+ * way out with trusted rights in %eax, or calls in with trusted rights, gets ud2. */
 	.globl	gate_mpk_out
 	.type	gate_mpk_out, @function
 gate_mpk_out:
@@ -123,29 +132,56 @@ gate_mpk_out:
 	push	%rbx
 	.cfi_def_cfa_offset 16
 	.cfi_offset %rbx, -16
-	mov	%edx, %ebx
-	mov	%rdi, %r8
+	xor	%ecx, %ecx
+	rdpkru
+	mov	%eax, %ebx
+	test	$0xaaaaaaaa, %eax
+	jz	6f
 	TRUSTED_PKRU
-	mov	%rsi, %rdi
-	call	*%r8
+	mov	%ebx, %esi
+	call	*gate_out_fn(%rip)
 	mov	%rax, %r8
 	mov	%ebx, %eax
 	xor	%ecx, %ecx
 	xor	%edx, %edx
 	wrpkru
+	test	$0xaaaaaaaa, %eax
+	jz	6f
 	mov	%r8, %rax
 	pop	%rbx
 	.cfi_def_cfa_offset 8
 	ret
+6:	ud2
 	.cfi_endproc
 	.size	gate_mpk_out, .-gate_mpk_out
 
-/* void gate_pkru_trusted(void): the fault handler's way back to trusted rights. */
+/* void gate_pkru_trusted(void): the fault handler's way back to trusted rights.  Its
+ * callers run with the kernel's default PKRU (signal handlers: access-disable bits
+ * only) or trusted rights already; a domain's PKRU has write-disable bits (the
+ * trusted key's at least).  Called with those, it is a domain using the gate as a
+ * "WRPKRU; ret" gadget: ud2, a SIGILL that rewinds the domain. */
 	.globl	gate_pkru_trusted
 	.type	gate_pkru_trusted, @function
 gate_pkru_trusted:
-	TRUSTED_PKRU
+	xor	%ecx, %ecx
+	rdpkru
+	test	$0xaaaaaaaa, %eax
+	jz	4f
+	ud2
+4:	TRUSTED_PKRU
 	ret
 	.size	gate_pkru_trusted, .-gate_pkru_trusted
+	.globl	gate_text_end
+gate_text_end:
+
+/* What gate_mpk_out runs with trusted rights (callback.c sets it): in the program's
+ * data, which a domain may read but not write. */
+	.data
+	.balign	8
+	.globl	gate_out_fn
+	.type	gate_out_fn, @object
+	.size	gate_out_fn, 8
+gate_out_fn:
+	.quad	0
 
 	.section .note.GNU-stack,"",@progbits

@@ -34,9 +34,15 @@ long gate_mpk_enter(struct gate *g);
 /* The gate's own cost: on the domain stack, iters times WRPKRU(g->pkru), an empty
  * call, WRPKRU(trusted). */
 void gate_mpk_bare(struct gate *g, unsigned long iters);
-/* From inside a domain: fn(arg) with trusted rights, then PKRU = pkru again. */
-long gate_mpk_out(long (*fn)(void *), void *arg, uint32_t pkru);
+/* From inside an mpk domain: gate_out_fn(arg, its PKRU) with trusted rights, then
+ * that PKRU again (read on the way in, not taken from the caller). */
+long gate_mpk_out(void *arg);
+/* What gate_mpk_out calls with trusted rights: arg as given, pkru the domain's. */
+extern long (*gate_out_fn)(void *arg, uint32_t pkru);
 /* PKRU := 0, every key open: the trusted side's rights (the fault handler's way back). */
 void gate_pkru_trusted(void);
+
+/* The gate's code: the only WRPKRU instructions isobench lets domains reach. */
+extern const char gate_text_start[], gate_text_end[];
 
 #endif

@@ -26,6 +26,7 @@
 #include "reason.h"
 #include "route.h"
 #include "signals.h"
+#include "sud.h"
 
 #define PAGE 4096u
 #define STACK_SIZE ((size_t)1 << 20)
@@ -58,7 +59,11 @@ static bool take(int sig, siginfo_t *si, void *uc)
 	struct inproc_thread *t = &inproc_thread;
 	int err;
 
-	if (sig == SIGNALS_WATCHDOG) {
+	if (sig == SIGNALS_WATCHDOG && t->cur && t->pending && si->si_code == SI_TKILL &&
+	    si->si_pid == getpid()) {
+		err = t->pending; /* violation(): the domain picks at most its own error */
+		t->pending = 0;
+	} else if (sig == SIGNALS_WATCHDOG) {
 		if (!t->cur || !watchdog_expired(t, si))
 			return true;
 		/* Inside jemalloc its locks may be held: rewind as malloc returns (route.h). */
@@ -73,7 +78,8 @@ static bool take(int sig, siginfo_t *si, void *uc)
 		return sig == SIGSEGV && si->si_code == SEGV_ACCERR && exclusive_wait();
 	} else {
 		fault_record(&t->fault, sig, si, uc);
-		err = sig == SIGSEGV || sig == SIGBUS ? ISO_EFAULT : ISO_ECRASH;
+		/* SIGSYS: a system call the filter refuses (sud.c) */
+		err = sig == SIGSEGV || sig == SIGBUS || sig == SIGSYS ? ISO_EFAULT : ISO_ECRASH;
 	}
 	t->mask = ((ucontext_t *)uc)->uc_sigmask;
 	t->recover();
@@ -81,13 +87,18 @@ static bool take(int sig, siginfo_t *si, void *uc)
 }
 
 /* Abandon the current domain call with err: a violation found outside a signal
- * (route.h: the domain misused the allocator). */
+ * (route.h: the domain misused the allocator), with the domain's rights in force.
+ * Through a signal to this thread, whose handler gets trusted rights as every
+ * handler does: gate_pkru_trusted refuses a caller with a domain's rights. */
 static _Noreturn void violation(int err)
 {
 	struct inproc_thread *t = &inproc_thread;
 
-	t->recover(); /* found with the domain's rights in force */
 	t->fault.sig = 0;
+	t->pending = err;
+	syscall(SYS_tgkill, getpid(), syscall(SYS_gettid), SIGNALS_WATCHDOG);
+	t->pending = 0; /* blocked by the domain (an unhardened one): the direct way */
+	t->recover();
 	pthread_sigmask(SIG_SETMASK, NULL, &t->mask);
 	siglongjmp(*t->rewind, err);
 }
@@ -434,6 +445,8 @@ int inproc_call(struct iso_domain *dom, iso_fn *fn, const void *in, size_t in_le
 				  in_len > out_cap ? in_len : out_cap, d->xfer_cap);
 	if (!t->ready && (err = thread_init(d)))
 		return err;
+	if (d->opt.harden == ISO_HARDEN_ON && (err = sud_arm(take)))
+		return err;
 	if (in_len && !in_shared)
 		memcpy(d->in_buf, in, in_len);
 	g.in = in_shared ? in : d->in_buf;
@@ -486,18 +499,24 @@ struct iso_domain *inproc_current(void)
 	return inproc_thread.cur ? &inproc_thread.cur->base : NULL;
 }
 
-long inproc_callback(long (*fn)(void *), void *arg)
+long inproc_callback(void *arg)
 {
 	struct inproc *d = inproc_thread.cur;
-	struct heap *h = route_thread.heap;
-	long r;
 
-	if (!d)
-		return ISO_EINVAL;
-	route_thread.heap = NULL; /* the trusted side's malloc, while it runs */
-	r = d->ops->leave(d, fn, arg);
-	route_thread.heap = h;
-	return r;
+	return d ? d->ops->leave(d, arg) : ISO_EINVAL;
+}
+
+struct iso_domain *inproc_left(uint32_t pkru)
+{
+	struct inproc *d;
+
+	if (!pkru)
+		return inproc_current();
+	pthread_mutex_lock(&lock);
+	for (d = domains; d && d->pkru != pkru; d = d->next)
+		;
+	pthread_mutex_unlock(&lock);
+	return d ? &d->base : NULL;
 }
 
 void *inproc_alloc(struct iso_domain *dom, size_t n)

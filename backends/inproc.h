@@ -30,8 +30,9 @@ struct inproc_ops {
 	long (*enter)(struct inproc *d, struct gate *g);
 	/* The switching alone, iters times (iso_domain_bare); g has the stack and pkru. */
 	void (*bare)(struct inproc *d, struct gate *g, unsigned long iters);
-	/* From inside the domain: fn(arg) with trusted rights, then back (a callback). */
-	long (*leave)(struct inproc *d, long (*fn)(void *), void *arg);
+	/* From inside the domain: gate_out_fn(arg, pkru) with trusted rights, then back
+	 * (a callback; gate.h). */
+	long (*leave)(struct inproc *d, void *arg);
 	/* Before a rewind (in the signal handler, or in malloc with the domain's rights
 	 * in force): give the trusted side its rights back. */
 	void (*recover)(void);
@@ -72,6 +73,7 @@ struct inproc_thread {
 	sigjmp_buf *rewind;
 	void (*recover)(void);
 	int enter_err;        /* mprotect: protecting failed, fn did not run */
+	int pending;          /* a violation found outside a signal, for take() */
 	unsigned long gen;    /* calls made; the watchdog compares ticks */
 	unsigned long wd_gen; /* gen at the watchdog's last tick */
 	sigset_t mask;        /* the signal mask to restore after a rewind */
@@ -105,9 +107,12 @@ int inproc_call(struct iso_domain *d, iso_fn *fn, const void *in, size_t in_len,
 		size_t out_cap, size_t *out_len, long *ret);
 int inproc_bare(struct iso_domain *d, unsigned long iters);
 bool inproc_holds(const struct iso_domain *d, const void *p, size_t n, bool any);
-/* From inside this thread's domain: fn(arg, domain) on the trusted side, with its
- * rights and its heap; ISO_EINVAL's value when not inside one. */
-long inproc_callback(long (*fn)(void *), void *arg);
+/* From inside this thread's domain: gate_out_fn(arg, pkru) on the trusted side, with
+ * its rights; ISO_EINVAL's value when not inside one. */
+long inproc_callback(void *arg);
+/* On the trusted side of a callback: the domain whose rights were pkru (mpk; found in
+ * the trusted list, not taken from the domain), or this thread's (mprotect: pkru 0). */
+struct iso_domain *inproc_left(uint32_t pkru);
 /* The domain this thread is inside, or NULL. */
 struct iso_domain *inproc_current(void);
 void *inproc_alloc(struct iso_domain *d, size_t n);

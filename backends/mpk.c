@@ -16,8 +16,10 @@
 #include "inproc.h"
 #include "malloc.h"
 #include "reason.h"
+#include "scan.h"
 #include "secret.h"
 #include "signals.h"
+#include "sud.h"
 #include "trusted_heap.h"
 
 /*
@@ -161,15 +163,22 @@ static void global_init(void)
 		once_err = tag(&r[i], key_trusted);
 	if (!once_err)
 		once_err = secret_set_tagger(tag_secret);
+	sud_use_pkru();
 }
 
 /* ---- domains ------------------------------------------------------------------ */
 
 static int mpk_setup(struct inproc *d)
 {
+	size_t patched;
+	int err;
+
 	pthread_once(&once, global_init);
 	if (once_err)
 		return once_err;
+	/* Hardened: no WRPKRU or XRSTOR the domain could jump to but the gate's (scan.h). */
+	if (d->opt.harden == ISO_HARDEN_ON && (err = scan_exec(&patched)))
+		return err;
 	d->pkey = pkey_alloc(0, 0);
 	if (d->pkey < 0)
 		return errno == ENOSPC
@@ -204,8 +213,21 @@ static int mpk_thread(const struct region *stack)
 
 static long mpk_enter(struct inproc *d, struct gate *g)
 {
-	(void)d;
-	return gate_mpk_enter(g);
+	long r;
+
+	if (d->opt.harden == ISO_HARDEN_ON)
+		sud_block(d->mem, d->mem_size, d->pkru);
+	r = gate_mpk_enter(g);
+	sud_allow();
+	return r;
+}
+
+/* Trusted rights back, then the system calls (the signal handler has given the
+ * rights already, but a violation found in malloc is found with the domain's). */
+static void mpk_recover(void)
+{
+	gate_pkru_trusted();
+	sud_allow();
 }
 
 static void mpk_bare(struct inproc *d, struct gate *g, unsigned long iters)
@@ -214,9 +236,10 @@ static void mpk_bare(struct inproc *d, struct gate *g, unsigned long iters)
 	gate_mpk_bare(g, iters);
 }
 
-static long mpk_leave(struct inproc *d, long (*fn)(void *), void *arg)
+static long mpk_leave(struct inproc *d, void *arg)
 {
-	return gate_mpk_out(fn, arg, d->pkru);
+	(void)d;
+	return gate_mpk_out(arg);
 }
 
 static const struct inproc_ops ops = {
@@ -227,9 +250,7 @@ static const struct inproc_ops ops = {
 	.enter = mpk_enter,
 	.bare = mpk_bare,
 	.leave = mpk_leave,
-	/* Trusted rights back: the signal handler has given them already, but a
-	 * violation found in malloc is found with the domain's. */
-	.recover = gate_pkru_trusted,
+	.recover = mpk_recover,
 };
 
 static int mpk_create(const struct iso_options *opt, struct iso_domain **out)

@@ -10,6 +10,7 @@
 #include "malloc.h"
 #include "reason.h"
 #include "secret.h"
+#include "sud.h"
 #include "trusted_heap.h"
 
 static int mprotect_probe(void)
@@ -26,7 +27,7 @@ static int mprotect_map(struct inproc *d, char *lo, size_t len, int prot)
 static void restore(struct region *s, size_t n)
 {
 	while (n--)
-		mprotect(s[n].lo, s[n].len, s[n].prot);
+		sud_mprotect(s[n].lo, s[n].len, s[n].prot);
 }
 
 static bool protect(struct inproc_thread *t)
@@ -34,7 +35,7 @@ static bool protect(struct inproc_thread *t)
 	struct region *s = t->saved;
 
 	for (size_t i = 0; i < t->nsaved; i++)
-		if (mprotect(s[i].lo, s[i].len, s[i].inside)) {
+		if (sud_mprotect(s[i].lo, s[i].len, s[i].inside)) {
 			t->enter_err = errno;
 			restore(s, i);
 			return false;
@@ -94,7 +95,11 @@ static long mprotect_enter(struct inproc *d, struct gate *g)
 	exclusive_begin();
 	plan(d);
 	g->body = body;
+	/* The selector page (in the trusted heap) turns read-only as the switch protects. */
+	if (d->opt.harden == ISO_HARDEN_ON)
+		sud_block(d->mem, d->mem_size, 0);
 	r = gate_stack_call(g);
+	sud_allow();
 	exclusive_end();
 	return r;
 }
@@ -109,26 +114,28 @@ static void mprotect_bare(struct inproc *d, struct gate *g, unsigned long iters)
 	exclusive_end();
 }
 
-/* In the signal handler: everything back as it was (mprotect is async-signal-safe).
- * A rewind while still waiting for the lock has nothing to restore; else the lock
- * stays held until the domain's memory is made anew (inproc.c, rewound), so that no
- * other call protects it meanwhile. */
+/* In the signal handler: everything back as it was (mprotect is async-signal-safe),
+ * the selector page among it, then the system calls.  A rewind while still waiting
+ * for the lock has nothing to restore; else the lock stays held until the domain's
+ * memory is made anew (inproc.c, rewound), so that no other call protects it
+ * meanwhile. */
 static void mprotect_recover(void)
 {
 	if (exclusive_held())
 		restore(inproc_thread.saved, inproc_thread.nsaved);
+	sud_allow();
 }
 
 /* A callback: trusted memory writable again while fn runs, protected again after
  * (the domain does not run half-protected: if that fails, the rewind follows). */
-static long mprotect_leave(struct inproc *d, long (*fn)(void *), void *arg)
+static long mprotect_leave(struct inproc *d, void *arg)
 {
 	struct inproc_thread *t = &inproc_thread;
 	long r;
 
 	(void)d;
 	restore(t->saved, t->nsaved);
-	r = fn(arg);
+	r = gate_out_fn(arg, 0);
 	if (!protect(t))
 		abort();
 	return r;

@@ -13,6 +13,7 @@
 #include "exit.h"
 #include "process.h"
 #include "route.h"
+#include "seccomp.h"
 #include "secret.h"
 #include "signals.h"
 #include "trusted_heap.h"
@@ -217,6 +218,9 @@ _Noreturn void process_child_main(struct process_domain *d, const struct process
 
 	if (getppid() != d->parent)
 		_exit(0);
+	/* Before the watcher thread, which inherits the Landlock domain (seccomp.h). */
+	if (d->opt.harden == ISO_HARDEN_ON && seccomp_confine_child())
+		_exit(127); /* never run a domain unconfined */
 	watch_parent(d->parent);
 	crash_quietly(c);
 	drop_secrets();

@@ -64,6 +64,8 @@ int iso_domain_create(const char *name, const struct iso_options *opt,
 		opt = &defaults;
 	if ((unsigned)opt->wait > ISO_WAIT_HANDOFF)
 		return reason_set(ISO_EINVAL, "unknown wait policy %d", (int)opt->wait);
+	if ((unsigned)opt->harden > ISO_HARDEN_OFF)
+		return reason_set(ISO_EINVAL, "unknown hardening %d", (int)opt->harden);
 	err = be->create(opt, &d);
 	if (err)
 		return err;

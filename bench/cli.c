@@ -11,7 +11,8 @@
 #include "plugin.h"
 
 enum { OPT_NO_BASELINE = 256, OPT_WAIT, OPT_TIMEOUT, OPT_SPIN, OPT_OUTDIR, OPT_QUIET, OPT_REFS,
-       OPT_EVENTS, OPT_KERNEL, OPT_PIN, OPT_ROUNDS, OPT_VIOLATIONS, OPT_PLUGIN };
+       OPT_EVENTS, OPT_KERNEL, OPT_PIN, OPT_ROUNDS, OPT_VIOLATIONS, OPT_PLUGIN,
+       OPT_HARDEN };
 
 /* --wait's values: parsed here, named in every output. */
 static const struct {
@@ -56,6 +57,7 @@ static const struct option longopts[] = {
 	{ "output", required_argument, NULL, 'o' },
 	{ "outdir", required_argument, NULL, OPT_OUTDIR },
 	{ "wait", required_argument, NULL, OPT_WAIT },
+	{ "harden", required_argument, NULL, OPT_HARDEN },
 	{ "timeout-ms", required_argument, NULL, OPT_TIMEOUT },
 	{ "spin-us", required_argument, NULL, OPT_SPIN },
 	{ "no-baseline", no_argument, NULL, OPT_NO_BASELINE },
@@ -92,6 +94,7 @@ void cli_usage(FILE *f)
 	      "  --wait=hybrid|spin|futex|handoff  how a caller waits for the process backend\n"
 	      "                                 (handoff: its child runs on the caller's CPU)\n"
 	      "  --spin-us=N                    hybrid: spin this long before sleeping (200)\n"
+	      "  --harden=on|off                the domains' system call filter (default: on)\n"
 	      "  --timeout-ms=N                 per-call watchdog, 0 for none (default: 10000)\n"
 	      "  --no-baseline                  do not add `none` when it was not asked for\n"
 	      "  --violations                   instead of timings, the violation matrix: each\n"
@@ -347,6 +350,11 @@ int cli_parse(int argc, char **argv, struct config *c)
 		case OPT_WAIT:
 			if (!parse_wait(optarg, &c->opt.wait))
 				return bad("--wait: '%s' is not hybrid, spin, futex or handoff", optarg);
+			break;
+		case OPT_HARDEN:
+			if (strcmp(optarg, "on") && strcmp(optarg, "off"))
+				return bad("--harden: '%s' is not on or off", optarg);
+			c->opt.harden = strcmp(optarg, "on") ? ISO_HARDEN_OFF : ISO_HARDEN_ON;
 			break;
 		case OPT_TIMEOUT:
 			if (!parse_unsigned(optarg, &timeout_ms))

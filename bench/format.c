@@ -101,9 +101,9 @@ static void table(FILE *f, const struct config *c, const struct results *r)
 	for (size_t i = 0; i < r->nskipped; i++)
 		fprintf(f, "skipped %s: %s\n", r->skipped[i].backend, r->skipped[i].reason);
 	fprintf(f, "counter: TSC at %.3f GHz (%s), timer overhead %.1f ns subtracted; "
-		   "process wait policy: %s",
+		   "process wait policy: %s; hardening %s",
 		r->tsc.ghz, r->tsc.source, r->tsc.overhead_ticks / r->tsc.ghz,
-		cli_wait_name(c->opt.wait));
+		cli_wait_name(c->opt.wait), c->opt.harden == ISO_HARDEN_ON ? "on" : "off");
 	if (p->n && strcmp(counters_source(p), "pmu") == 0)
 		fprintf(f, "; events per call, PMU events %s",
 			c->kernel ? "user and kernel" : "user mode only");
@@ -241,6 +241,7 @@ static json_t *metadata(const struct config *c, const struct results *r)
 	json_object_set_new(m, "events", events_json(p));
 	json_object_set_new(m, "events_kernel", json_boolean(c->kernel));
 	json_object_set_new(m, "wait", json_string(cli_wait_name(c->opt.wait)));
+	json_object_set_new(m, "harden", json_string(c->opt.harden == ISO_HARDEN_ON ? "on" : "off"));
 	json_object_set_new(m, "timeout_ms", json_integer(c->opt.timeout_ms));
 	json_object_set_new(m, "warmup", json_integer(c->warmup));
 	json_object_set_new(m, "rounds", json_integer(c->rounds));

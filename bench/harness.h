@@ -125,9 +125,10 @@ extern const char violation_glossary[];
 long violation_overrun(size_t n);
 /* The catalogue, in order; NULL past the end. */
 const char *violation_name(size_t i);
-/* Case i on backend, in a subprocess given limit_ms; ISO_OK with *cell filled, or
- * ISO_ESYS (errno) when the subprocess could not be started. */
-int violation_run(const char *backend, size_t i, unsigned limit_ms, struct violation_cell *cell);
+/* Case i on backend (hardened or not), in a subprocess given limit_ms; ISO_OK with
+ * *cell filled, or ISO_ESYS (errno) when the subprocess could not be started. */
+int violation_run(const char *backend, enum iso_harden harden, size_t i, unsigned limit_ms,
+		  struct violation_cell *cell);
 /* --violations: the matrix over c's backends, to stdout, --output or --outdir. */
 int violations_main(const struct config *c);
 

@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -24,6 +26,7 @@
 struct targets {
 	volatile long *p;
 	size_t overflow;
+	pid_t pid; /* the trusted process */
 };
 
 static volatile long trusted_global = MARK;
@@ -123,6 +126,172 @@ static long good_fn(const void *in, size_t in_len, void *out, size_t out_cap, si
 	return 42;
 }
 
+/* ---- the PKU pitfalls: a domain that asks the kernel, or runs WRPKRU -------------- */
+
+static void *page_of(volatile long *p)
+{
+	return (void *)((uintptr_t)p & ~(uintptr_t)(PAGE - 1));
+}
+
+static long mprotect_fn(const void *in, size_t in_len, void *out, size_t out_cap, size_t *out_len)
+{
+	struct targets t = targets_of(in, in_len);
+
+	(void)out, (void)out_cap, (void)out_len;
+	if (mprotect(page_of(t.p), PAGE, PROT_READ | PROT_WRITE))
+		return -1;
+	*t.p = 0x0bad;
+	return 0;
+}
+
+static long map_fixed_fn(const void *in, size_t in_len, void *out, size_t out_cap,
+			 size_t *out_len)
+{
+	struct targets t = targets_of(in, in_len);
+
+	(void)out, (void)out_cap, (void)out_len;
+	if (mmap(page_of(t.p), PAGE, PROT_READ | PROT_WRITE, MAP_FIXED | MAP_PRIVATE | MAP_ANONYMOUS,
+		 -1, 0) == MAP_FAILED)
+		return -1;
+	*t.p = 0x0bad;
+	return 0;
+}
+
+/* /proc/<pid>/mem: the kernel writes through any protection, keys included. */
+static long proc_mem_fn(const void *in, size_t in_len, void *out, size_t out_cap,
+			size_t *out_len)
+{
+	struct targets t = targets_of(in, in_len);
+	long bad = 0x0bad;
+	char path[64];
+	int fd;
+
+	(void)out, (void)out_cap, (void)out_len;
+	snprintf(path, sizeof(path), "/proc/%d/mem", (int)t.pid);
+	fd = open(path, O_RDWR);
+	if (fd < 0)
+		return -1;
+	bad = pwrite(fd, &bad, sizeof(bad), (off_t)(uintptr_t)t.p);
+	close(fd);
+	return bad;
+}
+
+static long pkey_mprotect_fn(const void *in, size_t in_len, void *out, size_t out_cap,
+			     size_t *out_len)
+{
+	struct targets t = targets_of(in, in_len);
+
+	(void)out, (void)out_cap, (void)out_len;
+	if (syscall(SYS_pkey_mprotect, page_of(t.p), PAGE, PROT_READ | PROT_WRITE, 0))
+		return -1;
+	*t.p = 0x0bad;
+	return 0;
+}
+
+/* PKRU := 0 (every key open), then the write.  The bytes of xor ecx,ecx; xor edx,edx;
+ * xor eax,eax; WRPKRU; ret, on a page the domain maps executable. */
+static long wrpkru_jit_fn(const void *in, size_t in_len, void *out, size_t out_cap,
+			  size_t *out_len)
+{
+	static const unsigned char code[] = { 0x31, 0xc9, 0x31, 0xd2, 0x31, 0xc0,
+					      0x0f, 0x01, 0xef, 0xc3 };
+	struct targets t = targets_of(in, in_len);
+	unsigned char *p = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+				-1, 0);
+
+	(void)out, (void)out_cap, (void)out_len;
+	if (p == MAP_FAILED)
+		return -1;
+	memcpy(p, code, sizeof(code));
+	if (mprotect(p, PAGE, PROT_READ | PROT_EXEC))
+		return -1;
+	((void (*)(void))p)();
+	*t.p = 0x0bad;
+	return 0;
+}
+
+/* Where pat (n bytes, then `then` at offset at, when at) first occurs in the
+ * program's executable memory, or NULL. */
+static const char *find_code(const unsigned char *pat, size_t n, size_t at, unsigned char then)
+{
+	extern const char __executable_start[], etext[];
+
+	for (const char *q = __executable_start; q + n + at + 1 <= etext; q++)
+		if (memcmp(q, pat, n) == 0 && (!at || (unsigned char)q[at] == then))
+			return q;
+	return NULL;
+}
+
+/* The gate's own way back to trusted rights (gate_pkru_trusted), found as an attacker
+ * finds it, by its bytes: xor ecx,ecx; RDPKRU; test $0xaaaaaaaa,eax (its check of the
+ * caller's rights); or, in a gate without that check, the bare xor eax,eax; xor
+ * ecx,ecx; xor edx,edx; WRPKRU; test eax,eax; jnz 1b; ret.  (A jump past the check,
+ * onto the WRPKRU loop itself, is not stopped: that needs control-flow integrity.) */
+static void (*find_gadget(void))(void)
+{
+	static const unsigned char checked[] = { 0x31, 0xc9, 0x0f, 0x01, 0xee,
+						 0xa9, 0xaa, 0xaa, 0xaa, 0xaa };
+	static const unsigned char bare[] = { 0x31, 0xc0, 0x31, 0xc9, 0x31, 0xd2, 0x0f,
+					      0x01, 0xef, 0x85, 0xc0, 0x75 };
+	const char *q = find_code(checked, sizeof(checked), 0, 0);
+
+	if (!q)
+		q = find_code(bare, sizeof(bare), sizeof(bare) + 1, 0xc3);
+	return (void (*)(void))(uintptr_t)q;
+}
+
+static long wrpkru_gadget_fn(const void *in, size_t in_len, void *out, size_t out_cap,
+			     size_t *out_len)
+{
+	struct targets t = targets_of(in, in_len);
+	void (*gadget)(void) = find_gadget();
+
+	(void)out, (void)out_cap, (void)out_len;
+	if (!gadget)
+		return -1;
+	gadget();
+	*t.p = 0x0bad;
+	return 0;
+}
+
+static void on_planted(int sig)
+{
+	(void)sig;
+}
+
+/* A SIGSEGV handler set straight through the system call (past the interposed
+ * sigaction): it would run later in the trusted program, with its rights. */
+static long sigaction_plant_fn(const void *in, size_t in_len, void *out, size_t out_cap,
+			       size_t *out_len)
+{
+	struct { void (*handler)(int); unsigned long flags; void *restorer; uint64_t mask; } k = {
+		on_planted, 0, NULL, 0
+	};
+
+	(void)in, (void)in_len, (void)out, (void)out_cap, (void)out_len;
+	return syscall(SYS_rt_sigaction, SIGSEGV, &k, NULL, sizeof(k.mask));
+}
+
+static void *kernel_handler(int sig)
+{
+	struct { void *handler; unsigned long flags; void *restorer; uint64_t mask; } k = { 0 };
+
+	syscall(SYS_rt_sigaction, sig, NULL, &k, sizeof(k.mask));
+	return k.handler;
+}
+
+static long munmap_fn(const void *in, size_t in_len, void *out, size_t out_cap, size_t *out_len)
+{
+	(void)out, (void)out_cap, (void)out_len;
+	return munmap(page_of(targets_of(in, in_len).p), PAGE);
+}
+
+static long kill_fn(const void *in, size_t in_len, void *out, size_t out_cap, size_t *out_len)
+{
+	(void)out, (void)out_cap, (void)out_len;
+	return kill(targets_of(in, in_len).pid, SIGKILL);
+}
+
 /* ---- the catalogue ----------------------------------------------------------------- */
 
 enum target { T_NONE, T_GLOBAL, T_HEAP, T_STACK, T_OTHER, T_SECRET };
@@ -144,6 +313,16 @@ static const struct violation {
 	{ "null-write", null_fn, T_NONE },
 	{ "abort", abort_fn, T_NONE },
 	{ "endless-loop", loop_fn, T_NONE },          /* the watchdog: 200 ms */
+	/* The PKU pitfalls: asking the kernel, or running WRPKRU (hardening's rows). */
+	{ "domain-mprotect", mprotect_fn, T_GLOBAL }, /* mprotect(RW), then the write */
+	{ "map-fixed-over-trusted", map_fixed_fn, T_GLOBAL },
+	{ "proc-mem-write", proc_mem_fn, T_GLOBAL },  /* pwrite to /proc/<trusted>/mem */
+	{ "pkey-mprotect", pkey_mprotect_fn, T_GLOBAL }, /* back to key 0, then the write */
+	{ "wrpkru-jit", wrpkru_jit_fn, T_GLOBAL },    /* WRPKRU from a page it made */
+	{ "wrpkru-gadget", wrpkru_gadget_fn, T_GLOBAL }, /* a call to the gate's WRPKRU */
+	{ "sigaction-plant", sigaction_plant_fn, T_NONE }, /* rt_sigaction(SIGSEGV) */
+	{ "munmap-trusted", munmap_fn, T_HEAP },      /* the trusted heap object's page */
+	{ "kill-trusted", kill_fn, T_NONE },          /* kill(trusted pid, SIGKILL) */
 };
 
 #define NCASES (sizeof(catalogue) / sizeof(catalogue[0]))
@@ -187,15 +366,18 @@ static int64_t now_ns(void)
 }
 
 /* Runs in a child of the harness, so that what `none` lets through kills only that. */
-static _Noreturn void run_case(const char *backend, const struct violation *v, int fd)
+static _Noreturn void run_case(const char *backend, enum iso_harden harden,
+			       const struct violation *v, int fd)
 {
 	/* A 16 MiB arena (an 8 MiB heap): the 64 MiB overflow surely runs off its end. */
-	struct iso_options opt = { .timeout_ms = VIOLATION_WATCHDOG_MS, .arena_size = 16u << 20 };
+	struct iso_options opt = { .timeout_ms = VIOLATION_WATCHDOG_MS, .arena_size = 16u << 20,
+				   .harden = harden };
 	struct outcome o = { .err = ISO_OK, .intact = true, .usable = false };
 	struct iso_domain *d = NULL, *other = NULL;
 	volatile long on_stack = MARK;
 	long *heap = malloc(sizeof(*heap)), *secret = NULL, ret = 0;
-	struct targets t = { .overflow = (size_t)64 << 20 };
+	struct targets t = { .overflow = (size_t)64 << 20, .pid = getpid() };
+	void *segv;
 	int64_t t0;
 
 	if (!heap)
@@ -223,12 +405,17 @@ static _Noreturn void run_case(const char *backend, const struct violation *v, i
 	if (iso_domain_create(backend, &opt, &d))
 		_exit(SETUP_FAILED);
 	o.elsewhere = iso_domain_pid(d) != getpid();
+	segv = kernel_handler(SIGSEGV); /* isobench's, once a domain exists */
 	t0 = now_ns();
 	o.err = iso_call(d, v->fn, &t, sizeof(t), NULL, 0, NULL, &ret);
 	o.ns = now_ns() - t0;
 	if (v->target == T_SECRET)
 		o.leaked = o.err == ISO_OK && ret == SECRET;
-	else if (t.p && v->fn == write_fn)
+	else if (v->fn == sigaction_plant_fn)
+		o.intact = kernel_handler(SIGSEGV) == segv;
+	else if (v->fn == munmap_fn) /* msync: ENOMEM where the page is gone */
+		o.intact = msync(page_of(t.p), PAGE, MS_ASYNC) == 0 && *t.p == MARK;
+	else if (t.p && v->fn != free_fn) /* every case that writes its target */
 		o.intact = *t.p == MARK;
 	else if (v->fn == free_fn)
 		o.intact = o.err != ISO_OK || o.elsewhere; /* freed here: the object is gone */
@@ -278,7 +465,8 @@ static void judge(struct violation_cell *cell, const struct outcome *o, bool rep
 	}
 }
 
-int violation_run(const char *backend, size_t i, unsigned limit_ms, struct violation_cell *cell)
+int violation_run(const char *backend, enum iso_harden harden, size_t i, unsigned limit_ms,
+		  struct violation_cell *cell)
 {
 	struct outcome o;
 	int pipefd[2], status = 0;
@@ -301,7 +489,7 @@ int violation_run(const char *backend, size_t i, unsigned limit_ms, struct viola
 	}
 	if (pid == 0) {
 		close(pipefd[0]);
-		run_case(backend, &catalogue[i], pipefd[1]);
+		run_case(backend, harden, &catalogue[i], pipefd[1]);
 	}
 	close(pipefd[1]);
 	struct pollfd p = { .fd = pipefd[0], .events = POLLIN };
@@ -335,12 +523,12 @@ static void write_table(FILE *f, const char *const *backends, size_t nb,
 {
 	char label[64];
 
-	fprintf(f, "%-19s", "violation");
+	fprintf(f, "%-23s", "violation");
 	for (size_t b = 0; b < nb; b++)
 		fprintf(f, " %-19s", backends[b]);
 	fputc('\n', f);
 	for (size_t i = 0; i < NCASES; i++) {
-		fprintf(f, "%-19s", catalogue[i].name);
+		fprintf(f, "%-23s", catalogue[i].name);
 		for (size_t b = 0; b < nb; b++) {
 			cell_label(&cells[b * NCASES + i], label, sizeof(label));
 			fprintf(f, " %-19s", label);
@@ -406,7 +594,8 @@ int violations_main(const struct config *c)
 			if (c->progress)
 				fprintf(stderr, "[%zu/%zu] %s %s\n", b * NCASES + i + 1, nb * NCASES,
 					backends[b], catalogue[i].name);
-			if (violation_run(backends[b], i, VIOLATION_LIMIT_MS, &cells[b * NCASES + i])) {
+			if (violation_run(backends[b], c->opt.harden, i, VIOLATION_LIMIT_MS,
+					  &cells[b * NCASES + i])) {
 				fprintf(stderr, "harness: %s %s: %s\n", backends[b], catalogue[i].name,
 					strerror(errno));
 				status = 1;

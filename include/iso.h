@@ -38,6 +38,21 @@ enum iso_wait {
 	                        crosses cores (large payloads; or one CPU) */
 };
 
+/*
+ * Hardening (on by default): the domain's system calls are filtered, so that it
+ * cannot change the protections or mappings of memory that is not its own, write
+ * another process's or its own /proc/<pid>/mem, ptrace, signal the trusted side or
+ * install signal handlers.  mpk and mprotect: Syscall User Dispatch while the domain
+ * runs, and a denied attack ends the call with ISO_EFAULT (other calls outside the
+ * policy fail with EPERM inside the domain); process: Landlock and a seccomp filter
+ * in the child, which is killed at an attack (ISO_ECRASH).  README: "Hardened
+ * domains".
+ */
+enum iso_harden {
+	ISO_HARDEN_ON = 0, /* the default */
+	ISO_HARDEN_OFF,    /* no filter: the domain may make any system call */
+};
+
 /* Options for iso_domain_create.  A zeroed struct (or NULL) means all defaults. */
 struct iso_options {
 	unsigned timeout_ms;  /* watchdog per call; 0 = none */
@@ -49,6 +64,7 @@ struct iso_options {
 	size_t mem_limit;     /* bytes the domain's malloc may take; past them it
 	                         returns NULL.  0 = no limit but the arena (in-process)
 	                         or the machine (process).  The none backend ignores it */
+	enum iso_harden harden; /* the system call filter; ISO_HARDEN_ON by default */
 };
 
 #define ISO_ARENA_DEFAULT ((size_t)128 << 20)

@@ -1,6 +1,8 @@
 /* call.c: call-heavy workloads: the empty round trip, scalar arguments, a small computation. */
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "wl_util.h"
 #include "workload.h"
@@ -20,19 +22,25 @@ static int null_setup(struct iso_domain *d, size_t size, void **state)
 	return ISO_OK;
 }
 
-static int null_run(void *state, struct iso_domain *d, uint64_t iters)
+/* iters calls of fn without input or output, each returning want. */
+static int bare_calls(struct iso_domain *d, iso_fn *fn, long want, uint64_t iters)
 {
-	(void)state;
 	for (uint64_t i = 0; i < iters; i++) {
 		long ret = -1;
-		int err = iso_call(d, null_fn, NULL, 0, NULL, 0, NULL, &ret);
+		int err = iso_call(d, fn, NULL, 0, NULL, 0, NULL, &ret);
 
 		if (err)
 			return err;
-		if (ret != 0)
+		if (ret != want)
 			return WL_EWRONG;
 	}
 	return ISO_OK;
+}
+
+static int null_run(void *state, struct iso_domain *d, uint64_t iters)
+{
+	(void)state;
+	return bare_calls(d, null_fn, 0, iters);
 }
 
 static void no_teardown(void *state)
@@ -46,6 +54,48 @@ const struct workload wl_call_null = {
 	.default_iters = 10000,
 	.setup = null_setup,
 	.run = null_run,
+	.teardown = no_teardown,
+};
+
+/* ---- call-write: one write(2) to /dev/null inside the domain, per call ---------- */
+
+/* Opened before main, so that a process domain's child (forked at create) has it too;
+ * the domain only reads the number. */
+static int devnull = -1;
+
+__attribute__((constructor)) static void open_devnull(void)
+{
+	devnull = open("/dev/null", O_WRONLY | O_CLOEXEC);
+}
+
+static long write_fn(const void *in, size_t in_len, void *out, size_t out_cap, size_t *out_len)
+{
+	static const char line[8] = "isobench";
+
+	(void)in, (void)in_len, (void)out, (void)out_cap, (void)out_len;
+	return write(devnull, line, sizeof(line));
+}
+
+static int write_setup(struct iso_domain *d, size_t size, void **state)
+{
+	(void)d, (void)size;
+	*state = NULL;
+	return devnull < 0 ? ISO_ESYS : ISO_OK;
+}
+
+static int write_run(void *state, struct iso_domain *d, uint64_t iters)
+{
+	(void)state;
+	return bare_calls(d, write_fn, 8, iters);
+}
+
+const struct workload wl_call_write = {
+	.name = "call-write",
+	.summary = "one write(2) of 8 bytes to /dev/null per call: a system call inside the "
+		   "domain (what hardening's filter costs)",
+	.default_iters = 2000,
+	.setup = write_setup,
+	.run = write_run,
 	.teardown = no_teardown,
 };
 

@@ -3,7 +3,7 @@
 
 #include "workload.h"
 
-extern const struct workload wl_call_null, wl_call_args, wl_call_small, wl_switch_bare, wl_copy,
+extern const struct workload wl_call_null, wl_call_write, wl_call_args, wl_call_small, wl_switch_bare, wl_copy,
 	wl_copy_in, wl_copy_out;
 extern const struct workload wl_records_raw, wl_records_msgpack, wl_records_inplace;
 extern const struct workload wl_snappy_compress, wl_snappy_uncompress,
@@ -13,6 +13,7 @@ extern const struct workload wl_call_args_typed, wl_call_4buf, wl_call_4buf_type
 
 static const struct workload *const workloads[] = {
 	&wl_call_null,
+	&wl_call_write,
 	&wl_call_args,
 	&wl_call_args_typed,
 	&wl_call_4buf,

@@ -1,0 +1,400 @@
+/* backends/harden.c: hardened domains (iso_options.harden): the system call filter stops the PKU pitfalls, lets libraries work, and is off when asked. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdlib.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/ptrace.h>
+#include <sys/random.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <criterion/criterion.h>
+#include <criterion/parameterized.h>
+
+#include "../../backends/sud.h"
+#include "iso.h"
+#include "../support/util.h"
+
+static struct backend_param params[8];
+
+/* Every backend that isolates: the filter is theirs to apply. */
+static size_t isolating(void)
+{
+	size_t n = backend_params(params, 8), k = 0;
+
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(params[i].name, "none") != 0)
+			params[k++] = params[i];
+	return k;
+}
+
+static size_t inproc(void)
+{
+	size_t n = isolating(), k = 0;
+
+	for (size_t i = 0; i < n; i++)
+		if (in_process_backend(params[i].name))
+			params[k++] = params[i];
+	return k;
+}
+
+static struct iso_domain *open_h(const char *name, enum iso_harden h)
+{
+	struct iso_options opt = { .timeout_ms = 2000, .harden = h };
+
+	return open_domain_opt(name, &opt);
+}
+
+static pid_t pid_in(const void *in, size_t in_len)
+{
+	pid_t p = 0;
+
+	if (in_len == sizeof(p))
+		memcpy(&p, in, sizeof(p));
+	return p;
+}
+
+/* kill(trusted, 0): no signal is sent, but a filter must not let it ask. */
+static long kill_fn(const void *in, size_t in_len, void *out, size_t out_cap, size_t *out_len)
+{
+	(void)out, (void)out_cap, (void)out_len;
+	return kill(pid_in(in, in_len), 0) ? -errno : 0;
+}
+
+ParameterizedTestParameters(harden, signalling_the_trusted_side_is_stopped)
+{
+	return cr_make_param_array(struct backend_param, params, isolating());
+}
+
+/* Hardened: the call fails (in-process: a violation; process: the child killed);
+ * unhardened: it goes through. */
+ParameterizedTest(struct backend_param *p, harden, signalling_the_trusted_side_is_stopped)
+{
+	pid_t self = getpid();
+	struct iso_domain *d = open_h(p->name, ISO_HARDEN_ON), *off = open_h(p->name, ISO_HARDEN_OFF);
+	int want = in_process_backend(p->name) ? ISO_EFAULT : ISO_ECRASH;
+	long ret = -1;
+	int err = iso_call(d, kill_fn, &self, sizeof(self), NULL, 0, NULL, &ret);
+
+	cr_assert_eq(err, want, "hardened %s: %s", p->name, iso_strerror(err));
+	err = iso_call(d, kill_fn, NULL, 0, NULL, 0, NULL, &ret); /* kill(0, 0): the group */
+	cr_assert_eq(err, want, "hardened %s, kill(0): %s", p->name, iso_strerror(err));
+	err = iso_call(off, kill_fn, &self, sizeof(self), NULL, 0, NULL, &ret);
+	cr_assert(err == ISO_OK && ret == 0, "unhardened %s: %s, %ld", p->name, iso_strerror(err),
+		  ret);
+	iso_domain_destroy(d);
+	iso_domain_destroy(off);
+}
+
+/* The trusted process's memory through /proc/<pid>/mem, which the kernel writes past
+ * every protection. */
+static long proc_mem_fn(const void *in, size_t in_len, void *out, size_t out_cap,
+			size_t *out_len)
+{
+	char path[64];
+	int fd;
+
+	(void)out, (void)out_cap, (void)out_len;
+	snprintf(path, sizeof(path), "/proc/%d/mem", (int)pid_in(in, in_len));
+	fd = open(path, O_RDWR);
+	if (fd < 0)
+		return -errno;
+	close(fd);
+	return 0;
+}
+
+ParameterizedTestParameters(harden, trusted_proc_mem_is_shut)
+{
+	return cr_make_param_array(struct backend_param, params, isolating());
+}
+
+ParameterizedTest(struct backend_param *p, harden, trusted_proc_mem_is_shut)
+{
+	pid_t self = getpid();
+	struct iso_domain *d = open_h(p->name, ISO_HARDEN_ON), *off = open_h(p->name, ISO_HARDEN_OFF);
+	long ret = 1;
+	int err = iso_call(d, proc_mem_fn, &self, sizeof(self), NULL, 0, NULL, &ret);
+
+	if (in_process_backend(p->name))
+		cr_assert_eq(err, ISO_EFAULT, "hardened %s: %s", p->name, iso_strerror(err));
+	else /* Landlock: the parent lies outside the child's domain, even for root */
+		cr_assert(err == ISO_OK && ret == -EACCES, "hardened %s: %s, %ld", p->name,
+			  iso_strerror(err), ret);
+	err = iso_call(off, proc_mem_fn, &self, sizeof(self), NULL, 0, NULL, &ret);
+	cr_assert(err == ISO_OK && (ret == 0 || (getuid() != 0 && ret == -EACCES)),
+		  "unhardened %s: %s, %ld", p->name, iso_strerror(err), ret);
+	iso_domain_destroy(d);
+	iso_domain_destroy(off);
+}
+
+static long ptrace_fn(const void *in, size_t in_len, void *out, size_t out_cap, size_t *out_len)
+{
+	(void)out, (void)out_cap, (void)out_len;
+	return ptrace(PTRACE_ATTACH, pid_in(in, in_len), NULL, NULL) ? -errno : 0;
+}
+
+ParameterizedTestParameters(harden, ptrace_is_stopped)
+{
+	return cr_make_param_array(struct backend_param, params, isolating());
+}
+
+ParameterizedTest(struct backend_param *p, harden, ptrace_is_stopped)
+{
+	pid_t self = getpid();
+	struct iso_domain *d = open_h(p->name, ISO_HARDEN_ON);
+	int err = iso_call(d, ptrace_fn, &self, sizeof(self), NULL, 0, NULL, NULL);
+
+	cr_assert_eq(err, in_process_backend(p->name) ? ISO_EFAULT : ISO_ECRASH, "%s: %s", p->name,
+		     iso_strerror(err));
+	iso_domain_destroy(d);
+}
+
+/* ---- in-process: what libraries need still works ------------------------------ */
+
+static int handler_fd; /* read-only in the handler: mprotect keeps trusted data so */
+
+/* A handler of the program: it runs while the domain is inside, and returns into it. */
+static void on_usr1(int sig)
+{
+	(void)sig;
+	if (write(handler_fd, "h", 1) != 1)
+		abort();
+}
+
+/* Ordinary calls: a write to a descriptor, a file opened and closed, a mapping of its
+ * own made, protected and unmapped, the clock, randomness, a signal to itself whose
+ * (trusted) handler returns into the domain. */
+static long library_fn(const void *in, size_t in_len, void *out, size_t out_cap, size_t *out_len)
+{
+	int fd = (int)pid_in(in, in_len);
+	struct timespec ts;
+	unsigned char r[8];
+	char *m;
+	int null;
+
+	(void)out, (void)out_cap, (void)out_len;
+	if (write(fd, "x", 1) != 1)
+		return -1;
+	if ((null = open("/dev/null", O_WRONLY)) < 0 || write(null, "y", 1) != 1 || close(null))
+		return -2;
+	m = mmap(NULL, 3 * 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (m == MAP_FAILED)
+		return -3;
+	m[0] = 1;
+	if (mprotect(m, 4096, PROT_READ) || munmap(m + 2 * 4096, 4096) || munmap(m, 2 * 4096))
+		return -4;
+	if (clock_gettime(CLOCK_MONOTONIC, &ts) || getrandom(r, sizeof(r), 0) != sizeof(r))
+		return -5;
+	if (raise(SIGUSR1))
+		return -6;
+	return 7;
+}
+
+ParameterizedTestParameters(harden, library_calls_work_inside)
+{
+	return cr_make_param_array(struct backend_param, params, inproc());
+}
+
+ParameterizedTest(struct backend_param *p, harden, library_calls_work_inside)
+{
+	struct iso_domain *d = open_h(p->name, ISO_HARDEN_ON);
+	int fds[2];
+	long ret = 0;
+	char c[2] = { 0 };
+	int err;
+
+	cr_assert_eq(pipe(fds), 0);
+	handler_fd = fds[1];
+	signal(SIGUSR1, on_usr1);
+	err = iso_call(d, library_fn, &fds[1], sizeof(fds[1]), NULL, 0, NULL, &ret);
+	cr_assert(err == ISO_OK && ret == 7, "%s: %s (%s), %ld", p->name, iso_strerror(err),
+		  iso_reason(), ret);
+	cr_assert(read(fds[0], c, 2) == 2 && c[0] == 'x' && c[1] == 'h', "%s: write or handler",
+		  p->name);
+	iso_domain_destroy(d);
+}
+
+/* A call outside the policy that is no attack: EPERM inside, the call goes on. */
+static long socket_fn(const void *in, size_t in_len, void *out, size_t out_cap, size_t *out_len)
+{
+	int s = socket(AF_INET, SOCK_STREAM, 0);
+
+	(void)in, (void)in_len, (void)out, (void)out_cap, (void)out_len;
+	if (s >= 0) {
+		close(s);
+		return 0;
+	}
+	return errno;
+}
+
+ParameterizedTestParameters(harden, other_calls_fail_with_eperm)
+{
+	return cr_make_param_array(struct backend_param, params, inproc());
+}
+
+ParameterizedTest(struct backend_param *p, harden, other_calls_fail_with_eperm)
+{
+	struct iso_domain *d = open_h(p->name, ISO_HARDEN_ON), *off = open_h(p->name, ISO_HARDEN_OFF);
+	long ret = -1;
+	int err = iso_call(d, socket_fn, NULL, 0, NULL, 0, NULL, &ret);
+
+	cr_assert(err == ISO_OK && ret == EPERM, "hardened %s: %s, %ld", p->name, iso_strerror(err),
+		  ret);
+	err = iso_call(off, socket_fn, NULL, 0, NULL, 0, NULL, &ret);
+	cr_assert(err == ISO_OK && ret == 0, "unhardened %s: %s, %ld", p->name, iso_strerror(err),
+		  ret);
+	iso_domain_destroy(d);
+	iso_domain_destroy(off);
+}
+
+/* Every signal blocked, then a fault: the filter keeps the faults open, so the fault
+ * still rewinds the call instead of killing the program. */
+__attribute__((no_sanitize("address", "undefined"))) static long
+block_then_fault_fn(const void *in, size_t in_len, void *out, size_t out_cap, size_t *out_len)
+{
+	volatile int *volatile null = NULL;
+	sigset_t all;
+
+	(void)in, (void)in_len, (void)out, (void)out_cap, (void)out_len;
+	sigfillset(&all);
+	if (sigprocmask(SIG_BLOCK, &all, NULL))
+		return -1;
+	*null = 1;
+	return 0;
+}
+
+ParameterizedTestParameters(harden, blocked_faults_still_rewind)
+{
+	return cr_make_param_array(struct backend_param, params, inproc());
+}
+
+ParameterizedTest(struct backend_param *p, harden, blocked_faults_still_rewind)
+{
+	struct iso_domain *d = open_h(p->name, ISO_HARDEN_ON);
+	sigset_t now;
+	int err = iso_call(d, block_then_fault_fn, NULL, 0, NULL, 0, NULL, NULL);
+
+	cr_assert_eq(err, ISO_EFAULT, "%s: %s", p->name, iso_strerror(err));
+	pthread_sigmask(SIG_SETMASK, NULL, &now);
+	cr_assert(!sigismember(&now, SIGSEGV) && !sigismember(&now, SIGSYS),
+		  "%s: the trusted side's mask changed", p->name);
+	iso_domain_destroy(d);
+}
+
+/* Executable memory made inside is refused, and a mapping over trusted memory. */
+static long exec_fn(const void *in, size_t in_len, void *out, size_t out_cap, size_t *out_len)
+{
+	void *m = mmap(NULL, 4096, PROT_READ | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	(void)in, (void)in_len, (void)out, (void)out_cap, (void)out_len;
+	return m == MAP_FAILED ? -1 : 0;
+}
+
+ParameterizedTestParameters(harden, no_executable_memory_inside)
+{
+	return cr_make_param_array(struct backend_param, params, inproc());
+}
+
+ParameterizedTest(struct backend_param *p, harden, no_executable_memory_inside)
+{
+	struct iso_domain *d = open_h(p->name, ISO_HARDEN_ON), *off = open_h(p->name, ISO_HARDEN_OFF);
+	long ret = -1;
+
+	cr_assert_eq(iso_call(d, exec_fn, NULL, 0, NULL, 0, NULL, NULL), ISO_EFAULT, "%s", p->name);
+	cr_assert(iso_call(off, exec_fn, NULL, 0, NULL, 0, NULL, &ret) == ISO_OK && ret == 0,
+		  "unhardened %s", p->name);
+	iso_domain_destroy(d);
+	iso_domain_destroy(off);
+}
+
+/* The selector byte: a domain that could write it would switch the filter off. */
+static long selector_fn(const void *in, size_t in_len, void *out, size_t out_cap,
+			size_t *out_len)
+{
+	volatile unsigned char *sel = NULL;
+
+	(void)out, (void)out_cap, (void)out_len;
+	if (in_len == sizeof(sel))
+		memcpy(&sel, in, sizeof(sel));
+	*sel = 0; /* SYSCALL_DISPATCH_FILTER_ALLOW */
+	return kill(getpid(), 0);
+}
+
+ParameterizedTestParameters(harden, selector_is_not_the_domains)
+{
+	return cr_make_param_array(struct backend_param, params, inproc());
+}
+
+ParameterizedTest(struct backend_param *p, harden, selector_is_not_the_domains)
+{
+	struct iso_domain *d = open_h(p->name, ISO_HARDEN_ON);
+	volatile unsigned char *sel;
+	long ret = -1;
+
+	cr_assert_eq(iso_call(d, kill_fn, NULL, 0, NULL, 0, NULL, NULL), ISO_EFAULT); /* armed */
+	sel = sud_selector();
+	cr_assert_not_null(sel, "%s: no selector after a hardened call", p->name);
+	cr_assert_eq(iso_call(d, selector_fn, &sel, sizeof(sel), NULL, 0, NULL, &ret), ISO_EFAULT,
+		     "%s: the domain wrote its selector (ret %ld)", p->name, ret);
+	cr_assert_eq(*sel, 0, "%s: the selector is not ALLOW after the call", p->name);
+	iso_domain_destroy(d);
+}
+
+/* ---- mpk: no WRPKRU a domain could reach but the gate's (scan.c) ---------------- */
+
+static long trusted_word = 0x5a5a; /* the program's data: the trusted key */
+
+/* The rights opened with glibc's pkey_set (every key but 0), then a trusted write. */
+static long pkey_set_fn(const void *in, size_t in_len, void *out, size_t out_cap,
+			size_t *out_len)
+{
+	(void)in, (void)in_len, (void)out, (void)out_cap, (void)out_len;
+	for (int k = 1; k < 16; k++)
+		pkey_set(k, 0);
+	*(volatile long *)&trusted_word = 0x0bad;
+	return 0;
+}
+
+/* A WRPKRU the program made executable before the domain (xor ecx,ecx; xor edx,edx;
+ * xor eax,eax; WRPKRU; ret), run from inside, then a trusted write. */
+static void (*planted)(void);
+
+static long planted_fn(const void *in, size_t in_len, void *out, size_t out_cap,
+		       size_t *out_len)
+{
+	(void)in, (void)in_len, (void)out, (void)out_cap, (void)out_len;
+	planted();
+	*(volatile long *)&trusted_word = 0x0bad;
+	return 0;
+}
+
+Test(harden, mpk_leaves_no_wrpkru_but_the_gates)
+{
+	static const char code[] = "\x31\xc9\x31\xd2\x31\xc0\x0f\x01\xef\xc3";
+	struct iso_domain *d;
+	unsigned char *page;
+
+	if (!backend_wanted("mpk"))
+		cr_skip_test("mpk not asked for");
+	SKIP_UNSUPPORTED("mpk");
+	page = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	cr_assert(page != MAP_FAILED);
+	memcpy(page, code, sizeof(code) - 1);
+	cr_assert_eq(mprotect(page, 4096, PROT_READ | PROT_EXEC), 0);
+	planted = (void (*)(void))(uintptr_t)page;
+	d = open_h("mpk", ISO_HARDEN_ON); /* the scan runs here */
+	cr_assert(page[6] == 0x0f && page[7] == 0x0b, "the planted WRPKRU is still there");
+	cr_assert_eq(iso_call(d, planted_fn, NULL, 0, NULL, 0, NULL, NULL), ISO_ECRASH);
+	cr_assert_eq(iso_call(d, pkey_set_fn, NULL, 0, NULL, 0, NULL, NULL), ISO_ECRASH,
+		     "glibc's pkey_set still sets PKRU");
+	cr_assert_eq(trusted_word, 0x5a5a, "the trusted word was written");
+	iso_domain_destroy(d);
+}
