@@ -1,6 +1,8 @@
 /* stats.c: percentiles by linear interpolation between closest ranks (no outlier removal). */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "stats.h"
 
@@ -134,4 +136,38 @@ void stats_change(const struct stats_interval *a, const struct stats_interval *b
 	out->est = b->est / a->est;
 	out->lo = out->est * exp(-half);
 	out->hi = out->est * exp(half);
+}
+
+/* ---- how a ratio is written ---------------------------------------------------------- */
+
+static void digits(char *buf, size_t n, double x)
+{
+	snprintf(buf, n, x < 9.995 ? "%.2f" : x < 99.95 ? "%.1f" : "%.0f", x);
+}
+
+void stats_factor(char *buf, size_t n, double x)
+{
+	size_t len;
+
+	digits(buf, n, x);
+	len = strlen(buf);
+	if (len + 1 < n)
+		snprintf(buf + len, n - len, "x");
+}
+
+void stats_ratio_text(char *buf, size_t n, const struct stats_interval *r)
+{
+	char est[32], lo[32], hi[32];
+
+	if (isnan(r->est) || isnan(r->lo) || isnan(r->hi)) {
+		snprintf(buf, n, "-");
+		return;
+	}
+	stats_factor(est, sizeof(est), r->est);
+	digits(lo, sizeof(lo), r->lo);
+	digits(hi, sizeof(hi), r->hi);
+	if (r->lo <= 1 && 1 <= r->hi)
+		snprintf(buf, n, "~1x (no difference; %s-%s)", lo, hi);
+	else
+		snprintf(buf, n, "%s (%s-%s)", est, lo, hi);
 }

@@ -49,4 +49,10 @@ int stats_median_interval(const double *v, size_t n, size_t rounds, uint64_t see
 void stats_change(const struct stats_interval *a, const struct stats_interval *b,
 		  struct stats_interval *out);
 
+/* A factor as a reader takes it in: "1.04x", "12.3x", "3120x". */
+void stats_factor(char *buf, size_t n, double x);
+/* A ratio with its interval: "1.04x (1.02-1.06)", or "~1x (no difference; 0.97-1.03)"
+ * when the interval holds 1; "-" when there is none (NAN). */
+void stats_ratio_text(char *buf, size_t n, const struct stats_interval *r);
+
 #endif
