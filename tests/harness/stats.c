@@ -1,4 +1,4 @@
-/* harness/stats.c: the harness's percentiles on inputs whose answers are known by hand, and the median round. */
+/* harness/stats.c: the harness's percentiles on inputs whose answers are known by hand, and the paired ratio's interval. */
 #include <math.h>
 
 #include <criterion/criterion.h>
@@ -88,23 +88,6 @@ Test(bench_stats, outliers_stay)
 	near(s.median, 101.0);
 	near(s.max, 1e9);
 	cr_assert_geq(s.p99, 102.0);
-}
-
-/* --rounds keeps the round whose median is the median: the middle one, the lower of two. */
-Test(bench_stats, median_round_is_the_middle_one)
-{
-	struct row five[5], two[2];
-	const double m5[] = { 5, 1, 4, 2, 3 }, m2[] = { 2, 1 };
-
-	for (int i = 0; i < 5; i++)
-		five[i] = (struct row){ .ns.median = m5[i], .iterations = (uint64_t)i };
-	for (int i = 0; i < 2; i++)
-		two[i] = (struct row){ .ns.median = m2[i] };
-	cr_assert_eq(measure_median_round(five, 5)->ns.median, 3);
-	cr_assert_eq(measure_median_round(five, 5)->iterations, 4,
-		     "the whole row is kept, not a median");
-	cr_assert_eq(measure_median_round(two, 2)->ns.median, 1);
-	cr_assert_eq(measure_median_round(five, 1)->ns.median, five[0].ns.median);
 }
 
 /* ---- the paired ratio and its interval, on synthetic batches of known ratio ---------- */
