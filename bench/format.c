@@ -341,6 +341,8 @@ static json_t *rows_json(const struct results *r)
 
 		json_object_set_new(o, "overhead_pct", real_or_null(w->overhead_pct));
 		json_object_set_new(o, "noisy", json_boolean(w->noisy));
+		json_object_set_new(o, "median_lo_ns", real_or_null(w->median.lo));
+		json_object_set_new(o, "median_hi_ns", real_or_null(w->median.hi));
 		json_object_set_new(o, "ratio", real_or_null(w->ratio.est));
 		json_object_set_new(o, "ratio_lo", real_or_null(w->ratio.lo));
 		json_object_set_new(o, "ratio_hi", real_or_null(w->ratio.hi));

@@ -52,6 +52,7 @@ struct row {
 	uint64_t iterations; /* calls per timed batch */
 	unsigned repetitions;
 	struct summary ns;  /* per-call time over the repetitions' batches */
+	struct stats_interval median; /* ns.median with its bootstrap interval */
 	double overhead_pct; /* NAN without a `none` row for the same workload and size */
 	const char *counter; /* "pmu" when the PMU counted the row's hardware events, else "tsc" */
 	double events[COUNTERS_MAX];       /* per call, in --events order; NAN: not counted */

@@ -283,6 +283,8 @@ static void summarise(const struct trial *t, struct row *row, double *scratch)
 			     .overhead_pct = NAN, .counter = counters_source(p),
 			     .child = t->in_child,
 			     .ratio = { .est = NAN, .lo = NAN, .hi = NAN } };
+	if (stats_median_interval(t->ns, n, t->c->rounds, t->c->seed, &row->median))
+		row->median = (struct stats_interval){ NAN, NAN, NAN };
 	memcpy(scratch, t->ns, n * sizeof(*scratch));
 	stats_summarise(scratch, n, &row->ns);
 	row->noisy = row->ns.p10 > 0 && row->ns.p90 / row->ns.p10 > NOISY_RATIO;
