@@ -129,15 +129,19 @@ SUPPORTED = ./harness --list | awk '/^backends:/ { on = 1; next } /^[^ ]/ { on =
 bench: deps-bench harness
 	$(Q)rm -rf $(RUN).tmp
 	$(Q)./harness --backend=all --workload=all --refs --outdir=$(RUN).tmp $(BENCH_FLAGS) \
-		|| { rm -rf $(RUN).tmp; exit 1; }
-	$(Q)./harness --violations --backend=all --quiet --outdir=$(RUN).tmp >/dev/null \
-		|| { rm -rf $(RUN).tmp; exit 1; }
+		>/dev/null || { rm -rf $(RUN).tmp; exit 1; }
+	@echo "violation matrix (expected diagnostics in violations.log)..."
+	$(Q)LIBC_FATAL_STDERR_=1 ./harness --violations --backend=all --quiet --outdir=$(RUN).tmp \
+		>/dev/null 2>$(RUN).tmp/violations.log || { rm -rf $(RUN).tmp; exit 1; }
+	@echo "hyperfine, plots, report..."
 	$(Q)hyperfine -N --style basic --warmup 1 --runs $(HYPERFINE_RUNS) -L backend "$$($(SUPPORTED))" \
 		--export-json $(RUN).tmp/hyperfine.json \
 		'./harness --backend={backend} --workload=call-null --no-baseline --quiet --format=csv' \
+		>$(RUN).tmp/hyperfine.log 2>&1 \
 		&& plots/plots.sh $(RUN).tmp && ./harness --report $(RUN).tmp \
 		|| { rm -rf $(RUN).tmp; exit 1; }
 	$(Q)mv $(RUN).tmp $(RUN) && ln -sfn $(notdir $(RUN)) results/latest
+	$(Q)scripts/bench-summary.sh $(RUN)
 	@echo "results in $(RUN)/ (results/latest; report.md)"
 
 # Redraw the plots, or rewrite report.md, of the newest run.

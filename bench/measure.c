@@ -487,8 +487,8 @@ static void setup_counters(const struct config *c, struct results *r)
 				p->ev[i].why);
 }
 
-/* "[3/15] copy 4096 B: none process mpk" on stderr, rewritten in place on a terminal;
- * NULL clears it. */
+/* "[3/15] copy 4096 B: none process mpk" on stderr, rewritten in place on a terminal,
+ * elsewhere (a log) at most about every tenth of the run; NULL clears it. */
 static void progress(const struct config *c, size_t done, size_t total,
 		     const struct plan_row *pr, size_t n)
 {
@@ -503,6 +503,8 @@ static void progress(const struct config *c, size_t done, size_t total,
 			fputs("\r\033[K", stderr);
 		return;
 	}
+	if (!tty && done && done * 10 / total == (done - 1) * 10 / total)
+		return;
 	fprintf(stderr, "%s[%zu/%zu] %s %zu B:", tty ? "\r\033[K" : "", done + 1, total,
 		pr->wl->name, pr->size);
 	for (size_t k = 0; k < n; k++)
