@@ -114,7 +114,7 @@ $(BUILD)/obj/bench/format.o: CFLAGS += -DHARNESS_GIT_REV='"$(REV)"'
 RUN := results/$(shell date -u +%Y%m%dT%H%M%SZ)-$(shell hostname -s)
 BENCH_FLAGS ?=
 # QUICK=1: a first look (well under two minutes): fewer batches, one round, fewer
-# hyperfine runs.  Otherwise each row is the median of three rounds (--rounds).
+# hyperfine runs.  Otherwise each row pools the batches of three rounds of fresh domains.
 ifeq ($(QUICK),1)
 BENCH_FLAGS += --repetitions=7 --warmup=1
 HYPERFINE_RUNS := 2

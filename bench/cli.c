@@ -85,9 +85,9 @@ void cli_usage(FILE *f)
 	      "  --iterations=N                 calls per timed batch (default: per workload)\n"
 	      "  --repetitions=N                timed batches per row (default: 31)\n"
 	      "  --warmup=N                     untimed batches first (default: 3)\n"
-	      "  --rounds=N                     measure each row N times, each in a fresh domain,\n"
-	      "                                 and keep the round whose median is the median:\n"
-	      "                                 a burst of noise spoils a round, not the row (1)\n"
+	      "  --rounds=N                     N rounds of fresh domains per row, their batches\n"
+	      "                                 pooled (1); in each, the backends' batches\n"
+	      "                                 alternate in a shuffled order\n"
 	      "  --format=table|csv|json        output format (default: table)\n"
 	      "  --output=FILE                  write there instead of stdout (all or nothing)\n"
 	      "  --outdir=DIR                   also write results.csv, results.json, table.txt\n"
@@ -122,8 +122,10 @@ void cli_usage(FILE *f)
 	      "  --report RUN                   (re)write RUN/report.md from the run folder's files\n"
 	      "  --help                         this text\n\n"
 	      "Times are medians and percentiles over repetitions of the per-call time of one\n"
-	      "batch, from the TSC.  overhead_pct compares with `none` on the same workload and\n"
-	      "size in the same run.  Without a PMU, cycles come from the TSC (counter `tsc`).\n"
+	      "batch, from the TSC.  ratio (ratio_lo..ratio_hi: its 95% bootstrap interval) is\n"
+	      "the median of the paired batches' ratios to the baseline's; overhead_pct is\n"
+	      "(ratio - 1) x 100.  cpu_ns: CPU time per call, the caller's and a process\n"
+	      "domain's child's.  Without a PMU, cycles come from the TSC (counter `tsc`).\n"
 	      "Exit status: 0 ok, 1 a run failed, 2 bad usage.\n",
 	      f);
 }
