@@ -92,10 +92,10 @@ static cpu_set_t unpinned;
  * moves at every wake-up would drag it along, so such rows always run pinned. */
 static bool hands_off(const struct config *c, const char *name)
 {
-	const char *backend = plan_impl(name);
+	const char *backend = plan_impl(name); /* NULL for a reference ("ref") */
 
-	return strcmp(backend, "process-handoff") == 0 ||
-	       (strcmp(backend, "process") == 0 && c->opt.wait == ISO_WAIT_HANDOFF);
+	return backend && (strcmp(backend, "process-handoff") == 0 ||
+	       (strcmp(backend, "process") == 0 && c->opt.wait == ISO_WAIT_HANDOFF));
 }
 
 /* --pin's CPU, else for a handoff row the one the harness is on; -1: not pinned. */

@@ -112,3 +112,27 @@ Test(bench_interleave, every_row_has_a_ratio_and_interval_to_the_baseline)
 	}
 	free(r.rows);
 }
+
+/* References (no domain, backend "ref") are measured alone, beside the interleaved rows,
+ * and have no ratio. */
+Test(bench_interleave, references_are_rows_of_their_own)
+{
+	char *argv[] = { "harness", "--backend=none", "--workload=call-null", "--refs",
+			 "--iterations=1", "--repetitions=2", "--warmup=0", "--quiet", NULL };
+	static struct config c;
+	struct results r = { .rows = NULL };
+	size_t refs = 0;
+
+	optind = 0;
+	cr_assert_eq(cli_parse(8, argv, &c), 0);
+	tsc_init(&r.tsc);
+	measure_all(&c, &r);
+	cr_assert_eq(r.nfailed, 0, "%s", r.nfailed ? r.failed[0].what : "");
+	for (size_t i = 0; i < r.nrows; i++)
+		if (strcmp(r.rows[i].backend, "ref") == 0) {
+			refs++;
+			cr_assert(isnan(r.rows[i].ratio.est));
+		}
+	cr_assert_geq(refs, 5, "%zu reference rows", refs);
+	free(r.rows);
+}
