@@ -363,8 +363,8 @@ int cli_parse(int argc, char **argv, struct config *c)
 		case OPT_NO_BASELINE: c->baseline = false; break;
 		case OPT_BASELINE: c->baseline_name = optarg; break;
 		case OPT_SEED:
-			if (!parse_u64(optarg, false, &c->seed))
-				return bad("--seed: '%s' is not a whole number", optarg);
+			if (!parse_u64(optarg, false, &c->seed) || c->seed > INT64_MAX)
+				return bad("--seed: '%s' is not a whole number below 2^63", optarg);
 			seeded = true;
 			break;
 		case OPT_QUIET: c->progress = false; break;
@@ -400,7 +400,7 @@ int cli_parse(int argc, char **argv, struct config *c)
 		struct timespec ts;
 
 		clock_gettime(CLOCK_REALTIME, &ts);
-		c->seed = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+		c->seed = ((uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec) & INT64_MAX;
 	}
 	if (!err && (c->nbackends == 0 || c->nworkloads == 0))
 		err = bad("no %s given", c->nbackends == 0 ? "backend" : "workload");

@@ -317,7 +317,7 @@ static json_t *metadata(const struct config *c, const struct results *r)
 	json_object_set_new(m, "rounds", json_integer(c->rounds));
 	json_object_set_new(m, "noisy_ratio", json_real(NOISY_RATIO));
 	json_object_set_new(m, "baseline", json_string(plan_baseline(c)));
-	json_object_set_new(m, "seed", json_integer((json_int_t)(r->seed & INT64_MAX)));
+	json_object_set_new(m, "seed", json_integer((json_int_t)r->seed));
 	json_object_set_new(m, "interleaved", json_true());
 	json_object_set_new(m, "load", load_json(r));
 	return m;

@@ -33,4 +33,5 @@ plot for [k = 1:n] data using (x($1, k)):(c(k, 1)):(c(k, 2)):(c(k, 3)) with yerr
 	for [k = 1:n] data using (x($1, k)):(c(k, 4) != 0 ? c(k, 1) : NaN) with points pt 6 ps 3 \
 		lc rgb 'black' notitle, \
 	for [k = 1:n] data using (x($1, k)):(c(k, 3)):(label(c(k, 1))) with labels \
-		offset 0, 0.9 font ',11' notitle
+		offset 0, 0.9 font ',11' notitle, \
+	NaN with points pt 6 ps 3 lc rgb 'black' title 'noisy or contended'

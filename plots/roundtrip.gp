@@ -24,5 +24,5 @@ tic(name, backend) = backend eq 'ref' ? name . "\n(ref)" : name
 plot data using 1:($3 * 1e-9):(colorint(strcol(6))):xtic(tic(strcol(2), strcol(6))) \
 		with boxes lc rgb variable notitle, \
 	'' using 1:($4 * 1e-9):(0):(($5 - $4) * 1e-9) with vectors heads size screen 0.008,90 \
-		lc rgb 'black' title 'median; whiskers p10-p90', \
+		lc rgb 'black' title 'median; whiskers p10-p90; * noisy or contended', \
 	'' using 1:($5 * 1e-9):(label($3, $7)) with labels offset 0, 0.8 font ',11' notitle

@@ -5,6 +5,7 @@
 set -eu
 run=${1:?usage: scripts/bench-summary.sh RUN}
 awk -F, '
+function x(v) { return v < 9.995 ? sprintf("%.2f", v) : v < 99.95 ? sprintf("%.1f", v) : sprintf("%.0f", v) }
 NR == 1 { for (i = 1; i <= NF; i++) col[$i] = i; next }
 {
 	rows++
@@ -17,8 +18,8 @@ NR == 1 { for (i = 1; i <= NF; i++) col[$i] = i; next }
 			differ++
 	}
 	if ($col["workload"] == "call-null" && lo != "" && lo < hi)
-		calls = calls sprintf("  call-null %-16s %8.3gx (95%% %.3g-%.3g)\n", $col["backend"],
-				      $col["ratio"], lo, hi)
+		calls = calls sprintf("  call-null %-16s %8sx the baseline (95%% %s-%s)\n",
+				      $col["backend"], x($col["ratio"]), x(lo), x(hi))
 }
 END {
 	printf "%d rows: %d with a ratio, %d of them clear of 1; %d noisy, %d measured under contention\n",
