@@ -113,13 +113,13 @@ $(BUILD)/obj/bench/format.o: CFLAGS += -DHARNESS_GIT_REV='"$(REV)"'
 # A run is written to RUN.tmp and renamed when complete: no half-written run folder.
 RUN := results/$(shell date -u +%Y%m%dT%H%M%SZ)-$(shell hostname -s)
 BENCH_FLAGS ?=
-# QUICK=1: a first look (well under two minutes): fewer batches, one round, fewer
-# hyperfine runs.  Otherwise each row pools the batches of three rounds of fresh domains.
+# QUICK=1: a first look (well under two minutes): 3 rounds of fresh domains of 3 batches,
+# fewer hyperfine runs.  Otherwise each row pools the batches of 5 rounds of 19.
 ifeq ($(QUICK),1)
-BENCH_FLAGS += --repetitions=7 --warmup=1
+BENCH_FLAGS += --rounds=3 --repetitions=3 --warmup=1
 HYPERFINE_RUNS := 2
 else
-BENCH_FLAGS += --rounds=3
+BENCH_FLAGS += --rounds=5 --repetitions=19
 HYPERFINE_RUNS := 5
 endif
 # After the harness: hyperfine times whole harness runs of each backend supported here

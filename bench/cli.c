@@ -83,11 +83,12 @@ void cli_usage(FILE *f)
 	      "  --size=BYTES[,BYTES...]        payload sizes for sized workloads; K, M, G\n"
 	      "                                 suffixes are binary (default: each workload's)\n"
 	      "  --iterations=N                 calls per timed batch (default: per workload)\n"
-	      "  --repetitions=N                timed batches per row (default: 31)\n"
+	      "  --repetitions=N                timed batches per row and round (default: 11)\n"
 	      "  --warmup=N                     untimed batches first (default: 3)\n"
 	      "  --rounds=N                     N rounds of fresh domains per row, their batches\n"
-	      "                                 pooled (1); in each, the backends' batches\n"
-	      "                                 alternate in a shuffled order\n"
+	      "                                 pooled (3); in each, the backends' batches\n"
+	      "                                 alternate in a shuffled order.  The interval\n"
+	      "                                 needs several: domains differ among themselves\n"
 	      "  --format=table|csv|json        output format (default: table)\n"
 	      "  --output=FILE                  write there instead of stdout (all or nothing)\n"
 	      "  --outdir=DIR                   also write results.csv, results.json, table.txt\n"
@@ -312,7 +313,7 @@ int cli_parse(int argc, char **argv, struct config *c)
 	bool seeded = false;
 	int opt, err;
 
-	*c = (struct config){ .repetitions = 31, .warmup = 3, .rounds = 1, .baseline = true,
+	*c = (struct config){ .repetitions = 11, .warmup = 3, .rounds = 3, .baseline = true,
 			      .progress = true, .pin_cpu = -1, .argc = argc, .argv = argv };
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, ":", longopts, NULL)) != -1) {

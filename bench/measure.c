@@ -322,7 +322,8 @@ static int open_round(struct trial *t, unsigned round)
 	const struct workload *w = t->pr->wl;
 	int err;
 
-	t->iters = t->c->iterations;
+	/* Sized once, in the first round: later rounds' batches are the same length. */
+	t->iters = round ? t->first_iters : t->c->iterations;
 	t->open = true;
 	if ((err = open_domain(t)) || (err = open_counters(t)))
 		return err;
