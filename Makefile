@@ -117,13 +117,13 @@ $(BUILD)/obj/bench/format.o: CFLAGS += -DHARNESS_GIT_REV='"$(REV)"'
 # A run is written to RUN.tmp and renamed when complete: no half-written run folder.
 RUN := results/$(shell date -u +%Y%m%dT%H%M%SZ)-$(shell hostname -s)
 BENCH_FLAGS ?=
-# QUICK=1: a first look (well under two minutes): fewer batches, one round, fewer
-# hyperfine runs.  Otherwise each row is the median of three rounds (--rounds).
+# QUICK=1: a first look (well under two minutes): 3 rounds of fresh domains of 3 batches,
+# fewer hyperfine runs.  Otherwise each row pools the batches of 5 rounds of 19.
 ifeq ($(QUICK),1)
-BENCH_FLAGS += --repetitions=7 --warmup=1
+BENCH_FLAGS += --rounds=3 --repetitions=3 --warmup=1
 HYPERFINE_RUNS := 2
 else
-BENCH_FLAGS += --rounds=3
+BENCH_FLAGS += --rounds=5 --repetitions=19
 HYPERFINE_RUNS := 5
 endif
 # After the harness: hyperfine times whole harness runs of each backend supported here
@@ -133,15 +133,19 @@ SUPPORTED = ./harness --list | awk '/^backends:/ { on = 1; next } /^[^ ]/ { on =
 bench: deps-bench harness
 	$(Q)rm -rf $(RUN).tmp
 	$(Q)./harness --backend=all --workload=all --refs --outdir=$(RUN).tmp $(BENCH_FLAGS) \
-		|| { rm -rf $(RUN).tmp; exit 1; }
-	$(Q)./harness --violations --backend=all --quiet --outdir=$(RUN).tmp >/dev/null \
-		|| { rm -rf $(RUN).tmp; exit 1; }
+		>/dev/null || { rm -rf $(RUN).tmp; exit 1; }
+	@echo "violation matrix (expected diagnostics in violations.log)..."
+	$(Q)LIBC_FATAL_STDERR_=1 ./harness --violations --backend=all --quiet --outdir=$(RUN).tmp \
+		>/dev/null 2>$(RUN).tmp/violations.log || { rm -rf $(RUN).tmp; exit 1; }
+	@echo "hyperfine, plots, report..."
 	$(Q)hyperfine -N --style basic --warmup 1 --runs $(HYPERFINE_RUNS) -L backend "$$($(SUPPORTED))" \
 		--export-json $(RUN).tmp/hyperfine.json \
 		'./harness --backend={backend} --workload=call-null --no-baseline --quiet --format=csv' \
+		>$(RUN).tmp/hyperfine.log 2>&1 \
 		&& plots/plots.sh $(RUN).tmp && ./harness --report $(RUN).tmp \
 		|| { rm -rf $(RUN).tmp; exit 1; }
 	$(Q)mv $(RUN).tmp $(RUN) && ln -sfn $(notdir $(RUN)) results/latest
+	$(Q)scripts/bench-summary.sh $(RUN)
 	@echo "results in $(RUN)/ (results/latest; report.md)"
 
 # Redraw the plots, or rewrite report.md, of the newest run.

@@ -7,12 +7,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <time.h>
+
 #include "harness.h"
+#include "plan.h"
 #include "plugin.h"
 
 enum { OPT_NO_BASELINE = 256, OPT_WAIT, OPT_TIMEOUT, OPT_SPIN, OPT_OUTDIR, OPT_QUIET, OPT_REFS,
        OPT_EVENTS, OPT_KERNEL, OPT_PIN, OPT_ROUNDS, OPT_VIOLATIONS, OPT_PLUGIN,
-       OPT_HARDEN };
+       OPT_HARDEN, OPT_BASELINE, OPT_SEED };
 
 /* --wait's values: parsed here, named in every output. */
 static const struct {
@@ -61,6 +64,8 @@ static const struct option longopts[] = {
 	{ "timeout-ms", required_argument, NULL, OPT_TIMEOUT },
 	{ "spin-us", required_argument, NULL, OPT_SPIN },
 	{ "no-baseline", no_argument, NULL, OPT_NO_BASELINE },
+	{ "baseline", required_argument, NULL, OPT_BASELINE },
+	{ "seed", required_argument, NULL, OPT_SEED },
 	{ "quiet", no_argument, NULL, OPT_QUIET },
 	{ "refs", no_argument, NULL, OPT_REFS },
 	{ "violations", no_argument, NULL, OPT_VIOLATIONS },
@@ -82,11 +87,12 @@ void cli_usage(FILE *f)
 	      "  --size=BYTES[,BYTES...]        payload sizes for sized workloads; K, M, G\n"
 	      "                                 suffixes are binary (default: each workload's)\n"
 	      "  --iterations=N                 calls per timed batch (default: per workload)\n"
-	      "  --repetitions=N                timed batches per row (default: 31)\n"
+	      "  --repetitions=N                timed batches per row and round (default: 11)\n"
 	      "  --warmup=N                     untimed batches first (default: 3)\n"
-	      "  --rounds=N                     measure each row N times, each in a fresh domain,\n"
-	      "                                 and keep the round whose median is the median:\n"
-	      "                                 a burst of noise spoils a round, not the row (1)\n"
+	      "  --rounds=N                     N rounds of fresh domains per row, their batches\n"
+	      "                                 pooled (3); in each, the backends' batches\n"
+	      "                                 alternate in a shuffled order.  The interval\n"
+	      "                                 needs several: domains differ among themselves\n"
 	      "  --format=table|csv|json        output format (default: table)\n"
 	      "  --output=FILE                  write there instead of stdout (all or nothing)\n"
 	      "  --outdir=DIR                   also write results.csv, results.json, table.txt\n"
@@ -96,7 +102,13 @@ void cli_usage(FILE *f)
 	      "  --spin-us=N                    hybrid: spin this long before sleeping (200)\n"
 	      "  --harden=on|off                the domains' system call filter (default: on)\n"
 	      "  --timeout-ms=N                 per-call watchdog, 0 for none (default: 10000)\n"
-	      "  --no-baseline                  do not add `none` when it was not asked for\n"
+	      "  --baseline=NAME                the backend every row's ratio is to (none); a\n"
+	      "                                 backend NAME#N is another instance of NAME\n"
+	      "                                 (--backend=process,process#2 --baseline=process:\n"
+	      "                                 an A/A check, every interval should hold 1)\n"
+	      "  --no-baseline                  do not add the baseline when it was not asked for\n"
+	      "  --seed=N                       the batches' shuffled order and the intervals'\n"
+	      "                                 resamples (default: from the clock; recorded)\n"
 	      "  --violations                   instead of timings, the violation matrix: each\n"
 	      "                                 kind of memory-safety failure once per backend,\n"
 	      "                                 each in a subprocess (--outdir: violations.csv)\n"
@@ -118,8 +130,10 @@ void cli_usage(FILE *f)
 	      "  --report RUN                   (re)write RUN/report.md from the run folder's files\n"
 	      "  --help                         this text\n\n"
 	      "Times are medians and percentiles over repetitions of the per-call time of one\n"
-	      "batch, from the TSC.  overhead_pct compares with `none` on the same workload and\n"
-	      "size in the same run.  Without a PMU, cycles come from the TSC (counter `tsc`).\n"
+	      "batch, from the TSC.  ratio (ratio_lo..ratio_hi: its 95% bootstrap interval) is\n"
+	      "the median of the paired batches' ratios to the baseline's; overhead_pct is\n"
+	      "(ratio - 1) x 100.  cpu_ns: CPU time per call, the caller's and a process\n"
+	      "domain's child's.  Without a PMU, cycles come from the TSC (counter `tsc`).\n"
 	      "Exit status: 0 ok, 1 a run failed, 2 bad usage.\n",
 	      f);
 }
@@ -217,16 +231,20 @@ static int take_backend(const char *name, struct config *c)
 			take_backend(known, c);
 		return 0;
 	}
-	for (size_t i = 0; (known = iso_backend_name(i)); i++)
-		if (strcmp(known, name) == 0)
-			break;
-	if (!known)
-		return bad("unknown backend '%s'; --list shows them", name);
+	if (!(known = plan_impl(name)))
+		return bad("unknown backend '%s'; --list shows them (NAME#N: another instance)",
+			   name);
 	for (size_t i = 0; i < c->nbackends; i++)
-		if (c->backends[i] == known)
+		if (strcmp(c->backends[i], name) == 0)
 			return 0;
 	if (c->nbackends == sizeof(c->backends) / sizeof(c->backends[0]))
 		return bad("too many backends");
+	if (strcmp(known, name) != 0) { /* NAME#N: kept here, argv's copy is freed */
+		if (strlen(name) >= sizeof(c->instances[0]))
+			return bad("backend name '%.40s' is too long", name);
+		snprintf(c->instances[c->nbackends], sizeof(c->instances[0]), "%s", name);
+		known = c->instances[c->nbackends];
+	}
 	c->backends[c->nbackends++] = known; /* the registry's string outlives argv copies */
 	return 0;
 }
@@ -309,9 +327,10 @@ int cli_parse(int argc, char **argv, struct config *c)
 	const char *backends = "all", *workloads = "all", *sizes = NULL, *events = NULL;
 	unsigned timeout_ms = 10000;
 	bool list = false;
+	bool seeded = false;
 	int opt, err;
 
-	*c = (struct config){ .repetitions = 31, .warmup = 3, .rounds = 1, .baseline = true,
+	*c = (struct config){ .repetitions = 11, .warmup = 3, .rounds = 3, .baseline = true,
 			      .progress = true, .pin_cpu = -1, .argc = argc, .argv = argv };
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, ":", longopts, NULL)) != -1) {
@@ -365,6 +384,12 @@ int cli_parse(int argc, char **argv, struct config *c)
 				return bad("--spin-us: '%s' is not a whole number", optarg);
 			break;
 		case OPT_NO_BASELINE: c->baseline = false; break;
+		case OPT_BASELINE: c->baseline_name = optarg; break;
+		case OPT_SEED:
+			if (!parse_u64(optarg, false, &c->seed) || c->seed > INT64_MAX)
+				return bad("--seed: '%s' is not a whole number below 2^63", optarg);
+			seeded = true;
+			break;
 		case OPT_QUIET: c->progress = false; break;
 		case OPT_REFS: c->refs = true; break;
 		case OPT_VIOLATIONS: c->violations = true; break;
@@ -400,6 +425,14 @@ int cli_parse(int argc, char **argv, struct config *c)
 		err = split(sizes, take_size, c);
 	if (!err && events)
 		err = split(events, take_event, c);
+	if (!err && c->baseline_name && !plan_impl(c->baseline_name))
+		err = bad("--baseline: unknown backend '%s'", c->baseline_name);
+	if (!seeded) { /* recorded in the run's metadata: --seed repeats the order */
+		struct timespec ts;
+
+		clock_gettime(CLOCK_REALTIME, &ts);
+		c->seed = ((uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec) & INT64_MAX;
+	}
 	if (!err && (c->nbackends == 0 || c->nworkloads == 0))
 		err = bad("no %s given", c->nbackends == 0 ? "backend" : "workload");
 	return err;

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "harness.h"
+#include "plan.h"
 
 #ifndef HARNESS_GIT_REV
 #define HARNESS_GIT_REV "unknown"
@@ -51,21 +52,57 @@ static bool hardware_asked(const struct counters_plan *p)
 	return false;
 }
 
+/* "noisy,contended", or "-". */
+static void flags(char *buf, size_t n, const struct row *w)
+{
+	snprintf(buf, n, "%s%s%s", w->noisy ? "noisy" : "", w->noisy && w->contended ? "," : "",
+		 w->contended ? "contended" : "");
+	if (!*buf)
+		snprintf(buf, n, "-");
+}
+
+static bool any_sized(const struct results *r)
+{
+	for (size_t i = 0; i < r->nrows; i++)
+		if (r->rows[i].wl->sized)
+			return true;
+	return false;
+}
+
+/* The row's ratio to the baseline, its interval, and what it means. */
+static void ratio_cell(char *buf, size_t n, const struct config *c, const struct row *w)
+{
+	if (strcmp(w->backend, plan_baseline(c)) == 0)
+		snprintf(buf, n, "baseline");
+	else
+		stats_ratio_text(buf, n, &w->ratio);
+}
+
 static void table(FILE *f, const struct config *c, const struct results *r)
 {
 	const struct counters_plan *p = &r->counters;
 	bool child = any_child(r);
-	int bw = (int)strlen("backend"), ww = (int)strlen("workload");
+	int bw = (int)strlen("backend"), ww = (int)strlen("workload"), rw = 10;
+	char head[64], cell[96];
 
+	snprintf(head, sizeof(head), "x_%s_95%%CI", plan_baseline(c));
+	rw = (int)strlen(head) > rw ? (int)strlen(head) : rw;
 	/* Columns as wide as the longest name in them. */
 	for (size_t i = 0; i < r->nrows; i++) {
 		int b = (int)strlen(r->rows[i].backend), w = (int)strlen(r->rows[i].wl->name);
 
+		ratio_cell(cell, sizeof(cell), c, &r->rows[i]);
 		bw = b > bw ? b : bw;
 		ww = w > ww ? w : ww;
+		rw = (int)strlen(cell) > rw ? (int)strlen(cell) : rw;
 	}
-	fprintf(f, "%-*s %-*s %9s %9s %10s %10s %10s %10s %10s %11s", bw, "backend", ww, "workload",
-		"size", "calls", "median_ns", "p10_ns", "p90_ns", "p99_ns", "min_ns", "overhead");
+	if (r->before.ok && r->before.others >= SYSLOAD_CONTENDED)
+		fprintf(f, "contended: other processes used %.1f CPUs before the run (load average "
+			   "%.2f), %.1f during it; %zu of %zu rows measured under contention\n",
+			r->before.others, r->loadavg, r->during.others, r->ncontended, r->nrows);
+	fprintf(f, "%-*s %-*s %9s %9s %10s %10s %10s %10s %10s %10s %-*s %s", bw, "backend", ww,
+		"workload", "size_B", "calls", "median_ns", "p10_ns", "p90_ns", "p99_ns", "min_ns",
+		"cpu_ns", rw, head, "flags");
 	for (size_t e = 0; e < p->n; e++)
 		fprintf(f, " %*s", event_width(p->ev[e].name, ""), p->ev[e].name);
 	for (size_t e = 0; child && e < p->n; e++) {
@@ -77,13 +114,14 @@ static void table(FILE *f, const struct config *c, const struct results *r)
 	fputc('\n', f);
 	for (size_t i = 0; i < r->nrows; i++) {
 		const struct row *w = &r->rows[i];
-		char over[32] = "";
+		char fl[32];
 
-		if (!isnan(w->overhead_pct) && strcmp(w->backend, "none") != 0)
-			snprintf(over, sizeof(over), "%+.1f%%", w->overhead_pct);
-		fprintf(f, "%-*s %-*s %9zu %9llu %10.1f %10.1f %10.1f %10.1f %10.1f %11s",
-			bw, w->backend, ww, w->wl->name, w->size, (unsigned long long)calls(w), w->ns.median,
-			w->ns.p10, w->ns.p90, w->ns.p99, w->ns.min, over);
+		ratio_cell(cell, sizeof(cell), c, w);
+		flags(fl, sizeof(fl), w);
+		fprintf(f, "%-*s %-*s %9zu %9llu %10.1f %10.1f %10.1f %10.1f %10.1f %10.1f %-*s %-9s",
+			bw, w->backend, ww, w->wl->name, w->size, (unsigned long long)calls(w),
+			w->ns.median, w->ns.p10, w->ns.p90, w->ns.p99, w->ns.min, w->cpu_ns, rw, cell,
+			fl);
 		for (int k = 0; k < (child ? 2 : 1); k++) {
 			const double *v = k ? w->child_events : w->events;
 
@@ -100,6 +138,15 @@ static void table(FILE *f, const struct config *c, const struct results *r)
 	}
 	for (size_t i = 0; i < r->nskipped; i++)
 		fprintf(f, "skipped %s: %s\n", r->skipped[i].backend, r->skipped[i].reason);
+	fprintf(f, "units: ns per call (median and percentiles over %u batches a row, "
+		   "interleaved with the other backends'); cpu_ns: CPU time per call, the caller's "
+		   "and a process domain's child's; x_%s: the median of the paired batches' ratios, "
+		   "95%% bootstrap interval; calls: timed calls\n",
+		c->repetitions * c->rounds, plan_baseline(c));
+	if (any_sized(r))
+		fputs("size_B: the payload in bytes of a sized workload (png-decode: the PNG's "
+		      "nominal bytes; snappy-uncompress: uncompressed; --list says each), "
+		      "0 for the unsized\n", f);
 	fprintf(f, "counter: TSC at %.3f GHz (%s), timer overhead %.1f ns subtracted; "
 		   "process wait policy: %s; hardening %s",
 		r->tsc.ghz, r->tsc.source, r->tsc.overhead_ticks / r->tsc.ghz,
@@ -114,8 +161,8 @@ static void table(FILE *f, const struct config *c, const struct results *r)
 	if (c->pin_cpu >= 0)
 		fprintf(f, "; pinned to CPU %d", c->pin_cpu);
 	if (c->rounds > 1)
-		fprintf(f, "; each row the median of %u rounds", c->rounds);
-	fputc('\n', f);
+		fprintf(f, "; %u rounds of fresh domains a row", c->rounds);
+	fprintf(f, "; seed %llu\n", (unsigned long long)r->seed);
 }
 
 static void csv_value(FILE *f, double v)
@@ -131,7 +178,7 @@ static void csv(FILE *f, const struct config *c, const struct results *r)
 	bool child = any_child(r);
 
 	fputs("backend,workload,size,calls,median_ns,p10_ns,p90_ns,p99_ns,min_ns,overhead_pct,"
-	      "counter,iterations,repetitions,wait", f);
+	      "counter,iterations,repetitions,wait,ratio,ratio_lo,ratio_hi,cpu_ns,noisy,contended", f);
 	for (size_t e = 0; e < p->n; e++)
 		fprintf(f, ",%s", p->ev[e].name);
 	for (size_t e = 0; child && e < p->n; e++)
@@ -147,6 +194,11 @@ static void csv(FILE *f, const struct config *c, const struct results *r)
 			fprintf(f, "%.2f", w->overhead_pct);
 		fprintf(f, ",%s,%llu,%u,%s", w->counter, (unsigned long long)w->iterations,
 			w->repetitions, cli_wait_name(c->opt.wait));
+		csv_value(f, w->ratio.est);
+		csv_value(f, w->ratio.lo);
+		csv_value(f, w->ratio.hi);
+		csv_value(f, w->cpu_ns);
+		fprintf(f, ",%d,%d", w->noisy, w->contended);
 		for (size_t e = 0; e < p->n; e++)
 			csv_value(f, w->events[e]);
 		for (size_t e = 0; child && e < p->n; e++)
@@ -212,6 +264,25 @@ static json_t *events_json(const struct counters_plan *p)
 	return a;
 }
 
+static json_t *span_json(const struct sysload_span *s)
+{
+	if (!s->ok)
+		return json_null();
+	return json_pack("{s:f, s:f}", "other_cpus", s->others, "steal_cpus", s->steal);
+}
+
+/* The machine's state: load average, other processes' CPU use and steal before and during
+ * the run (CPUs' worth), and whether the run was contended. */
+static json_t *load_json(const struct results *r)
+{
+	return json_pack("{s:o, s:o, s:o, s:f, s:b, s:I}", "loadavg_1min",
+			 r->loadavg >= 0 ? json_real(r->loadavg) : json_null(), "before",
+			 span_json(&r->before), "during", span_json(&r->during),
+			 "contended_threshold_cpus", SYSLOAD_CONTENDED, "contended",
+			 r->before.ok && r->before.others >= SYSLOAD_CONTENDED, "contended_rows",
+			 (json_int_t)r->ncontended);
+}
+
 static json_t *metadata(const struct config *c, const struct results *r)
 {
 	const struct counters_plan *p = &r->counters;
@@ -246,6 +317,10 @@ static json_t *metadata(const struct config *c, const struct results *r)
 	json_object_set_new(m, "warmup", json_integer(c->warmup));
 	json_object_set_new(m, "rounds", json_integer(c->rounds));
 	json_object_set_new(m, "noisy_ratio", json_real(NOISY_RATIO));
+	json_object_set_new(m, "baseline", json_string(plan_baseline(c)));
+	json_object_set_new(m, "seed", json_integer((json_int_t)r->seed));
+	json_object_set_new(m, "interleaved", json_true());
+	json_object_set_new(m, "load", load_json(r));
 	return m;
 }
 
@@ -267,6 +342,13 @@ static json_t *rows_json(const struct results *r)
 
 		json_object_set_new(o, "overhead_pct", real_or_null(w->overhead_pct));
 		json_object_set_new(o, "noisy", json_boolean(w->noisy));
+		json_object_set_new(o, "median_lo_ns", real_or_null(w->median.lo));
+		json_object_set_new(o, "median_hi_ns", real_or_null(w->median.hi));
+		json_object_set_new(o, "ratio", real_or_null(w->ratio.est));
+		json_object_set_new(o, "ratio_lo", real_or_null(w->ratio.lo));
+		json_object_set_new(o, "ratio_hi", real_or_null(w->ratio.hi));
+		json_object_set_new(o, "cpu_ns", real_or_null(w->cpu_ns));
+		json_object_set_new(o, "contended", json_boolean(w->contended));
 		for (size_t e = 0; e < p->n; e++)
 			json_object_set_new(o, p->ev[e].name, real_or_null(w->events[e]));
 		for (size_t e = 0; child && e < p->n; e++) {

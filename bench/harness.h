@@ -9,6 +9,7 @@
 #include "counters.h"
 #include "iso.h"
 #include "stats.h"
+#include "sysload.h"
 #include "tsc.h"
 #include "workload.h"
 
@@ -24,11 +25,14 @@ struct config {
 	size_t nsizes;
 	uint64_t iterations; /* 0: each workload's default */
 	unsigned repetitions, warmup;
-	unsigned rounds;     /* each row measured this often; the median round is kept */
+	unsigned rounds;     /* fresh domains this often per row; batches of all rounds pooled */
 	enum format format;
 	const char *output; /* NULL: stdout */
 	const char *outdir; /* also write results.csv and results.json there */
-	bool baseline;      /* measure `none` too, so overhead_pct has a reference */
+	bool baseline;      /* measure the baseline too, so every row has a ratio */
+	const char *baseline_name; /* --baseline (NULL: "none"); plan_baseline() reads it */
+	char instances[16][32]; /* names of the form BACKEND#N (another instance), backends[] points here */
+	uint64_t seed;      /* --seed: the batches' shuffled order and the bootstrap's resamples */
 	bool progress;
 	bool refs;          /* also time the bare references (refs.c) as backend "ref" */
 	bool violations;    /* --violations: the violation matrix instead of timings */
@@ -48,12 +52,16 @@ struct row {
 	uint64_t iterations; /* calls per timed batch */
 	unsigned repetitions;
 	struct summary ns;  /* per-call time over the repetitions' batches */
+	struct stats_interval median; /* ns.median with its bootstrap interval */
 	double overhead_pct; /* NAN without a `none` row for the same workload and size */
 	const char *counter; /* "pmu" when the PMU counted the row's hardware events, else "tsc" */
 	double events[COUNTERS_MAX];       /* per call, in --events order; NAN: not counted */
 	double child_events[COUNTERS_MAX]; /* the same in the domain's child process */
 	bool child;          /* the domain ran in another process: child_events apply */
 	bool noisy;          /* p90/p10 above NOISY_RATIO */
+	struct stats_interval ratio; /* to the baseline, paired batches; est NAN without one */
+	double cpu_ns;       /* CPU time per call: the caller's thread and a domain's child */
+	bool contended;      /* other processes used SYSLOAD_CONTENDED CPUs or more meanwhile */
 };
 
 /* A row whose p90/p10 is above this is flagged (never dropped or trimmed). */
@@ -77,6 +85,11 @@ struct results {
 	size_t nfailed;
 	struct tsc_info tsc;
 	struct counters_plan counters; /* the events and the PMU, probed by measure_all */
+	uint64_t seed;                 /* the batches' order and the intervals' resamples */
+	double loadavg;                /* 1-minute load average before the run; -1 unknown */
+	struct sysload_span before;    /* the machine alone for a moment before measuring */
+	struct sysload_span during;    /* over the whole measuring, our own time taken out */
+	size_t ncontended;             /* rows measured while others competed */
 };
 
 /* ---- the steps of a timings run, in order ---- */
@@ -93,10 +106,11 @@ const char *cli_wait_name(enum iso_wait w);
  * past the end. */
 const struct workload *ref_at(size_t i);
 
-/* measure.c: plan the run and measure every row of it; fills *r. */
+/* measure.c: plan the run and measure every row of it, the backends of each workload
+ * and size interleaved batch by batch; fills *r. */
 void measure_all(const struct config *c, struct results *r);
-/* The round whose median is the median of n (the lower one for even n); sorts rows. */
-const struct row *measure_median_round(struct row *rows, unsigned n);
+/* A shuffled order of 0..n-1 into order[], from *seed (advanced). */
+void measure_shuffle(size_t *order, size_t n, uint64_t *seed);
 
 /* stats.h: a row's order statistics over its batches. */
 

@@ -1,8 +1,9 @@
-/* measure.c: one measuring loop over the planned rows: a fresh domain per row, warm-up, timed batches, their summary. */
+/* measure.c: one measuring loop over the planned rows: each workload and size a group whose backends' batches interleave, warm-up, summary, ratio to the baseline. */
 /*
- * Divisions, in order: failures recorded; sizing a batch; pinning; one row (struct
- * trial: open, batches, summary, close); rounds; the run (counters, progress, the
- * overheads against `none`, noisy rows).
+ * Divisions, in order: failures recorded; sizing a batch; pinning; one backend of a group
+ * (struct trial: open, batches, summary, close); a group (every backend's domain open at
+ * once, one batch of each per repetition in a shuffled order, rounds of fresh domains, the
+ * paired ratios); the run (counters, progress, the machine's load, noisy rows).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -11,9 +12,11 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "harness.h"
+#include "cpucost.h"
 #include "plan.h"
 
 /* ---- failures: each becomes a line of the results ---------------------------------- */
@@ -87,10 +90,12 @@ static cpu_set_t unpinned;
 
 /* Handoff binds the child to the caller's CPU at each call: a caller the scheduler
  * moves at every wake-up would drag it along, so such rows always run pinned. */
-static bool hands_off(const struct config *c, const char *backend)
+static bool hands_off(const struct config *c, const char *name)
 {
-	return strcmp(backend, "process-handoff") == 0 ||
-	       (strcmp(backend, "process") == 0 && c->opt.wait == ISO_WAIT_HANDOFF);
+	const char *backend = plan_impl(name); /* NULL for a reference ("ref") */
+
+	return backend && (strcmp(backend, "process-handoff") == 0 ||
+	       (strcmp(backend, "process") == 0 && c->opt.wait == ISO_WAIT_HANDOFF));
 }
 
 /* --pin's CPU, else for a handoff row the one the harness is on; -1: not pinned. */
@@ -112,9 +117,10 @@ static void unpin(int cpu)
 		sched_setaffinity(0, sizeof(unpinned), &unpinned);
 }
 
-/* ---- one row ----------------------------------------------------------------------- */
+/* ---- one backend of a group ------------------------------------------------------- */
 
-/* A row being measured: its domain and workload state, its counters, its samples. */
+/* One backend on the group's workload and size: its domain and workload state for the
+ * round under way, its counters, and its samples over every round. */
 struct trial {
 	const struct config *c;
 	struct results *r;
@@ -122,25 +128,33 @@ struct trial {
 	struct iso_domain *d;   /* NULL for a reference */
 	void *state;            /* the workload's */
 	struct counter_group self, child;
+	struct cpucost cpu;     /* the domain's child, where it has one */
 	bool in_child;          /* the domain runs in another process, counted there too */
+	bool open;              /* domain and state live this round */
+	bool dropped;           /* failed or not applicable: no row */
 	int pinned;             /* the CPU, or -1 */
-	uint64_t iters;         /* calls per batch */
+	uint64_t iters;         /* calls per batch (this round's) */
+	uint64_t first_iters;   /* the first round's, reported */
+	double child_s;         /* the child's CPU time over its rounds (sysload's own time) */
+	uint64_t child_at_open;
 	double *ns;             /* per batch: ns per call... */
+	double *cpu_ns;         /* ...CPU ns per call... */
 	double *ev, *cev;       /* ...and events per call, the caller's and the child's */
 };
 
-/* The samples of every batch: one array, carved up. */
+/* The samples of every batch of every round: one array, carved up. */
 static int alloc_samples(struct trial *t)
 {
-	size_t reps = t->c->repetitions;
+	size_t n = (size_t)t->c->repetitions * t->c->rounds;
 
-	t->ns = calloc(reps * (1 + 2 * COUNTERS_MAX), sizeof(*t->ns));
+	t->ns = calloc(n * (2 + 2 * COUNTERS_MAX), sizeof(*t->ns));
 	if (!t->ns) {
 		fail(t->r, t->pr, "out of memory", NULL);
 		return ISO_ENOMEM;
 	}
-	t->ev = t->ns + reps;
-	t->cev = t->ev + reps * COUNTERS_MAX;
+	t->cpu_ns = t->ns + n;
+	t->ev = t->cpu_ns + n;
+	t->cev = t->ev + n * COUNTERS_MAX;
 	return ISO_OK;
 }
 
@@ -151,11 +165,8 @@ static int open_domain(struct trial *t)
 	const struct plan_row *pr = t->pr;
 	int err;
 
-	/* Each row starts from a trimmed heap: it must not pay for an earlier row's
-	 * buffers, or for huge pages a fork split (mprotect pays for both).  Before
-	 * the domain: a process domain's fork would leave nothing to collapse. */
-	iso_trim();
-	if (!pr->reference && (err = iso_domain_create(pr->backend, &t->c->opt, &t->d))) {
+	if (!pr->reference &&
+	    (err = iso_domain_create(plan_impl(pr->backend), &t->c->opt, &t->d))) {
 		fail(t->r, pr, iso_strerror(err), iso_reason());
 		return err;
 	}
@@ -166,17 +177,19 @@ static int open_domain(struct trial *t)
 }
 
 /* The plan's events on this thread and, where the domain is another process, on it:
- * a child that cannot be counted leaves its columns empty (said once). */
+ * a child that cannot be counted leaves its columns empty (said once).  The child's CPU
+ * clock is opened whatever the events. */
 static int open_counters(struct trial *t)
 {
 	const struct counters_plan *p = &t->r->counters;
 	static bool told;
-	pid_t pid;
+	pid_t pid = t->d ? iso_domain_pid(t->d) : getpid();
 
+	t->in_child = pid != getpid();
+	if (t->in_child && cpucost_open(&t->cpu, pid) == 0)
+		t->child_at_open = cpucost_child(&t->cpu);
 	if (!p->n)
 		return ISO_OK;
-	pid = t->d ? iso_domain_pid(t->d) : getpid();
-	t->in_child = pid != getpid();
 	if (counters_open(&t->self, p, 0)) {
 		fail(t->r, t->pr, "perf_event_open", strerror(errno));
 		return ISO_ESYS;
@@ -191,7 +204,7 @@ static int open_counters(struct trial *t)
 	return ISO_OK;
 }
 
-/* After the domain is set up: a process domain's child keeps the harness's whole CPU set. */
+/* Around each batch: a process domain's child keeps the harness's whole CPU set. */
 static int pin(struct trial *t)
 {
 	t->pinned = pin_cpu(t->c, t->pr->backend);
@@ -202,25 +215,31 @@ static int pin(struct trial *t)
 	return ISO_OK;
 }
 
-/* Batch i, its counters read outside the timed span. */
-static int timed_batch(struct trial *t, unsigned i)
+/* Batch i (of every round's), its counters and CPU clocks read outside the timed span. */
+static int timed_batch(struct trial *t, size_t i)
 {
 	const struct counters_plan *p = &t->r->counters;
 	const struct tsc_info *tsc = &t->r->tsc;
-	double *ev = t->ev + (size_t)i * COUNTERS_MAX, *cev = t->cev + (size_t)i * COUNTERS_MAX;
+	double *ev = t->ev + i * COUNTERS_MAX, *cev = t->cev + i * COUNTERS_MAX;
+	uint64_t cpu0, child0;
 	int err;
 
 	counters_start(&t->child);
 	counters_start(&t->self);
+	child0 = cpucost_child(&t->cpu);
+	cpu0 = cpucost_self();
 
 	uint64_t t0 = tsc_begin();
 
 	err = t->pr->wl->run(t->state, t->d, t->iters);
 	double ticks = (double)(tsc_end() - t0) - tsc->overhead_ticks;
+	uint64_t cpu = cpucost_self() - cpu0;
 
+	cpu += cpucost_child(&t->cpu) - child0;
 	counters_stop(&t->self, p, ev);
 	counters_stop(&t->child, p, cev);
 	t->ns[i] = ticks / tsc->ghz / (double)t->iters;
+	t->cpu_ns[i] = (double)cpu / (double)t->iters;
 	for (size_t e = 0; e < p->n; e++) {
 		ev[e] /= (double)t->iters;
 		cev[e] /= (double)t->iters;
@@ -228,130 +247,218 @@ static int timed_batch(struct trial *t, unsigned i)
 	return err;
 }
 
-/* The batch sized (unless --iterations), the warm-up, the timed batches. */
-static int run_batches(struct trial *t)
-{
-	const struct workload *w = t->pr->wl;
-	int err = ISO_OK;
-
-	if (!t->iters)
-		err = size_batch(w, t->state, t->d, t->r->tsc.ghz, &t->iters);
-	for (unsigned i = 0; !err && i < t->c->warmup; i++)
-		err = w->run(t->state, t->d, t->iters);
-	for (unsigned i = 0; !err && i < t->c->repetitions; i++)
-		err = timed_batch(t, i);
-	return err;
-}
-
 /* Median over the batches of one event's per-call count; NAN if no batch counted it. */
-static double event_median(const double *per_batch, unsigned reps, double *scratch)
+static double event_median(const double *per_batch, size_t n, double *scratch)
 {
-	size_t n = 0;
+	size_t k = 0;
 
-	for (unsigned i = 0; i < reps; i++)
-		if (!isnan(per_batch[(size_t)i * COUNTERS_MAX]))
-			scratch[n++] = per_batch[(size_t)i * COUNTERS_MAX];
-	return n ? stats_median(scratch, n) : NAN;
+	for (size_t i = 0; i < n; i++)
+		if (!isnan(per_batch[i * COUNTERS_MAX]))
+			scratch[k++] = per_batch[i * COUNTERS_MAX];
+	return k ? stats_median(scratch, k) : NAN;
 }
 
 /* The events per call: the caller's, the child's, cycles from the TSC without a PMU. */
-static void summarise_events(const struct counters_plan *p, unsigned reps, const double *ev,
+static void summarise_events(const struct counters_plan *p, size_t n, const double *ev,
 			     const double *cev, double *scratch, double ghz, struct row *row)
 {
 	for (size_t e = 0; e < COUNTERS_MAX; e++)
 		row->events[e] = row->child_events[e] = NAN;
 	for (size_t e = 0; e < p->n; e++) {
 		row->events[e] = p->ev[e].tsc_cycles ? row->ns.median * ghz
-						     : event_median(ev + e, reps, scratch);
+						     : event_median(ev + e, n, scratch);
 		if (row->child)
-			row->child_events[e] = event_median(cev + e, reps, scratch);
+			row->child_events[e] = event_median(cev + e, n, scratch);
 	}
 }
 
-static void summarise(const struct trial *t, struct row *row)
+/* The row from every round's batches; scratch holds as many values. */
+static void summarise(const struct trial *t, struct row *row, double *scratch)
 {
 	const struct counters_plan *p = &t->r->counters;
-	unsigned reps = t->c->repetitions;
+	size_t n = (size_t)t->c->repetitions * t->c->rounds;
 
 	*row = (struct row){ .backend = t->pr->backend, .wl = t->pr->wl, .size = t->pr->size,
-			     .iterations = t->iters, .repetitions = reps, .overhead_pct = NAN,
-			     .counter = counters_source(p), .child = t->in_child };
-	stats_summarise(t->ns, reps, &row->ns);
+			     .iterations = t->first_iters, .repetitions = t->c->repetitions * t->c->rounds,
+			     .overhead_pct = NAN, .counter = counters_source(p),
+			     .child = t->in_child,
+			     .ratio = { .est = NAN, .lo = NAN, .hi = NAN } };
+	if (stats_median_interval(t->ns, n, t->c->rounds, t->c->seed, &row->median))
+		row->median = (struct stats_interval){ NAN, NAN, NAN };
+	memcpy(scratch, t->ns, n * sizeof(*scratch));
+	stats_summarise(scratch, n, &row->ns);
 	row->noisy = row->ns.p10 > 0 && row->ns.p90 / row->ns.p10 > NOISY_RATIO;
-	/* The sorted times are scratch now. */
-	summarise_events(p, reps, t->ev, t->cev, t->ns, t->r->tsc.ghz, row);
+	memcpy(scratch, t->cpu_ns, n * sizeof(*scratch));
+	row->cpu_ns = stats_median(scratch, n);
+	summarise_events(p, n, t->ev, t->cev, scratch, t->r->tsc.ghz, row);
 }
 
-static void close_trial(struct trial *t)
+/* The end of a round: domain, state and counters gone, the samples kept. */
+static void close_round(struct trial *t)
 {
+	if (t->cpu.open)
+		t->child_s += (double)(cpucost_child(&t->cpu) - t->child_at_open) * 1e-9;
+	cpucost_close(&t->cpu);
 	counters_close(&t->child);
 	counters_close(&t->self);
 	if (t->state)
 		t->pr->wl->teardown(t->state);
 	iso_domain_destroy(t->d);
-	free(t->ns);
+	t->state = NULL;
+	t->d = NULL;
+	t->open = false;
 }
 
-/* Time one row into *row.  Returns 0, or an error code with the failure recorded in *r
- * (none for ISO_ENOTSUP: the workload does not apply to this backend). */
-static int measure(const struct config *c, struct results *r, const struct plan_row *pr,
-		   struct row *row)
+/* Drops a backend from the group after an error (recorded, but for ISO_ENOTSUP). */
+static void drop(struct trial *t)
 {
-	struct trial t = { .c = c, .r = r, .pr = pr, .pinned = -1, .iters = c->iterations };
+	close_round(t);
+	t->dropped = true;
+}
+
+/* Opens the round's domain and state, sizes the batch (unless --iterations), warms up. */
+static int open_round(struct trial *t, unsigned round)
+{
+	const struct workload *w = t->pr->wl;
 	int err;
 
-	if ((err = alloc_samples(&t)))
+	/* Sized once, in the first round: later rounds' batches are the same length. */
+	t->iters = round ? t->first_iters : t->c->iterations;
+	t->open = true;
+	if ((err = open_domain(t)) || (err = open_counters(t)))
 		return err;
-	if ((err = open_domain(&t)))
-		goto out;
-	if ((err = open_counters(&t)))
-		goto out;
-	if ((err = pin(&t)))
-		goto out;
-	err = run_batches(&t);
-	unpin(t.pinned);
+	if ((err = pin(t)))
+		return err;
+	if (!t->iters)
+		err = size_batch(w, t->state, t->d, t->r->tsc.ghz, &t->iters);
+	for (unsigned i = 0; !err && i < t->c->warmup; i++)
+		err = w->run(t->state, t->d, t->iters);
+	unpin(t->pinned);
 	if (err)
-		fail_workload(r, pr, err);
-	else
-		summarise(&t, row);
-out:
-	close_trial(&t);
+		fail_workload(t->r, t->pr, err);
+	if (round == 0)
+		t->first_iters = t->iters;
 	return err;
 }
 
-/* ---- rounds ------------------------------------------------------------------------ */
+/* ---- a group: one workload and size on every backend, interleaved --------------------- */
 
-const struct row *measure_median_round(struct row *rows, unsigned n)
+void measure_shuffle(size_t *order, size_t n, uint64_t *seed)
 {
-	/* Insertion sort by median: a handful of rows. */
-	for (unsigned i = 1; i < n; i++)
-		for (unsigned k = i; k > 0 && rows[k].ns.median < rows[k - 1].ns.median; k--) {
-			struct row t = rows[k];
+	for (size_t i = 0; i < n; i++)
+		order[i] = i;
+	for (size_t i = n; i > 1; i--) { /* Fisher-Yates */
+		size_t j = (size_t)(stats_rand(seed) % i), t = order[i - 1];
 
-			rows[k] = rows[k - 1];
-			rows[k - 1] = t;
-		}
-	return &rows[(n - 1) / 2];
+		order[i - 1] = order[j];
+		order[j] = t;
+	}
 }
 
-/*
- * --rounds: the row measured that many times, each in a fresh domain, and the round
- * whose median is the median of the rounds' kept whole (its percentiles and events
- * with it).  A burst of noise that spoils one round does not move the row.
- */
-static int measure_rounds(const struct config *c, struct results *r, const struct plan_row *pr,
-			  struct row *row)
+/* One round: every backend's domain opened, then each repetition one batch of each in a
+ * shuffled order, so that a change in the machine's speed hits all of them alike. */
+static void run_round(struct trial *t, size_t n, unsigned round, uint64_t *seed, size_t *order)
 {
-	struct row rounds[99];
-	unsigned n = 0;
-	int err = ISO_OK;
+	int err;
 
-	while (n < c->rounds && n < 99 && !(err = measure(c, r, pr, &rounds[n])))
-		n++;
-	if (err)
-		return err;
-	*row = *measure_median_round(rounds, n);
-	return ISO_OK;
+	/* Each round starts from a trimmed heap: it must not pay for an earlier round's
+	 * buffers, or for huge pages a fork split (mprotect pays for both).  Before the
+	 * domains: a process domain's fork would leave nothing to collapse. */
+	iso_trim();
+	for (size_t k = 0; k < n; k++)
+		if (!t[k].dropped && open_round(&t[k], round))
+			drop(&t[k]);
+	for (unsigned rep = 0; rep < t->c->repetitions; rep++) {
+		measure_shuffle(order, n, seed);
+		for (size_t k = 0; k < n; k++) {
+			struct trial *x = &t[order[k]];
+
+			if (x->dropped)
+				continue;
+			if ((err = pin(x))) {
+				drop(x);
+				continue;
+			}
+			err = timed_batch(x, (size_t)round * x->c->repetitions + rep);
+			unpin(x->pinned);
+			if (err) {
+				fail_workload(x->r, x->pr, err);
+				drop(x);
+			}
+		}
+	}
+	for (size_t k = 0; k < n; k++)
+		if (t[k].open)
+			close_round(&t[k]);
+}
+
+/* Each row's ratio to the group's baseline, from the batches measured side by side. */
+static void ratios(const struct config *c, const struct trial *t, size_t n, struct row *rows,
+		   uint64_t seed)
+{
+	const struct trial *base = NULL;
+	size_t total = (size_t)c->repetitions * c->rounds;
+
+	for (size_t k = 0; k < n; k++)
+		if (!t[k].dropped && strcmp(t[k].pr->backend, plan_baseline(c)) == 0)
+			base = &t[k];
+	for (size_t k = 0, i = 0; base && k < n; k++) {
+		struct row *row = &rows[i];
+
+		if (t[k].dropped)
+			continue;
+		i++;
+		if (stats_paired_ratio(base->ns, t[k].ns, total, c->rounds, seed + k, &row->ratio))
+			continue;
+		row->overhead_pct = (row->ratio.est - 1) * 100;
+	}
+}
+
+/* The n planned rows starting at pr, measured together; their rows appended to r.
+ * Returns the CPU time the domains' children used (seconds). */
+static double measure_group(const struct config *c, struct results *r, const struct plan_row *pr,
+			  size_t n, uint64_t *seed)
+{
+	struct trial *t = calloc(n, sizeof(*t));
+	size_t total = (size_t)c->repetitions * c->rounds, first = r->nrows;
+	size_t *order = calloc(n, sizeof(*order));
+	double *scratch = calloc(total, sizeof(*scratch)), children = 0;
+	struct sysload_snap a, b;
+	struct sysload_span span;
+
+	if (!t || !order || !scratch) {
+		record_failure(r, "out of memory");
+		goto out;
+	}
+	for (size_t k = 0; k < n; k++) {
+		t[k] = (struct trial){ .c = c, .r = r, .pr = &pr[k], .pinned = -1,
+				       .cpu = { .fd = -1 } };
+		if (alloc_samples(&t[k]))
+			t[k].dropped = true;
+	}
+	sysload_read(&a);
+	for (unsigned round = 0; round < c->rounds; round++)
+		run_round(t, n, round, seed, order);
+	sysload_read(&b);
+	for (size_t k = 0; k < n; k++)
+		children += t[k].child_s;
+	sysload_between(&a, &b, children, &span);
+	for (size_t k = 0; k < n; k++) {
+		if (t[k].dropped)
+			continue;
+		summarise(&t[k], &r->rows[r->nrows], scratch);
+		r->rows[r->nrows].contended = span.ok && span.others >= SYSLOAD_CONTENDED;
+		r->ncontended += r->rows[r->nrows].contended;
+		r->nrows++;
+	}
+	ratios(c, t, n, r->rows + first, stats_rand(seed));
+out:
+	for (size_t k = 0; t && k < n; k++)
+		free(t[k].ns);
+	free(t);
+	free(order);
+	free(scratch);
+	return children;
 }
 
 /* ---- the run ----------------------------------------------------------------------- */
@@ -381,9 +488,10 @@ static void setup_counters(const struct config *c, struct results *r)
 				p->ev[i].why);
 }
 
-/* "[3/15] mpk copy 4096 B" on stderr, rewritten in place on a terminal; NULL clears it. */
+/* "[3/15] copy 4096 B: none process mpk" on stderr, rewritten in place on a terminal,
+ * elsewhere (a log) at most about every tenth of the run; NULL clears it. */
 static void progress(const struct config *c, size_t done, size_t total,
-		     const struct plan_row *pr)
+		     const struct plan_row *pr, size_t n)
 {
 	static int tty = -1;
 
@@ -396,69 +504,103 @@ static void progress(const struct config *c, size_t done, size_t total,
 			fputs("\r\033[K", stderr);
 		return;
 	}
-	fprintf(stderr, "%s[%zu/%zu] %s %s %zu B%s", tty ? "\r\033[K" : "", done + 1, total,
-		pr->backend, pr->wl->name, pr->size, tty ? "" : "\n");
+	if (!tty && done && done * 10 / total == (done - 1) * 10 / total)
+		return;
+	fprintf(stderr, "%s[%zu/%zu] %s %zu B:", tty ? "\r\033[K" : "", done + 1, total,
+		pr->wl->name, pr->size);
+	for (size_t k = 0; k < n; k++)
+		fprintf(stderr, " %s", pr[k].backend);
+	fputs(tty ? "" : "\n", stderr);
 }
 
-static void overheads(struct results *r)
-{
-	for (size_t i = 0; i < r->nrows; i++) {
-		struct row *x = &r->rows[i];
-
-		for (size_t j = 0; j < r->nrows; j++) {
-			const struct row *b = &r->rows[j];
-
-			if (strcmp(b->backend, "none") == 0 && b->wl == x->wl && b->size == x->size &&
-			    b->ns.median > 0)
-				x->overhead_pct = (x->ns.median / b->ns.median - 1) * 100;
-		}
-	}
-}
-
+/* One line for the noisy rows (each is marked in the output). */
 static void noisy(const struct results *r)
 {
-	for (size_t i = 0; i < r->nrows; i++) {
-		const struct row *x = &r->rows[i];
+	size_t n = 0;
 
-		if (!x->noisy)
-			continue;
-		fprintf(stderr, "harness: noisy: %s/%s", x->backend, x->wl->name);
-		if (x->wl->sized)
-			fprintf(stderr, "/%zu", x->size);
-		fprintf(stderr, " p90/p10 = %.1f\n", x->ns.p90 / x->ns.p10);
-	}
+	for (size_t i = 0; i < r->nrows; i++)
+		n += r->rows[i].noisy;
+	if (n)
+		fprintf(stderr, "harness: %zu of %zu rows noisy (p90/p10 above %.1f), marked in "
+				"the output\n", n, r->nrows, NOISY_RATIO);
 }
 
-/* The one measuring loop: every planned row, in order. */
-static void measure_rows(const struct config *c, const struct plan *p, struct results *r)
+/* Rows of one workload and size on the backends, consecutive in the plan; a reference
+ * alone. */
+static size_t group_len(const struct plan *p, size_t i)
 {
+	size_t n = 1;
+
+	while (!p->rows[i].reference && i + n < p->n && !p->rows[i + n].reference &&
+	       p->rows[i + n].wl == p->rows[i].wl && p->rows[i + n].size == p->rows[i].size)
+		n++;
+	return n;
+}
+
+/* The one measuring loop: every planned group, in order; returns the children's CPU
+ * time (seconds). */
+static double measure_rows(const struct config *c, const struct plan *p, struct results *r)
+{
+	size_t ngroups = 0, g = 0;
+	uint64_t seed = c->seed;
+	double children = 0;
+
 	r->rows = calloc(p->n, sizeof(*r->rows));
 	if (!r->rows) {
 		record_failure(r, "out of memory");
-		return;
+		return 0;
 	}
-	for (size_t i = 0; i < p->n; i++) {
-		progress(c, i, p->n, &p->rows[i]);
-		if (measure_rounds(c, r, &p->rows[i], &r->rows[r->nrows]) == 0)
-			r->nrows++;
+	for (size_t i = 0; i < p->n; i += group_len(p, i))
+		ngroups++;
+	for (size_t i = 0, n; i < p->n; i += n, g++) {
+		n = group_len(p, i);
+		progress(c, g, ngroups, &p->rows[i], n);
+		children += measure_group(c, r, &p->rows[i], n, &seed);
 	}
-	progress(c, p->n, p->n, NULL);
-	overheads(r);
+	progress(c, ngroups, ngroups, NULL, 0);
 	noisy(r);
+	return children;
+}
+
+/* The machine before measuring: other processes' CPU use over a moment we sit idle. */
+static void load_before(struct results *r)
+{
+	struct sysload_snap a, b;
+	struct timespec pause = { 0, 200 * 1000 * 1000 };
+
+	r->loadavg = sysload_loadavg();
+	sysload_read(&a);
+	nanosleep(&pause, NULL);
+	sysload_read(&b);
+	sysload_between(&a, &b, 0, &r->before);
+	if (r->before.ok && r->before.others >= SYSLOAD_CONTENDED)
+		fprintf(stderr, "harness: contended: other processes used %.1f of %ld CPUs "
+				"before the run (load average %.2f); rows measured under "
+				"contention are marked\n", r->before.others,
+			sysconf(_SC_NPROCESSORS_ONLN), r->loadavg);
 }
 
 void measure_all(const struct config *c, struct results *r)
 {
 	struct plan p;
+	struct sysload_snap a, b;
 
+	r->seed = c->seed;
 	setup_counters(c, r);
 	if (sched_getaffinity(0, sizeof(unpinned), &unpinned)) {
 		record_failure(r, "sched_getaffinity: %s", strerror(errno));
 		return;
 	}
+	load_before(r);
 	if (plan_build(c, &p, r))
 		record_failure(r, "out of memory");
-	else if (p.n)
-		measure_rows(c, &p, r);
+	else if (p.n) {
+		double children;
+
+		sysload_read(&a);
+		children = measure_rows(c, &p, r);
+		sysload_read(&b);
+		sysload_between(&a, &b, children, &r->during);
+	}
 	plan_free(&p);
 }

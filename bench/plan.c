@@ -4,28 +4,48 @@
 
 #include "plan.h"
 
-/* The backends asked for that work here, the others recorded as skipped; `none` first
- * for the baseline when it is wanted and was not asked for.  None at all when every one
+/* The backends asked for that work here, the others recorded as skipped; the baseline
+ * first when it is wanted and was not asked for.  None at all when every one
  * was skipped: a baseline alone measures nothing worth a run. */
+const char *plan_impl(const char *name)
+{
+	const char *known;
+	size_t len = strcspn(name, "#");
+
+	if (name[len] == '#' && (!name[len + 1] || strspn(name + len + 1, "0123456789") !=
+						     strlen(name + len + 1)))
+		return NULL;
+	for (size_t i = 0; (known = iso_backend_name(i)); i++)
+		if (strlen(known) == len && strncmp(known, name, len) == 0)
+			return known;
+	return NULL;
+}
+
+const char *plan_baseline(const struct config *c)
+{
+	return c->baseline_name ? c->baseline_name : "none";
+}
+
 static size_t usable_backends(const struct config *c, struct results *r, const char **out)
 {
+	const char *base = plan_baseline(c);
 	size_t n = 0;
-	bool have_none = false;
+	bool have_base = false;
 
 	for (size_t i = 0; i < c->nbackends; i++) {
-		if (iso_backend_probe(c->backends[i]) != ISO_OK) {
+		if (iso_backend_probe(plan_impl(c->backends[i])) != ISO_OK) {
 			struct skip *s = &r->skipped[r->nskipped++];
 
 			s->backend = c->backends[i];
 			snprintf(s->reason, sizeof(s->reason), "%s", iso_reason());
 			continue;
 		}
-		have_none |= strcmp(c->backends[i], "none") == 0;
+		have_base |= strcmp(c->backends[i], base) == 0;
 		out[n++] = c->backends[i];
 	}
-	if (n && c->baseline && !have_none) {
+	if (n && c->baseline && !have_base && iso_backend_probe(plan_impl(base)) == ISO_OK) {
 		memmove(out + 1, out, n * sizeof(*out));
-		out[0] = "none";
+		out[0] = base;
 		n++;
 	}
 	return n;

@@ -29,4 +29,10 @@ struct plan {
 int plan_build(const struct config *c, struct plan *p, struct results *r);
 void plan_free(struct plan *p);
 
+/* The registry's name of a backend as the run names it: "process" for "process" and for
+ * "process#2" (a second, independent instance of it); NULL when it names none. */
+const char *plan_impl(const char *name);
+/* The backend every row is compared with: --baseline, else "none". */
+const char *plan_baseline(const struct config *c);
+
 #endif

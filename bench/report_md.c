@@ -58,6 +58,52 @@ static void cell_ratio(FILE *f, double a, double b)
 		fprintf(f, " %.2f |", a / b);
 }
 
+/* backend's row for case c, or NULL. */
+static json_t *row_of(const struct run_folder *r, const char *backend, json_t *c)
+{
+	return results_json_find(r->rows, backend, workload_of(c), results_json_size(c));
+}
+
+static double number(json_t *row, const char *key)
+{
+	json_t *v = json_object_get(row, key);
+
+	return json_is_number(v) ? json_number_value(v) : NAN;
+}
+
+static bool flag(json_t *row, const char *key)
+{
+	return json_is_true(json_object_get(row, key));
+}
+
+/* After a cell's value: " *" noisy, " †" measured under contention. */
+static void marks(FILE *f, json_t *row)
+{
+	if (flag(row, "noisy"))
+		fputs(" \\*", f);
+	if (flag(row, "contended"))
+		fputs(" †", f);
+}
+
+/* The row's ratio to the baseline with its interval, marked; a results.json without
+ * intervals (an older harness): the ratio of the medians to base_ns. */
+static void cell_interval(FILE *f, json_t *row, double base_ns)
+{
+	struct stats_interval ci = { number(row, "ratio"), number(row, "ratio_lo"),
+				     number(row, "ratio_hi") };
+	char text[96];
+
+	if (row && isnan(ci.est)) {
+		cell_ratio(f, results_json_median(row), base_ns);
+		return;
+	}
+	stats_ratio_text(text, sizeof(text), &ci);
+	fprintf(f, " %s", text);
+	if (row)
+		marks(f, row);
+	fputs(" |", f);
+}
+
 static void case_start(FILE *f, json_t *c)
 {
 	fprintf(f, "| %s | %lld |", workload_of(c), (long long)results_json_size(c));
@@ -85,15 +131,21 @@ static void cases_header(FILE *f, const struct run_folder *r, bool with_none)
 /* The run's name; ", [system.json](system.json)" or nothing. */
 static const char run_intro[] =
 	"# isobench run %s\n\n"
-	"Per-call times in nanoseconds (median over the batches); ratios compare medians of\n"
-	"this run only. Data: [results.csv](results.csv), [results.json](results.json)%s.\n";
+	"Per-call times in nanoseconds (median over the batches); each workload and size had\n"
+	"every backend's domain open at once and their batches interleaved, one of each per\n"
+	"repetition in a shuffled order. Ratios are to the baseline, the median of the paired\n"
+	"batches' ratios with its 95 %% bootstrap interval; \"~1x (no difference)\" where the\n"
+	"interval holds 1. Marks: \\* noisy (p90/p10 above 1.5), † measured while other\n"
+	"processes used half a CPU or more. Data: [results.csv](results.csv),\n"
+	"[results.json](results.json)%s.\n";
 
 static const char copying_intro[] =
 	"\n## Copying against memcpy\n\n"
 	"The share of memcpy bandwidth (same size, same run) at which a backend moves the\n"
 	"data: memcpy time for the bytes moved over the time the backend adds to `none`.\n"
 	"`copy-in` and `copy-out` move size bytes once, `copy` moves them in and out (2x)\n"
-	"and has the domain copy every byte in between. 1.00 is memcpy speed.\n\n";
+	"and has the domain copy every byte in between. 1.00 is memcpy speed; a share\n"
+	"above 1 cannot be and is shown as not a result (its yardstick was noisy).\n\n";
 
 /* One signal's time in ns. */
 static const char rewind_intro[] =
@@ -183,7 +235,16 @@ static void section_run(FILE *f, const struct run_folder *r)
 	const char *k;
 	size_t i;
 
+	json_t *load = json_object_get(json_object_get(r->results, "run"), "load");
+
 	fprintf(f, run_intro, r->name, r->system ? ", [system.json](system.json)" : "");
+	if (flag(load, "contended") || number(load, "contended_rows") > 0)
+		fprintf(f, "\n**Contended:** other processes used %.1f CPUs before the run and %.1f "
+			   "during it (load average %.2f); %.0f rows were measured under "
+			   "contention (†): their ratios are less sure than quiet ones.\n",
+			number(json_object_get(load, "before"), "other_cpus"),
+			number(json_object_get(load, "during"), "other_cpus"),
+			number(load, "loadavg_1min"), number(load, "contended_rows"));
 	fputs("\n## Run\n\n| key | value |\n|---|---|\n", f);
 	json_object_foreach(json_object_get(r->results, "run"), k, x)
 		run_lines(f, k, x);
@@ -210,19 +271,43 @@ static void section_medians(FILE *f, const struct run_folder *r)
 
 static void section_ratios(FILE *f, const struct run_folder *r)
 {
-	fputs("\n## Ratio to none\n\n", f);
-	if (!run_folder_has_backend(r, "none")) {
-		fputs("No `none` rows in this run (--no-baseline): no ratios.\n", f);
+	const char *base = results_json_str(json_object_get(r->results, "run"), "baseline");
+
+	base = base ? base : "none";
+	fprintf(f, "\n## Ratio to %s (95 %% interval)\n\n", base);
+	if (!run_folder_has_backend(r, base)) {
+		fprintf(f, "No `%s` rows in this run (--no-baseline): no ratios.\n", base);
 		return;
 	}
 	cases_header(f, r, false);
 	for (size_t i = 0; i < r->ncases; i++) {
-		double none = median(r, "none", r->cases[i]);
-
 		case_start(f, r->cases[i]);
 		for (size_t j = 0; j < r->nbackends; j++)
 			if (strcmp(r->backends[j], "none"))
-				cell_ratio(f, median(r, r->backends[j], r->cases[i]), none);
+				cell_interval(f, row_of(r, r->backends[j], r->cases[i]),
+					      median(r, base, r->cases[i]));
+		fputc('\n', f);
+	}
+}
+
+/* Latency and the CPU time behind it: a backend that spins keeps a second core busy. */
+static void section_cpu(FILE *f, const struct run_folder *r)
+{
+	fputs("\n## Latency and CPU time per call (ns)\n\n"
+	      "Each cell: median latency / CPU time (the caller's thread and, for process\n"
+	      "domains, the child's task-clock). CPU above latency means more than one core.\n\n", f);
+	cases_header(f, r, true);
+	for (size_t i = 0; i < r->ncases; i++) {
+		case_start(f, r->cases[i]);
+		for (size_t j = 0; j < r->nbackends; j++) {
+			json_t *row = row_of(r, r->backends[j], r->cases[i]);
+
+			if (!row || isnan(number(row, "cpu_ns")))
+				fputs(" - |", f);
+			else
+				fprintf(f, " %.1f / %.1f |", results_json_median(row),
+					number(row, "cpu_ns"));
+		}
 		fputc('\n', f);
 	}
 }
@@ -312,6 +397,9 @@ static void section_copying(FILE *f, const struct run_folder *r)
 				continue;
 			if (isnan(extra) || extra <= 0)
 				fputs(" - |", f);
+			else if (moved / extra > 1) /* faster than memcpy: a noisy yardstick */
+				fprintf(f, " not a result (%.2f > 1: memcpy or none noisy) |",
+					moved / extra);
 			else
 				fprintf(f, " %.2f |", moved / extra);
 		}
@@ -422,6 +510,7 @@ static void write_sections(FILE *f, const struct run_folder *r)
 	section_run(f, r);
 	section_medians(f, r);
 	section_ratios(f, r);
+	section_cpu(f, r);
 	section_process_mpk(f, r);
 	section_references(f, r);
 	section_copying(f, r);

@@ -20,17 +20,21 @@ trap 'rm -rf "$tmp" "$manifest.tmp"' EXIT
 # overhead bars per image size for libpng, and the serialization methods side by side
 # (every FAMILY-METHOD workload, the methods in the order the run measured them).
 bars_workload=png-decode
-bars_title='png-decode (libpng): overhead over none per image size'
+bars_title='png-decode (libpng): ratio to none per image size'
 family=records
 family_title='records: throughput against payload size per serialization method'
 
-# roundtrip.dat: "x label median p10 p90 backend" for call-null on every backend, then
-#   the bare references (backend ref).
-# sized-WL-B.dat: "size median p10 p90 overhead" for workload WL on backend B.
+# Ratios: ratio, ratio_lo, ratio_hi (the 95 % interval) where results.csv has them, else
+#   1 + overhead_pct / 100 without an interval (an older harness); a row flagged noisy or
+#   contended is marked (flag 1).
+# roundtrip.dat: "x label median p10 p90 backend flag" for call-null on every backend,
+#   then the bare references (backend ref).
+# sized-WL-B.dat: "size median p10 p90 overhead ratio lo hi flag" for workload WL on
+#   backend B.
 # sized.txt: "WL|backends|backends with an overhead|1 if every overhead is > 0", one
 #   line for each workload measured at two sizes or more (a single size makes no curve).
-# bars.dat: "group size overhead_B1 overhead_B2 ..." for $bars_workload, one row per image
-#   size in ascending order, NaN where a backend lacks that size; bars.txt: "B1 B2 ...",
+# bars.dat: "group size ratio_B1 lo_B1 hi_B1 flag_B1 ratio_B2 ..." for $bars_workload, one
+#   row per image size in ascending order, NaN where a backend lacks that size; bars.txt: "B1 B2 ...",
 #   the backends other than none (one bar each).
 # family.txt: "method:backend ..." for the $family-METHOD workloads that were measured
 #   (their curves are the sized-$family-METHOD-B.dat files above); methods.txt: "M1 M2 ...".
@@ -51,14 +55,21 @@ NR == 1 {
 {
 	b = $col["backend"]; w = $col["workload"]; s = $col["size"]; ov = $col["overhead_pct"]
 	t = $col["median_ns"] " " $col["p10_ns"] " " $col["p90_ns"]
+	flag = ("noisy" in col && $col["noisy"] == 1) || ("contended" in col && $col["contended"] == 1)
+	if ("ratio" in col && $col["ratio"] != "" && $col["ratio_lo"] != "")
+		ratio = $col["ratio"] " " $col["ratio_lo"] " " $col["ratio_hi"]
+	else if (ov != "")
+		ratio = (1 + ov / 100) " " (1 + ov / 100) " " (1 + ov / 100)
+	else
+		ratio = "NaN NaN NaN"
 	# Yardsticks for the round-trip plot: calls and ping-pongs, not the 1 MiB memcpy.
 	# Names shortened so that eight labels do not run into each other.
 	if (b == "ref" && w != "memcpy") {
 		sub(/-pingpong$/, "", w)
 		sub(/^indirect-call$/, "ind.call", w)
-		refs[++nrefs] = w " " t " ref"
+		refs[++nrefs] = w " " t " ref " flag
 	} else if (w == "call-null")
-		bars[++nbars] = b " " t " " b
+		bars[++nbars] = b " " t " " b " " flag
 	if (b == "ref" || s + 0 <= 0)   # size 0 has no place on a log axis
 		next
 	if (!((w, s) in seen)) {
@@ -79,7 +90,7 @@ NR == 1 {
 			ovnonpos[w] = 1
 	}
 	f = tmp "/sized-" w "-" b ".dat"
-	print s, t, (ov == "" ? "NaN" : ov) > f
+	print s, t, (ov == "" ? "NaN" : ov), ratio, flag > f
 	if (w == bars_workload) {
 		if (!(s in groupseen)) {
 			groupseen[s] = 1
@@ -89,7 +100,7 @@ NR == 1 {
 			groupb[b] = 1
 			groupbackends[++ngroupb] = b
 		}
-		groupov[s, b] = ov == "" ? "NaN" : ov
+		groupov[s, b] = ratio " " flag
 	}
 	if (index(w, family "-") == 1) {
 		m = substr(w, length(family) + 2)
@@ -131,7 +142,7 @@ END {
 			line = (i - 1) " " groups[i]
 			for (k = 1; k <= ngroupb; k++) {
 				v = groupov[groups[i], groupbackends[k]]
-				line = line " " (v == "" ? "NaN" : v)
+				line = line " " (v == "" ? "NaN NaN NaN 0" : v)
 			}
 			print line > (tmp "/bars.dat")
 		}
@@ -172,7 +183,7 @@ if [ -s "$tmp/sized.txt" ]; then
 		draw time.gp "$wl-time" "$wl: time per call against payload size" "$vars"
 		draw throughput.gp "$wl-throughput" "$wl: throughput against payload size" "$vars"
 		if [ -n "$ovbackends" ]; then
-			draw overhead.gp "$wl-overhead" "$wl: overhead over none against payload size" \
+			draw overhead.gp "$wl-overhead" "$wl: ratio to none against payload size" \
 				"$vars; backends='$ovbackends'; ylog=$ylog"
 		fi
 	done <"$tmp/sized.txt"

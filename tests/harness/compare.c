@@ -136,3 +136,50 @@ Test(compare, bad_files_give_status_2)
 	unlink(bad);
 	unlink(norows);
 }
+
+/* With intervals (a harness run's results.json): the change of the ratio to the baseline
+ * where there is one, else of the medians; faster or slower only when the interval is
+ * clear of no change and the change is above the noise threshold. */
+Test(compare, intervals_say_faster_slower_or_unchanged)
+{
+	const char *a = old_json, *b = new_json; /* rewritten: the fixture removes them */
+	int status;
+	char *text;
+	char verdict[16];
+
+	write_file(a, "{\"rows\": ["
+		"{\"backend\": \"none\", \"workload\": \"copy\", \"size\": 64, \"median_ns\": 100,"
+		" \"median_lo_ns\": 99, \"median_hi_ns\": 101, \"ratio\": 1, \"ratio_lo\": 1,"
+		" \"ratio_hi\": 1},"
+		"{\"backend\": \"process\", \"workload\": \"copy\", \"size\": 64, \"median_ns\": 200,"
+		" \"median_lo_ns\": 150, \"median_hi_ns\": 250, \"ratio\": 2.0, \"ratio_lo\": 1.98,"
+		" \"ratio_hi\": 2.02},"
+		"{\"backend\": \"mpk\", \"workload\": \"copy\", \"size\": 64, \"median_ns\": 300,"
+		" \"median_lo_ns\": 290, \"median_hi_ns\": 310, \"ratio\": 3.0, \"ratio_lo\": 2.9,"
+		" \"ratio_hi\": 3.1}]}");
+	/* none: 10 % slower, tight; process: its median moved 25 %, its ratio did not
+	 * (the machine slowed); mpk: ratio 20 % lower, clear of 1. */
+	write_file(b, "{\"rows\": ["
+		"{\"backend\": \"none\", \"workload\": \"copy\", \"size\": 64, \"median_ns\": 110,"
+		" \"median_lo_ns\": 109, \"median_hi_ns\": 111, \"ratio\": 1, \"ratio_lo\": 1,"
+		" \"ratio_hi\": 1},"
+		"{\"backend\": \"process\", \"workload\": \"copy\", \"size\": 64, \"median_ns\": 250,"
+		" \"median_lo_ns\": 200, \"median_hi_ns\": 300, \"ratio\": 2.01, \"ratio_lo\": 1.98,"
+		" \"ratio_hi\": 2.04},"
+		"{\"backend\": \"mpk\", \"workload\": \"copy\", \"size\": 64, \"median_ns\": 264,"
+		" \"median_lo_ns\": 260, \"median_hi_ns\": 268, \"ratio\": 2.4, \"ratio_lo\": 2.35,"
+		" \"ratio_hi\": 2.45}]}");
+	text = run_compare(a, b, &status);
+	cr_assert_eq(status, 0);
+	cr_assert_eq(sscanf(line_of(text, "none", "copy", 64), "%*s %*s %*d %*f %*f %*f%% %*s %15s",
+			    verdict), 1);
+	cr_assert_str_eq(verdict, "slower", "%s", text);
+	cr_assert_eq(sscanf(line_of(text, "process", "copy", 64),
+			    "%*s %*s %*d %*f %*f %*f%% %*s %15s", verdict), 1);
+	cr_assert_str_eq(verdict, "unchanged", "%s", text);
+	cr_assert(strstr(line_of(text, "process", "copy", 64), "ratio to the baseline"));
+	cr_assert_eq(sscanf(line_of(text, "mpk", "copy", 64), "%*s %*s %*d %*f %*f %*f%% %*s %15s",
+			    verdict), 1);
+	cr_assert_str_eq(verdict, "faster", "%s", text);
+	free(text);
+}

@@ -7,7 +7,7 @@ harness=${1:-build/harness}
 command -v gnuplot >/dev/null ||
 	{ echo "tests/harness/plots.sh: gnuplot missing: run scripts/deps.sh test as root" >&2; exit 1; }
 dir=$(mktemp -d)
-trap 'rm -rf "$dir"' EXIT
+trap '[ -n "${KEEP:-}" ] || rm -rf "$dir"' EXIT
 fail=0
 check() { # check DESCRIPTION COMMAND...: run the command, report a failure
 	what=$1
@@ -94,7 +94,7 @@ for name in roundtrip snappy-compress-time snappy-compress-throughput snappy-com
 	check "$name.png is a non-empty PNG" sh -c "head -c 4 '$dir/$name.png' | grep -q PNG"
 done
 # The bars carry their values; the records plot has a curve for each (method, backend) measured.
-for want in '5.5 KiB' '64 KiB' '380 KiB' '895 KiB' '100.0 %' '-1.5 %' 'process' 'mprotect'; do
+for want in '5.5 KiB' '64 KiB' '380 KiB' '895 KiB' '2.00x' '1.05x' 'process' 'mprotect'; do
 	check "png-decode-overhead-bars.svg shows '$want'" grep -qF -e "$want" "$dir/png-decode-overhead-bars.svg"
 done
 check "png-decode-overhead-bars.svg has no bar for none" \
@@ -121,7 +121,7 @@ check "harness --report ran" "$harness" --report "$dir"
 for want in 'testhost' 'skipped **mpk**: CPU lacks PKU' '| snappy-compress | 1024 | 900.0 | 1100.0 |' \
 	'| call-null | 0 | 22.00 |' 'mpk was skipped: CPU lacks PKU' '(roundtrip.svg)' \
 	'(snappy-compress-overhead.png)' '(png-decode-overhead-bars.svg)' '(records-methods.png)' \
-	'### png-decode (libpng): overhead over none per image size' '| memcpy 1048576 | 1000.0 |' \
+	'### png-decode (libpng): ratio to none per image size' '| memcpy 1048576 | 1000.0 |' \
 	'| copy-in | 1048576 | 0.50 | - |' '| copy | 1048576 | 0.25 | - |' \
 	'| mprotect | 27000.0 | 10.00 |' '| write-global | missed (OK) | caught (EFAULT) |' \
 	'| endless-loop | hang | caught (ETIMEDOUT) |' '(violations.svg)' 'undetected: nothing noticed' \
@@ -129,6 +129,34 @@ for want in 'testhost' 'skipped **mpk**: CPU lacks PKU' '| snappy-compress | 102
 	'### zstd-compress: throughput against payload size' '(zstd-compress-overhead.svg)' \
 	'| records-cbor | 64 | 300.0 | - |'; do
 	check "report.md has '$want'" grep -qF -e "$want" "$dir/report.md"
+done
+
+# A run of this harness: ratios with intervals (one clear of 1, one holding it), a noisy
+# and contended row, a contended start, a copy share above 1 (a noisy memcpy reference).
+iv=$dir/intervals
+mkdir "$iv"
+cat >"$iv/results.json" <<'JSON'
+{"run": {"host": "testhost", "baseline": "none",
+  "load": {"loadavg_1min": 3.5, "before": {"other_cpus": 1.2, "steal_cpus": 0.0},
+           "during": {"other_cpus": 0.9, "steal_cpus": 0.0}, "contended": true,
+           "contended_rows": 1}},
+ "rows": [
+  {"backend": "none", "workload": "call-null", "size": 0, "median_ns": 5.0, "ratio": 1,
+   "ratio_lo": 1, "ratio_hi": 1, "cpu_ns": 5.0},
+  {"backend": "process", "workload": "call-null", "size": 0, "median_ns": 5.2, "ratio": 1.04,
+   "ratio_lo": 1.02, "ratio_hi": 1.06, "cpu_ns": 10.4, "noisy": true, "contended": true},
+  {"backend": "mprotect", "workload": "call-null", "size": 0, "median_ns": 5.1, "ratio": 1.01,
+   "ratio_lo": 0.97, "ratio_hi": 1.05, "cpu_ns": 5.1},
+  {"backend": "none", "workload": "copy-in", "size": 1048576, "median_ns": 1000.0},
+  {"backend": "process", "workload": "copy-in", "size": 1048576, "median_ns": 1500.0},
+  {"backend": "ref", "workload": "memcpy", "size": 1048576, "median_ns": 700.0}],
+ "skipped": [], "failed": []}
+JSON
+check "harness --report ran on a run with intervals" "$harness" --report "$iv"
+for want in '**Contended:** other processes used 1.2 CPUs' '| call-null | 0 | 1.04x (1.02-1.06) \* † |' \
+	'~1x (no difference; 0.97-1.05)' '| call-null | 0 | 5.0 / 5.0 | 5.2 / 10.4 |' \
+	'| copy-in | 1048576 | not a result (1.40 > 1'; do
+	check "report.md of a run with intervals has '$want'" grep -qF -e "$want" "$iv/report.md"
 done
 
 # A run folder whose results.json is missing or broken: status non-zero, one line saying

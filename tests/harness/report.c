@@ -13,6 +13,10 @@
 static const char *fixed[] = { "backend", "workload", "size", "calls", "median_ns", "p10_ns",
 			       "p90_ns", "p99_ns", "min_ns", "overhead_pct", "counter" };
 #define NFIXED (sizeof(fixed) / sizeof(fixed[0]))
+/* After iterations, repetitions and wait: the ratio to the baseline and its interval, CPU
+ * time per call, the flags. */
+static const char *added[] = { "ratio", "ratio_lo", "ratio_hi", "cpu_ns", "noisy", "contended" };
+#define NADDED (sizeof(added) / sizeof(added[0]))
 
 static char *argv_[] = { "harness", "--events=cycles,context-switches", "--pin=0", NULL };
 static struct config cfg;
@@ -107,7 +111,9 @@ Test(bench_report, csv_parses_back, .init = fill, .fini = cleanup)
 	cr_assert_not_null(in);
 	cr_assert_gt(getline(&line, &cap, in), 0);
 	n = fields(line, f, 64);
-	cr_assert_eq(n, NFIXED + 3 + 4, "header has %zu columns", n);
+	cr_assert_eq(n, NFIXED + 3 + NADDED + 4, "header has %zu columns", n);
+	for (size_t i = 0; i < NADDED; i++)
+		cr_assert_str_eq(f[NFIXED + 3 + i], added[i], "column %zu", NFIXED + 3 + i);
 	for (size_t i = 0; i < NFIXED; i++)
 		cr_assert_str_eq(f[i], fixed[i], "column %zu", i);
 	for (size_t i = 0; i < 4; i++)
@@ -246,7 +252,7 @@ Test(bench_report, no_events_no_event_columns, .init = fill, .fini = cleanup)
 	in = fopen(path, "r");
 	cr_assert_not_null(in);
 	cr_assert_gt(getline(&line, &cap, in), 0);
-	cr_assert_eq(fields(line, f, 64), NFIXED + 3);
+	cr_assert_eq(fields(line, f, 64), NFIXED + 3 + NADDED);
 	cr_assert_str_eq(f[NFIXED - 1], "counter");
 	free(line);
 	fclose(in);

@@ -1,4 +1,4 @@
-/* harness/stats.c: the harness's percentiles on inputs whose answers are known by hand, and the median round. */
+/* harness/stats.c: the harness's percentiles on inputs whose answers are known by hand, and the paired ratio's interval. */
 #include <math.h>
 
 #include <criterion/criterion.h>
@@ -90,19 +90,89 @@ Test(bench_stats, outliers_stay)
 	cr_assert_geq(s.p99, 102.0);
 }
 
-/* --rounds keeps the round whose median is the median: the middle one, the lower of two. */
-Test(bench_stats, median_round_is_the_middle_one)
-{
-	struct row five[5], two[2];
-	const double m5[] = { 5, 1, 4, 2, 3 }, m2[] = { 2, 1 };
+/* ---- the paired ratio and its interval, on synthetic batches of known ratio ---------- */
 
-	for (int i = 0; i < 5; i++)
-		five[i] = (struct row){ .ns.median = m5[i], .iterations = (uint64_t)i };
-	for (int i = 0; i < 2; i++)
-		two[i] = (struct row){ .ns.median = m2[i] };
-	cr_assert_eq(measure_median_round(five, 5)->ns.median, 3);
-	cr_assert_eq(measure_median_round(five, 5)->iterations, 4,
-		     "the whole row is kept, not a median");
-	cr_assert_eq(measure_median_round(two, 2)->ns.median, 1);
-	cr_assert_eq(measure_median_round(five, 1)->ns.median, five[0].ns.median);
+/* A normal deviate (Box-Muller) from the harness's own generator. */
+static double gauss(uint64_t *s)
+{
+	double u = ((double)(stats_rand(s) >> 11) + 0.5) / 9007199254740992.0;
+	double v = ((double)(stats_rand(s) >> 11) + 0.5) / 9007199254740992.0;
+
+	return sqrt(-2 * log(u)) * cos(2 * M_PI * v);
+}
+
+/*
+ * Batches as the harness measures them on a drifting machine: `rounds` rounds of `per`
+ * pairs; the machine's speed drifts by up to +-30 % between pairs and rounds (hitting both
+ * sides of a pair alike), and each batch has 2 % noise of its own.  x is `ratio` x base.
+ */
+static void synth(double *base, double *x, size_t rounds, size_t per, double ratio,
+		  uint64_t seed)
+{
+	for (size_t r = 0; r < rounds; r++) {
+		double round_speed = 1 + 0.15 * gauss(&seed);
+
+		for (size_t i = 0; i < per; i++) {
+			double speed = round_speed * (1 + 0.1 * gauss(&seed));
+
+			base[r * per + i] = 1000 * speed * (1 + 0.02 * gauss(&seed));
+			x[r * per + i] = 1000 * ratio * speed * (1 + 0.02 * gauss(&seed));
+		}
+	}
+}
+
+/* A 5 % difference under drift of up to 30 %: found (the interval above 1), and in it. */
+Test(bench_stats, paired_ratio_finds_five_percent)
+{
+	double base[93], x[93];
+	struct stats_interval ci;
+	int found = 0, covered = 0;
+
+	for (uint64_t seed = 1; seed <= 100; seed++) {
+		synth(base, x, 3, 31, 1.05, seed);
+		cr_assert_eq(stats_paired_ratio(base, x, 93, 3, seed, &ci), 0);
+		cr_assert(ci.lo <= ci.est && ci.est <= ci.hi);
+		found += ci.lo > 1;
+		covered += ci.lo <= 1.05 && 1.05 <= ci.hi;
+	}
+	cr_assert_geq(found, 95, "5 %% found in %d of 100 runs", found);
+	cr_assert_geq(covered, 90, "1.05 inside the interval in %d of 100 runs", covered);
+}
+
+/* No difference: the interval holds 1 in at least 90 % of runs (95 % nominal). */
+Test(bench_stats, paired_ratio_finds_no_difference_where_there_is_none)
+{
+	double base[93], x[93];
+	struct stats_interval ci;
+	int holds = 0;
+
+	for (uint64_t seed = 1; seed <= 200; seed++) {
+		synth(base, x, 3, 31, 1.0, seed * 7919);
+		cr_assert_eq(stats_paired_ratio(base, x, 93, 3, seed, &ci), 0);
+		holds += ci.lo <= 1 && 1 <= ci.hi;
+	}
+	cr_assert_geq(holds, 180, "the interval held 1 in %d of 200 runs", holds);
+}
+
+/* Two runs' estimates: the change, with an interval wider than either's. */
+Test(bench_stats, change_of_two_medians_combines_their_intervals)
+{
+	struct stats_interval a = { 100, 90, 110 }, b = { 200, 180, 220 }, c;
+
+	stats_change(&a, &b, &c);
+	near(c.est, 2.0);
+	cr_assert(c.lo < 2.0 * 180 / 200 && c.hi > 2.0 * 220 / 200, "wider than either alone");
+	near(c.lo * c.hi, 4.0); /* symmetric on the log scale */
+}
+
+Test(bench_stats, median_interval_of_a_constant_is_the_constant)
+{
+	double v[10] = { 5, 5, 5, 5, 5, 5, 5, 5, 5, 5 };
+	struct stats_interval ci;
+
+	cr_assert_eq(stats_median_interval(v, 10, 2, 42, &ci), 0);
+	near(ci.est, 5.0);
+	near(ci.lo, 5.0);
+	near(ci.hi, 5.0);
+	cr_assert_eq(stats_median_interval(v, 0, 1, 42, &ci), -1);
 }
