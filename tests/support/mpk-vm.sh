@@ -66,5 +66,5 @@ elif [ -z "$kernels" ]; then
 fi
 for k in $kernels; do
 	jobs=1 check "QEMU -cpu max, Linux $k; timings there mean nothing" \
-		scripts/vm/run.sh --kernel "$k" --env ISO_TEST_BACKENDS=mpk --
+		scripts/vm/run.sh --kernel "$k" --env ISO_TEST_BACKENDS=mpk --env ISO_TEST_TIMEOUTS=1000 --
 done
