@@ -126,7 +126,8 @@ static int wait_reply(struct process_domain *d)
 {
 	struct chan *c = PROCESS_CHAN(d);
 	const uint32_t busy = (uint32_t)d->pid;
-	int64_t start = 0, spin = process_spin_ns(&d->opt), deadline = INT64_MAX, t;
+	int64_t start = 0, max = process_spin_ns(&d->opt), deadline = INT64_MAX, t;
+	int64_t spin = process_wait_budget(&d->wait, max, atomic_load(&c->child_on));
 	uint32_t v;
 
 	if (d->opt.timeout_ms || spin != INT64_MAX)
@@ -135,10 +136,12 @@ static int wait_reply(struct process_domain *d)
 		deadline = start + d->opt.timeout_ms * 1000000LL;
 	for (unsigned i = 1; spin > 0; i++) {
 		v = atomic_load_explicit(&c->state, memory_order_acquire);
-		if (v != busy)
+		if (v != busy) {
+			process_wait_learn(&d->wait, max, true);
 			goto answered;
+		}
 		cpu_relax();
-		if ((i & 1023) == 0) {
+		if ((i & 63) == 0) { /* pause is 10-140 cycles: about every 1-9 us */
 			t = process_now_ns();
 			if (t >= deadline)
 				goto timed_out;
@@ -149,6 +152,8 @@ static int wait_reply(struct process_domain *d)
 				goto died;
 		}
 	}
+	process_wait_learn(&d->wait, max, false);
+	atomic_store_explicit(&c->parent_on, 0, memory_order_relaxed);
 	for (;;) {
 		struct timespec ts;
 		uint32_t expect = busy;
@@ -230,6 +235,7 @@ static int process_call(struct iso_domain *dom, iso_fn *fn, const void *in, size
 	c->out = out_shared ? out : d->out_buf;
 	c->out_cap = out_cap;
 	atomic_store_explicit(&c->state, (uint32_t)d->pid, memory_order_relaxed);
+	atomic_store_explicit(&c->parent_on, process_wait_here(), memory_order_relaxed);
 	atomic_store(&c->req, ++d->seq);
 	if (atomic_load(&c->child_sleeping))
 		process_futex(&c->req, FUTEX_WAKE, 1, NULL);

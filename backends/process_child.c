@@ -17,17 +17,22 @@
 
 static void child_wait_request(struct process_domain *d, uint32_t seen)
 {
+	static struct process_wait learn; /* this child's own (process_wait.h) */
 	struct chan *c = PROCESS_CHAN(d);
-	int64_t budget = process_spin_ns(&d->opt), start = 0;
+	int64_t max = process_spin_ns(&d->opt), start = 0, budget;
 
 	/* An idle child that spins forever would burn a core: the spin policy caps it. */
-	if (budget > CHILD_IDLE_SPIN_NS)
-		budget = CHILD_IDLE_SPIN_NS;
+	if (max > CHILD_IDLE_SPIN_NS)
+		max = CHILD_IDLE_SPIN_NS;
+	budget = process_wait_budget(&learn, max, atomic_load(&c->parent_on));
+	atomic_store_explicit(&c->child_on, process_wait_here(), memory_order_relaxed);
 	for (unsigned i = 0; budget > 0; i++) {
-		if (atomic_load_explicit(&c->req, memory_order_acquire) != seen)
+		if (atomic_load_explicit(&c->req, memory_order_acquire) != seen) {
+			process_wait_learn(&learn, max, true);
 			return;
+		}
 		cpu_relax();
-		if ((i & 255) == 0) {
+		if ((i & 63) == 0) {
 			int64_t t = process_now_ns();
 
 			if (!start)
@@ -36,6 +41,8 @@ static void child_wait_request(struct process_domain *d, uint32_t seen)
 				break;
 		}
 	}
+	process_wait_learn(&learn, max, false);
+	atomic_store_explicit(&c->child_on, 0, memory_order_relaxed);
 	for (;;) {
 		atomic_store(&c->child_sleeping, 1);
 		if (atomic_load(&c->req) != seen)
@@ -45,6 +52,7 @@ static void child_wait_request(struct process_domain *d, uint32_t seen)
 			break;
 	}
 	atomic_store_explicit(&c->child_sleeping, 0, memory_order_relaxed);
+	atomic_store_explicit(&c->child_on, process_wait_here(), memory_order_relaxed);
 }
 
 /*

@@ -17,6 +17,7 @@
 #include <criterion/parameterized.h>
 
 #include "../../backends/arch-x86.h"
+#include "../../backends/process_wait.h"
 #include "iso.h"
 #include "../support/util.h"
 
@@ -605,4 +606,76 @@ Test(process, handoff_child_follows_the_caller, .timeout = 20)
 	}
 	sched_setaffinity(0, sizeof(mine), &mine);
 	iso_domain_destroy(d);
+}
+
+/* ---- the hybrid wait policy under contention (process_wait.c) --------------------- */
+
+static long null_fn(const void *in, size_t in_len, void *out, size_t out_cap, size_t *out_len)
+{
+	(void)in, (void)in_len, (void)out, (void)out_cap, (void)out_len;
+	return 7;
+}
+
+/*
+ * Caller and child forced onto one CPU: what another process's load does to them on
+ * a busy machine.  A spinning side then keeps the CPU from the side it waits for, so
+ * a hybrid round trip used to cost the whole 200 us spin (and the child's idle spin
+ * as much again); spinning only while the peer is on another CPU makes it a futex
+ * round trip, a few us.  2000 calls: at least 400 ms before, some 10-40 ms after.
+ */
+Test(process_wait, hybrid_does_not_spin_against_its_own_child, .timeout = 30)
+{
+	struct iso_domain *d = open_process(0, ISO_WAIT_HYBRID);
+	cpu_set_t mine, one;
+	int cpu = sched_getcpu();
+	long ret = 0;
+	int64_t t;
+
+	cr_assert_eq(sched_getaffinity(0, sizeof(mine), &mine), 0);
+	CPU_ZERO(&one);
+	CPU_SET(cpu, &one);
+	cr_assert_eq(sched_setaffinity(0, sizeof(one), &one), 0, "%s", strerror(errno));
+	cr_assert_eq(sched_setaffinity(iso_domain_pid(d), sizeof(one), &one), 0, "%s",
+		     strerror(errno));
+	for (int i = 0; i < 50; i++) /* let the policy learn */
+		cr_assert_eq(iso_call(d, null_fn, NULL, 0, NULL, 0, NULL, &ret), ISO_OK);
+	t = now_ms();
+	for (int i = 0; i < 2000; i++) {
+		cr_assert_eq(iso_call(d, null_fn, NULL, 0, NULL, 0, NULL, &ret), ISO_OK, "%s",
+			     iso_reason());
+		cr_assert_eq(ret, 7);
+	}
+	t = now_ms() - t;
+	sched_setaffinity(0, sizeof(mine), &mine);
+	iso_domain_destroy(d);
+	cr_assert_lt(t, 200, "2000 calls on one CPU took %ld ms: the waiters spin against "
+		     "each other", (long)t);
+}
+
+/* The learning itself, on made-up waits (policy spin 200 us). */
+Test(process_wait, budget_learns_from_recent_waits)
+{
+	const int64_t max = 200000;
+	struct process_wait w = { 0 };
+	unsigned zero = 0, probes = 0;
+
+	cr_assert_eq(process_wait_budget(&w, max, 0), max, "a first wait spins the policy's");
+	cr_assert_eq(process_wait_budget(&w, max, process_wait_here()), 0,
+		     "the peer on this CPU: no spin");
+	for (int i = 0; i < 10; i++) /* every wait ended asleep */
+		process_wait_learn(&w, max, false);
+	for (int i = 0; i < 64; i++) {
+		int64_t b = process_wait_budget(&w, max, 0);
+
+		zero += b == 0;
+		probes += b == PROCESS_WAIT_MIN_NS;
+	}
+	cr_assert_eq(zero + probes, 64, "after 10 long waits: no spin but a short probe");
+	cr_assert_eq(probes, 64 / PROCESS_WAIT_PROBE, "%u probes in 64 waits", probes);
+	process_wait_learn(&w, max, true); /* a probe saw the answer */
+	for (int i = 0; i < 20; i++)
+		process_wait_learn(&w, max, true);
+	cr_assert_eq(process_wait_budget(&w, max, 0), max, "short waits again: the full spin");
+	cr_assert_eq(process_wait_budget(&w, 0, 0), 0, "futex policy: never a spin");
+	cr_assert_eq(process_wait_budget(&w, INT64_MAX, 0), INT64_MAX, "spin policy: always");
 }

@@ -1,0 +1,47 @@
+/* process_wait.c: the hybrid wait policy's learning (process_wait.h): spin only while it can pay. */
+#define _GNU_SOURCE
+#include <sched.h>
+
+#include "process_wait.h"
+
+static bool learned(int64_t max_ns)
+{
+	return max_ns > 0 && max_ns != INT64_MAX; /* only the hybrid policy adapts */
+}
+
+int64_t process_wait_budget(struct process_wait *w, int64_t max_ns, uint32_t peer)
+{
+	if (!learned(max_ns))
+		return max_ns;
+	if (peer && peer == process_wait_here())
+		return 0; /* the peer is queued behind us: spinning only delays it */
+	if (w->budget_ns > max_ns || (w->budget_ns == 0 && w->waits == 0))
+		w->budget_ns = max_ns; /* the first wait, or the policy changed */
+	if (w->budget_ns >= PROCESS_WAIT_MIN_NS)
+		return w->budget_ns;
+	return ++w->waits % PROCESS_WAIT_PROBE == 0 ? PROCESS_WAIT_MIN_NS : 0;
+}
+
+void process_wait_learn(struct process_wait *w, int64_t max_ns, bool spun)
+{
+	if (!learned(max_ns))
+		return;
+	if (spun) {
+		w->budget_ns = w->budget_ns < PROCESS_WAIT_MIN_NS ? PROCESS_WAIT_MIN_NS
+								  : w->budget_ns * 2;
+		if (w->budget_ns > max_ns)
+			w->budget_ns = max_ns;
+		w->waits = 0;
+	} else if (w->budget_ns >= PROCESS_WAIT_MIN_NS) {
+		w->budget_ns /= 2;
+		if (w->budget_ns < PROCESS_WAIT_MIN_NS)
+			w->budget_ns = 0, w->waits = 1;
+	}
+}
+
+uint32_t process_wait_here(void)
+{
+	int cpu = sched_getcpu();
+
+	return cpu < 0 ? 0 : (uint32_t)cpu + 1;
+}
