@@ -39,10 +39,14 @@ static int spawn(struct process_domain *d)
 	pid_t pid;
 
 	collect(d, false);
+	process_standby_quiesce(d);
 	memset(c, 0, sizeof(*c));
 	atomic_store(&c->state, DONE);
 	d->seq = 0;
 	d->parent = getpid(); /* the program may have forked since the domain was made */
+	d->child_cpu = -1;
+	if (process_standby_take(d, &lock, &domains) == ISO_OK)
+		return ISO_OK; /* no fork on the way: a standby took over */
 	d->secrets_gen = secret_gen();
 	pthread_mutex_lock(&lock);
 	pid = fork();
@@ -55,7 +59,7 @@ static int spawn(struct process_domain *d)
 	if (pid == 0)
 		process_child_main(d, domains);
 	d->pid = pid;
-	d->child_cpu = -1;
+	process_standby_own(d, pid);
 	return ISO_OK;
 }
 
@@ -270,6 +274,7 @@ static void process_destroy(struct iso_domain *dom)
 	pthread_mutex_unlock(&lock);
 	reap(d);
 	collect(d, true);
+	process_standby_stop(d);
 	heap_fini(&d->heap);
 	munmap(d->arena, d->arena_size);
 	free(d);
@@ -290,6 +295,7 @@ static int process_create(const struct iso_options *opt, struct iso_domain **out
 	size = (size + PAGE - 1) & ~(size_t)(PAGE - 1);
 	d->opt = *opt;
 	d->pid = -1;
+	process_standby_init(d);
 	d->arena_size = size;
 	/* Untouched pages of a shared anonymous mapping cost nothing: size is cheap. */
 	d->arena = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);

@@ -12,6 +12,7 @@
 
 #include "backend.h"
 #include "heap.h"
+#include "process_standby.h"
 #include "process_wait.h"
 
 /*
@@ -56,6 +57,7 @@ struct process_domain {
 	unsigned secrets_gen; /* secret_gen() when the child was forked */
 	uint32_t seq;
 	struct process_wait wait; /* the hybrid policy's learned spin */
+	struct process_standby sb; /* the zygote and its standbys (process_standby.c) */
 	struct process_domain *next; /* every live process domain (process.c) */
 };
 

@@ -151,6 +151,7 @@ _Noreturn void process_child_main(struct process_domain *d, const struct process
 	crash_quietly();
 	drop_secrets();
 	drop_other_arenas(d, all);
+	process_zygote_serve(d, all, watch_parent); /* a zygote returns in a standby */
 	register_robust(c);
 	for (;;) {
 		size_t n = 0;
@@ -158,6 +159,8 @@ _Noreturn void process_child_main(struct process_domain *d, const struct process
 
 		child_wait_request(d, seen);
 		seen = atomic_load_explicit(&c->req, memory_order_acquire);
+		if (!process_zygote_mine(d))
+			_exit(0); /* replaced, and killed: the request is another child's */
 		r = c->fn(c->in, c->in_len, c->out, c->out_cap, &n);
 		c->out_len = n;
 		c->ret = r;

@@ -679,3 +679,114 @@ Test(process_wait, budget_learns_from_recent_waits)
 	cr_assert_eq(process_wait_budget(&w, 0, 0), 0, "futex policy: never a spin");
 	cr_assert_eq(process_wait_budget(&w, INT64_MAX, 0), INT64_MAX, "spin policy: always");
 }
+
+/* ---- standbys (process_standby.c) -------------------------------------------------- */
+
+/* This process's children that are alive (not zombies), up to `max`. */
+static int live_children(pid_t *out, int max)
+{
+	DIR *dir = opendir("/proc");
+	struct dirent *e;
+	int n = 0;
+
+	while (dir && (e = readdir(dir))) {
+		pid_t pid = (pid_t)atoi(e->d_name), ppid = 0;
+		char st;
+
+		if (pid > 0 && (st = proc_state(pid, &ppid)) && st != 'Z' && ppid == getpid() &&
+		    n < max)
+			out[n++] = pid;
+	}
+	if (dir)
+		closedir(dir);
+	return n;
+}
+
+static bool among(pid_t pid, const pid_t *set, int n)
+{
+	for (int i = 0; i < n; i++)
+		if (set[i] == pid)
+			return true;
+	return false;
+}
+
+/* After a crash or a timeout the next call runs in a child that already existed
+ * before the failure: no fork stood between the error and the next call. */
+static void takes_over(iso_fn *fail, unsigned timeout_ms, int expect)
+{
+	struct iso_domain *d = open_process(timeout_ms, ISO_WAIT_HYBRID);
+	pid_t before[64], old, now;
+	int n, err;
+
+	for (int round = 0; round < 5; round++) {
+		old = child_pid(d);
+		usleep(20000); /* the zygote has cloned the next standby by now */
+		n = live_children(before, 64);
+		cr_assert(among(old, before, n), "the active child %d is not listed", (int)old);
+		err = iso_call(d, fail, NULL, 0, NULL, 0, NULL, NULL);
+		cr_assert_eq(err, expect, "got %s (%s)", iso_strerror(err), iso_reason());
+		now = child_pid(d);
+		cr_assert_neq(now, old, "the failed child still answers");
+		cr_assert(among(now, before, n), "round %d: the call after the failure ran in %d, "
+			  "a child forked after it (not a standby)", round, (int)now);
+		assert_round_trip(d);
+	}
+	iso_domain_destroy(d);
+}
+
+Test(standby, takes_over_after_a_crash, .timeout = 20)
+{
+	takes_over(segv_fn, 2000, ISO_ECRASH);
+}
+
+Test(standby, takes_over_after_a_timeout, .timeout = 20)
+{
+	takes_over(hang_fn, 100, ISO_ETIMEDOUT);
+}
+
+/* Destroy ends every process the domain had: the active child, the standby, the
+ * zygote; none is left running or a zombie, and nothing is left open or mapped. */
+Test(standby, destroy_kills_the_standby, .timeout = 20)
+{
+	struct leaks before = leaks_baseline();
+	struct iso_domain *d = open_process(0, ISO_WAIT_HYBRID);
+	pid_t kids[64], active;
+	int n, others = 0;
+
+	active = child_pid(d);
+	usleep(20000);
+	n = live_children(kids, 64);
+	for (int i = 0; i < n; i++)
+		others += kids[i] != active;
+	cr_assert_geq(others, 1, "no standby beside the active child (%d children)", n);
+	iso_domain_destroy(d);
+	for (int i = 0; i < n; i++) {
+		pid_t ppid = 0;
+
+		cr_assert_eq(proc_state(kids[i], &ppid) != 0 && ppid == getpid(), false,
+			     "child %d outlives its domain", (int)kids[i]);
+	}
+	assert_no_leaks(before);
+}
+
+/* A thousand crashes, each taken over by a standby: the dead are collected as they
+ * go, the standbys do not pile up, and destroy leaves nothing. */
+Test(standby, thousand_crashes_leave_no_zombie, .timeout = 60)
+{
+	struct leaks before = leaks_baseline();
+	struct iso_domain *d = open_process(2000, ISO_WAIT_HYBRID);
+	pid_t kids[64];
+	int err;
+
+	for (int i = 0; i < 1000; i++) {
+		err = iso_call(d, segv_fn, NULL, 0, NULL, 0, NULL, NULL);
+		cr_assert_eq(err, ISO_ECRASH, "crash %d: got %s (%s)", i, iso_strerror(err),
+			     iso_reason());
+	}
+	cr_assert_leq(zombies(), 8, "dead children pile up uncollected");
+	/* active + zygote + the standbys it was asked for */
+	cr_assert_leq(live_children(kids, 64), 5, "standbys pile up");
+	assert_round_trip(d);
+	iso_domain_destroy(d);
+	assert_no_leaks(before);
+}
