@@ -29,6 +29,16 @@ static void kill_and_collect(pid_t pid)
 		;
 }
 
+_Static_assert(sizeof(struct chan) <= 4096 - 64, "the channel overlaps the standby slot");
+
+/* WNOWAIT: a dead standby stays a zombie, its pid not reused, until collected. */
+static bool exited(pid_t pid)
+{
+	siginfo_t si = { 0 };
+
+	return waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG | WNOWAIT) < 0 || si.si_pid == pid;
+}
+
 static int ask(struct process_domain *d)
 {
 	if (send(d->sb.fd, "s", 1, MSG_NOSIGNAL) != 1)
@@ -134,6 +144,11 @@ int process_standby_take(struct process_domain *d, pthread_mutex_t *lock,
 	}
 	pid = d->sb.ready[0];
 	memmove(d->sb.ready, d->sb.ready + 1, --d->sb.nready * sizeof(d->sb.ready[0]));
+	if (exited(pid)) { /* killed while it stood by: collect it, and take the next */
+		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+			;
+		return process_standby_take(d, lock, all);
+	}
 	atomic_store(&s->owner, (uint32_t)pid);
 	atomic_store(&s->go, (uint32_t)pid);
 	process_futex(&s->go, FUTEX_WAKE, INT_MAX, NULL);

@@ -790,3 +790,23 @@ Test(standby, thousand_crashes_leave_no_zombie, .timeout = 60)
 	iso_domain_destroy(d);
 	assert_no_leaks(before);
 }
+
+/* Standbys and zygote killed from outside while the active child works: the crash
+ * that follows still ends in a working child (a dead standby is never taken). */
+Test(standby, dead_standbys_are_skipped, .timeout = 20)
+{
+	struct iso_domain *d = open_process(2000, ISO_WAIT_HYBRID);
+	pid_t kids[64], active = child_pid(d);
+	int n, err;
+
+	usleep(20000);
+	n = live_children(kids, 64);
+	for (int i = 0; i < n; i++)
+		if (kids[i] != active)
+			cr_assert_eq(kill(kids[i], SIGKILL), 0);
+	usleep(20000);
+	err = iso_call(d, segv_fn, NULL, 0, NULL, 0, NULL, NULL);
+	cr_assert_eq(err, ISO_ECRASH, "got %s (%s)", iso_strerror(err), iso_reason());
+	assert_round_trip(d);
+	iso_domain_destroy(d);
+}
