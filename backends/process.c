@@ -138,10 +138,11 @@ static int wait_reply(struct process_domain *d)
 		start = process_now_ns();
 	if (d->opt.timeout_ms)
 		deadline = start + d->opt.timeout_ms * 1000000LL;
+	t = start;
 	for (unsigned i = 1; spin > 0; i++) {
 		v = atomic_load_explicit(&c->state, memory_order_acquire);
 		if (v != busy) {
-			process_wait_learn(&d->wait, max, true);
+			process_wait_learn(&d->wait, max, true, t - start); /* to the last tick */
 			goto answered;
 		}
 		cpu_relax();
@@ -156,7 +157,7 @@ static int wait_reply(struct process_domain *d)
 				goto died;
 		}
 	}
-	process_wait_learn(&d->wait, max, false);
+	process_wait_learn(&d->wait, max, false, 0);
 	atomic_store_explicit(&c->parent_on, 0, memory_order_relaxed);
 	for (;;) {
 		struct timespec ts;

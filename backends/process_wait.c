@@ -9,33 +9,39 @@ static bool learned(int64_t max_ns)
 	return max_ns > 0 && max_ns != INT64_MAX; /* only the hybrid policy adapts */
 }
 
+static int64_t clamp(int64_t v, int64_t lo, int64_t hi)
+{
+	return v < lo ? lo : v > hi ? hi : v;
+}
+
 int64_t process_wait_budget(struct process_wait *w, int64_t max_ns, uint32_t peer)
 {
 	if (!learned(max_ns))
 		return max_ns;
 	if (peer && peer == process_wait_here())
 		return 0; /* the peer is queued behind us: spinning only delays it */
-	if (w->budget_ns > max_ns || (w->budget_ns == 0 && w->waits == 0))
-		w->budget_ns = max_ns; /* the first wait, or the policy changed */
+	if (!w->started) {
+		w->started = true;
+		w->budget_ns = max_ns;
+		w->typ_ns = max_ns / PROCESS_WAIT_SCALE;
+	}
 	if (w->budget_ns >= PROCESS_WAIT_MIN_NS)
-		return w->budget_ns;
-	return ++w->waits % PROCESS_WAIT_PROBE == 0 ? PROCESS_WAIT_MIN_NS : 0;
+		return clamp(w->budget_ns, 0, max_ns);
+	return ++w->waits % PROCESS_WAIT_PROBE == 0 ? clamp(PROCESS_WAIT_PROBE_NS, 0, max_ns) : 0;
 }
 
-void process_wait_learn(struct process_wait *w, int64_t max_ns, bool spun)
+void process_wait_learn(struct process_wait *w, int64_t max_ns, bool spun, int64_t waited_ns)
 {
 	if (!learned(max_ns))
 		return;
 	if (spun) {
-		w->budget_ns = w->budget_ns < PROCESS_WAIT_MIN_NS ? PROCESS_WAIT_MIN_NS
-								  : w->budget_ns * 2;
-		if (w->budget_ns > max_ns)
-			w->budget_ns = max_ns;
+		w->typ_ns += (waited_ns - w->typ_ns) / 8;
+		w->budget_ns = clamp(PROCESS_WAIT_SCALE * w->typ_ns, PROCESS_WAIT_MIN_NS, max_ns);
 		w->waits = 0;
 	} else if (w->budget_ns >= PROCESS_WAIT_MIN_NS) {
 		w->budget_ns /= 2;
 		if (w->budget_ns < PROCESS_WAIT_MIN_NS)
-			w->budget_ns = 0, w->waits = 1;
+			w->budget_ns = 0;
 	}
 }
 
