@@ -69,6 +69,7 @@ static void *orphan_watch(void *arg)
 		;
 	while (fd < 0 && getppid() == parent) /* no pidfds (Linux < 5.3): poll the slow way */
 		usleep(100000);
+	process_zygote_orphaned();
 	_exit(0);
 }
 

@@ -70,6 +70,9 @@ void process_standby_stop(struct process_domain *d);
  * standby that has been told to take over (having called `watch` in it). */
 void process_zygote_serve(struct process_domain *d, const struct process_domain *all,
 			  void (*watch)(pid_t parent));
+/* The program died: a zygote ends its process group (its standbys and the
+ * children they became).  Anything else: nothing to do. */
+void process_zygote_orphaned(void);
 /* Is this child still the one that may answer?  (A killed child can see one more
  * request before it dies.) */
 int process_zygote_mine(const struct process_domain *d);

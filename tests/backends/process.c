@@ -814,3 +814,53 @@ Test(standby, dead_standbys_are_skipped, .timeout = 20)
 	assert_round_trip(d);
 	iso_domain_destroy(d);
 }
+
+/*
+ * The program dies after a crash, while a standby's child runs a call that never
+ * returns: that child, the next standby and the zygote must all end (we are a
+ * subreaper: they become our children, and we must be left with none).
+ */
+Test(standby, all_end_with_the_program, .timeout = 20)
+{
+	int fds[2], st;
+	char what = 0;
+	pid_t h, r = 0;
+	int64_t t;
+
+	cr_assert_eq(prctl(PR_SET_CHILD_SUBREAPER, 1), 0);
+	cr_assert_eq(pipe(fds), 0);
+	h = fork();
+	cr_assert_geq(h, 0);
+	if (h == 0) {
+		struct iso_domain *d = NULL;
+
+		if (iso_domain_create("process", NULL, &d) ||
+		    iso_call(d, segv_fn, NULL, 0, NULL, 0, NULL, NULL) != ISO_ECRASH)
+			_exit(1);
+		usleep(20000); /* the next standby is cloned */
+		iso_call(d, announce_hang_fn, &fds[1], sizeof(fds[1]), NULL, 0, NULL, NULL);
+		_exit(1);
+	}
+	cr_assert_eq(read(fds[0], &what, 1), 1, "the helper failed");
+	cr_assert_eq(what, 'h');
+	cr_assert_eq(kill(h, SIGKILL), 0);
+	cr_assert_eq(waitpid(h, &st, 0), h);
+	for (t = now_ms(); now_ms() - t < 3000; usleep(5000)) {
+		while ((r = waitpid(-1, &st, WNOHANG)) > 0)
+			;
+		if (r < 0 && errno == ECHILD)
+			break;
+	}
+	close(fds[0]);
+	close(fds[1]);
+	if (r >= 0) { /* clean up before failing: a hung child would spin for ever */
+		pid_t left[64];
+		int n = live_children(left, 64);
+
+		for (int i = 0; i < n; i++)
+			kill(left[i], SIGKILL);
+		while (waitpid(-1, &st, 0) > 0)
+			;
+	}
+	cr_assert_lt(r, 0, "a process of the dead program's domain lives on 3 s later");
+}
