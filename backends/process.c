@@ -150,7 +150,8 @@ static int wait_reply(struct process_domain *d)
 			t = process_now_ns();
 			if (t >= deadline)
 				goto timed_out;
-			if (spin != INT64_MAX && t - start >= spin)
+			if (spin != INT64_MAX &&
+			    (t - start >= spin || process_wait_peer_here(atomic_load(&c->child_on))))
 				break;
 			/* A spinning parent still notices a child that died outside a request. */
 			if ((i & 0xfffff) == 0 && child_exited(d))

@@ -36,7 +36,8 @@ static void child_wait_request(struct process_domain *d, uint32_t seen)
 			last = process_now_ns();
 			if (!start)
 				start = last;
-			else if (last - start > budget)
+			else if (last - start > budget ||
+				 process_wait_peer_here(atomic_load(&c->parent_on)))
 				break;
 		}
 	}

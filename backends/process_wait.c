@@ -18,7 +18,7 @@ int64_t process_wait_budget(struct process_wait *w, int64_t max_ns, uint32_t pee
 {
 	if (!learned(max_ns))
 		return max_ns;
-	if (peer && peer == process_wait_here())
+	if (process_wait_peer_here(peer))
 		return 0; /* the peer is queued behind us: spinning only delays it */
 	if (!w->started) {
 		w->started = true;
@@ -43,6 +43,11 @@ void process_wait_learn(struct process_wait *w, int64_t max_ns, bool spun, int64
 		if (w->budget_ns < PROCESS_WAIT_MIN_NS)
 			w->budget_ns = 0;
 	}
+}
+
+bool process_wait_peer_here(uint32_t peer)
+{
+	return peer && peer == process_wait_here();
 }
 
 uint32_t process_wait_here(void)

@@ -40,6 +40,11 @@ int64_t process_wait_budget(struct process_wait *w, int64_t max_ns, uint32_t pee
 /* After a wait: `spun` when the spin saw the answer, after `waited_ns`. */
 void process_wait_learn(struct process_wait *w, int64_t max_ns, bool spun, int64_t waited_ns);
 
+/* Has the peer (its published process_wait_here()) been put on this thread's CPU?
+ * Checked at each tick of a spin too: a peer woken onto the spinner's CPU waits
+ * behind the spin. */
+bool process_wait_peer_here(uint32_t peer);
+
 /* Where this thread runs, for the peer to read: its CPU + 1 (a vDSO/rseq read), or
  * 0 where that is unknown or the thread is about to sleep. */
 uint32_t process_wait_here(void);
