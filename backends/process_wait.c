@@ -38,10 +38,12 @@ void process_wait_learn(struct process_wait *w, int64_t max_ns, bool spun, int64
 		w->typ_ns += (waited_ns - w->typ_ns) / 8;
 		w->budget_ns = clamp(PROCESS_WAIT_SCALE * w->typ_ns, PROCESS_WAIT_MIN_NS, max_ns);
 		w->waits = 0;
-	} else if (w->budget_ns >= PROCESS_WAIT_MIN_NS) {
-		w->budget_ns /= 2;
-		if (w->budget_ns < PROCESS_WAIT_MIN_NS)
-			w->budget_ns = 0;
+		w->misses = 0;
+	} else if (w->budget_ns > PROCESS_WAIT_MIN_NS) {
+		w->budget_ns = w->budget_ns / 2 > PROCESS_WAIT_MIN_NS ? w->budget_ns / 2
+								     : PROCESS_WAIT_MIN_NS;
+	} else if (w->budget_ns && ++w->misses >= PROCESS_WAIT_MISSES) {
+		w->budget_ns = 0; /* not one hiccup: the peer keeps missing the spin */
 	}
 }
 

@@ -15,8 +15,10 @@
  *   - after a wait the spin answered, spins PROCESS_WAIT_SCALE times as long as such
  *     waits took of late (at least PROCESS_WAIT_MIN_NS, at most the policy's spin):
  *     a miss then costs a few round trips, not the whole 200 us;
- *   - after a wait that ended asleep, halves its budget; below the minimum it sleeps
- *     at once, and spins PROCESS_WAIT_PROBE_NS every PROCESS_WAIT_PROBE-th wait to
+ *   - after a wait that ended asleep, halves its budget down to the minimum; after
+ *     PROCESS_WAIT_MISSES such waits in a row at the minimum it sleeps at once (one
+ *     preemption on a quiet machine is not enough), and spins
+ *     PROCESS_WAIT_PROBE_NS every PROCESS_WAIT_PROBE-th wait to
  *     notice that spinning pays again (long enough to cover the peer's own wake-up,
  *     so that two sleeping sides find their way back to spinning).
  */
@@ -24,6 +26,7 @@ struct process_wait {
 	int64_t budget_ns; /* the next wait's spin */
 	int64_t typ_ns;    /* moving average of the waits a spin answered */
 	uint32_t waits;    /* waits since the budget fell to zero */
+	uint32_t misses;   /* waits in a row that ended asleep at the minimum */
 	bool started;
 };
 
@@ -31,6 +34,7 @@ struct process_wait {
 #define PROCESS_WAIT_SCALE 8
 #define PROCESS_WAIT_PROBE_NS 50000LL
 #define PROCESS_WAIT_PROBE 32u
+#define PROCESS_WAIT_MISSES 3u
 
 /* The spin for the next wait, given the policy's spin (`max_ns`: INT64_MAX for
  * ISO_WAIT_SPIN, 0 for futex and handoff: those are not learned) and what the peer

@@ -668,6 +668,10 @@ Test(process_wait, budget_learns_from_recent_waits)
 	b = process_wait_budget(&w, max, 0);
 	cr_assert(b >= PROCESS_WAIT_MIN_NS && b <= 2 * PROCESS_WAIT_SCALE * 1000,
 		  "1 us waits: a spin of %lld ns, not a few of them", (long long)b);
+	for (int i = 0; i < 4; i++) /* a preemption or two: still spinning */
+		process_wait_learn(&w, max, false, 0);
+	cr_assert_geq(process_wait_budget(&w, max, 0), PROCESS_WAIT_MIN_NS,
+		      "a few misses: the spin shrinks, but stays");
 	for (int i = 0; i < 10; i++) /* every wait ended asleep */
 		process_wait_learn(&w, max, false, 0);
 	for (int i = 0; i < 64; i++) {
