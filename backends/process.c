@@ -138,11 +138,10 @@ static int wait_reply(struct process_domain *d)
 		start = process_now_ns();
 	if (d->opt.timeout_ms)
 		deadline = start + d->opt.timeout_ms * 1000000LL;
-	t = start;
 	for (unsigned i = 1; spin > 0; i++) {
 		v = atomic_load_explicit(&c->state, memory_order_acquire);
 		if (v != busy) {
-			process_wait_learn(&d->wait, max, true, t - start); /* to the last tick */
+			process_wait_learn(&d->wait, max, true);
 			goto answered;
 		}
 		cpu_relax();
@@ -151,15 +150,14 @@ static int wait_reply(struct process_domain *d)
 			if (t >= deadline)
 				goto timed_out;
 			if (spin != INT64_MAX &&
-			    (t - start >= spin || process_wait_peer_here(atomic_load(&c->child_on))))
+			    (t - start >= spin || process_wait_stop(&d->wait, atomic_load(&c->child_on))))
 				break;
 			/* A spinning parent still notices a child that died outside a request. */
 			if ((i & 0xfffff) == 0 && child_exited(d))
 				goto died;
 		}
 	}
-	process_wait_learn(&d->wait, max, false, 0);
-	atomic_store_explicit(&c->parent_on, 0, memory_order_relaxed);
+	process_wait_learn(&d->wait, max, false);
 	for (;;) {
 		struct timespec ts;
 		uint32_t expect = busy;

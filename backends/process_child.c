@@ -19,7 +19,7 @@ static void child_wait_request(struct process_domain *d, uint32_t seen)
 {
 	static struct process_wait learn; /* this child's own (process_wait.h) */
 	struct chan *c = PROCESS_CHAN(d);
-	int64_t max = process_spin_ns(&d->opt), start = 0, last = 0, budget;
+	int64_t max = process_spin_ns(&d->opt), start = 0, budget;
 
 	/* An idle child that spins forever would burn a core: the spin policy caps it. */
 	if (max > CHILD_IDLE_SPIN_NS)
@@ -28,21 +28,21 @@ static void child_wait_request(struct process_domain *d, uint32_t seen)
 	atomic_store_explicit(&c->child_on, process_wait_here(), memory_order_relaxed);
 	for (unsigned i = 0; budget > 0; i++) {
 		if (atomic_load_explicit(&c->req, memory_order_acquire) != seen) {
-			process_wait_learn(&learn, max, true, last - start);
+			process_wait_learn(&learn, max, true);
 			return;
 		}
 		cpu_relax();
 		if ((i & 63) == 0) {
-			last = process_now_ns();
+			int64_t t = process_now_ns();
+
 			if (!start)
-				start = last;
-			else if (last - start > budget ||
-				 process_wait_peer_here(atomic_load(&c->parent_on)))
+				start = t;
+			else if (t - start > budget ||
+				 process_wait_stop(&learn, atomic_load(&c->parent_on)))
 				break;
 		}
 	}
-	process_wait_learn(&learn, max, false, 0);
-	atomic_store_explicit(&c->child_on, 0, memory_order_relaxed);
+	process_wait_learn(&learn, max, false);
 	for (;;) {
 		atomic_store(&c->child_sleeping, 1);
 		if (atomic_load(&c->req) != seen)

@@ -18,32 +18,39 @@ int64_t process_wait_budget(struct process_wait *w, int64_t max_ns, uint32_t pee
 {
 	if (!learned(max_ns))
 		return max_ns;
-	if (process_wait_peer_here(peer))
-		return 0; /* the peer is queued behind us: spinning only delays it */
 	if (!w->started) {
 		w->started = true;
 		w->budget_ns = max_ns;
-		w->typ_ns = max_ns / PROCESS_WAIT_SCALE;
 	}
-	if (w->budget_ns >= PROCESS_WAIT_MIN_NS)
+	w->probing = false;
+	/* With the peer queued behind us, spinning only delays it. */
+	if (w->budget_ns >= PROCESS_WAIT_MIN_NS && !process_wait_peer_here(peer))
 		return clamp(w->budget_ns, 0, max_ns);
-	return ++w->waits % PROCESS_WAIT_PROBE == 0 ? clamp(PROCESS_WAIT_PROBE_NS, 0, max_ns) : 0;
+	/* Probes run even then: the two sides of a futex handoff are woken onto one CPU
+	 * (wake-affine) and would stay there, asleep by turns, for good; a spin is what
+	 * lets the scheduler move the peer to a CPU that has become free. */
+	w->probing = ++w->waits % PROCESS_WAIT_PROBE == 0;
+	return w->probing ? clamp(PROCESS_WAIT_PROBE_NS, 0, max_ns) : 0;
 }
 
-void process_wait_learn(struct process_wait *w, int64_t max_ns, bool spun, int64_t waited_ns)
+bool process_wait_stop(const struct process_wait *w, uint32_t peer)
+{
+	return !w->probing && process_wait_peer_here(peer);
+}
+
+void process_wait_learn(struct process_wait *w, int64_t max_ns, bool spun)
 {
 	if (!learned(max_ns))
 		return;
 	if (spun) {
-		w->typ_ns += (waited_ns - w->typ_ns) / 8;
-		w->budget_ns = clamp(PROCESS_WAIT_SCALE * w->typ_ns, PROCESS_WAIT_MIN_NS, max_ns);
+		/* At least a probe's length: a spin also has to cover the peer's wake-up
+		 * when it slept, or the two sides would miss each other by turns. */
+		w->budget_ns = clamp(w->budget_ns * 2, PROCESS_WAIT_PROBE_NS, max_ns);
 		w->waits = 0;
-		w->misses = 0;
-	} else if (w->budget_ns > PROCESS_WAIT_MIN_NS) {
-		w->budget_ns = w->budget_ns / 2 > PROCESS_WAIT_MIN_NS ? w->budget_ns / 2
-								     : PROCESS_WAIT_MIN_NS;
-	} else if (w->budget_ns && ++w->misses >= PROCESS_WAIT_MISSES) {
-		w->budget_ns = 0; /* not one hiccup: the peer keeps missing the spin */
+	} else if (w->budget_ns) {
+		w->budget_ns /= 2;
+		if (w->budget_ns < PROCESS_WAIT_MIN_NS)
+			w->budget_ns = 0;
 	}
 }
 

@@ -663,27 +663,24 @@ Test(process_wait, budget_learns_from_recent_waits)
 	cr_assert_eq(process_wait_budget(&w, max, 0), max, "a first wait spins the policy's");
 	cr_assert_eq(process_wait_budget(&w, max, process_wait_here()), 0,
 		     "the peer on this CPU: no spin");
-	for (int i = 0; i < 50; i++) /* round trips of 1 us, each seen by the spin */
-		process_wait_learn(&w, max, true, 1000);
-	b = process_wait_budget(&w, max, 0);
-	cr_assert(b >= PROCESS_WAIT_MIN_NS && b <= 2 * PROCESS_WAIT_SCALE * 1000,
-		  "1 us waits: a spin of %lld ns, not a few of them", (long long)b);
-	for (int i = 0; i < 4; i++) /* a preemption or two: still spinning */
-		process_wait_learn(&w, max, false, 0);
-	cr_assert_geq(process_wait_budget(&w, max, 0), PROCESS_WAIT_MIN_NS,
-		      "a few misses: the spin shrinks, but stays");
+	for (int i = 0; i < 2; i++) /* a preemption or two: still spinning */
+		process_wait_learn(&w, max, false);
+	cr_assert_eq(process_wait_budget(&w, max, 0), max / 4, "two misses: a quarter");
 	for (int i = 0; i < 10; i++) /* every wait ended asleep */
-		process_wait_learn(&w, max, false, 0);
+		process_wait_learn(&w, max, false);
 	for (int i = 0; i < 64; i++) {
 		b = process_wait_budget(&w, max, 0);
 		zero += b == 0;
 		probes += b == PROCESS_WAIT_PROBE_NS;
 	}
-	cr_assert_eq(zero + probes, 64, "after 10 long waits: no spin but a probe");
+	cr_assert_eq(zero + probes, 64, "after 12 misses: no spin but a probe");
 	cr_assert_eq(probes, 64 / PROCESS_WAIT_PROBE, "%u probes in 64 waits", probes);
-	for (int i = 0; i < 50; i++) /* calls of 100 us, answered while spinning */
-		process_wait_learn(&w, max, true, 100000);
-	cr_assert_eq(process_wait_budget(&w, max, 0), max, "long calls seen spinning: full spin");
+	process_wait_learn(&w, max, true); /* a probe saw the answer */
+	cr_assert_eq(process_wait_budget(&w, max, 0), PROCESS_WAIT_PROBE_NS,
+		     "after a probe's answer: at least a probe's spin");
+	for (int i = 0; i < 3; i++)
+		process_wait_learn(&w, max, true);
+	cr_assert_eq(process_wait_budget(&w, max, 0), max, "answers again: the full spin");
 	cr_assert_eq(process_wait_budget(&w, 0, 0), 0, "futex policy: never a spin");
 	cr_assert_eq(process_wait_budget(&w, INT64_MAX, 0), INT64_MAX, "spin policy: always");
 }
