@@ -40,10 +40,14 @@ static int spawn(struct process_domain *d)
 	pid_t pid;
 
 	collect(d, false);
+	process_standby_quiesce(d);
 	memset(c, 0, sizeof(*c));
 	atomic_store(&c->state, DONE);
 	d->seq = 0;
 	d->parent = getpid(); /* the program may have forked since the domain was made */
+	d->child_cpu = -1;
+	if (process_standby_take(d, &lock, &domains) == ISO_OK)
+		return ISO_OK; /* no fork on the way: a standby took over */
 	d->secrets_gen = secret_gen();
 	pthread_mutex_lock(&lock);
 	pid = fork();
@@ -56,7 +60,7 @@ static int spawn(struct process_domain *d)
 	if (pid == 0)
 		process_child_main(d, domains);
 	d->pid = pid;
-	d->child_cpu = -1;
+	process_standby_own(d, pid);
 	return ISO_OK;
 }
 
@@ -127,7 +131,8 @@ static int wait_reply(struct process_domain *d)
 {
 	struct chan *c = PROCESS_CHAN(d);
 	const uint32_t busy = (uint32_t)d->pid;
-	int64_t start = 0, spin = process_spin_ns(&d->opt), deadline = INT64_MAX, t;
+	int64_t start = 0, max = process_spin_ns(&d->opt), deadline = INT64_MAX, t;
+	int64_t spin = process_wait_budget(&d->wait, max, atomic_load(&c->child_on));
 	uint32_t v;
 
 	if (d->opt.timeout_ms || spin != INT64_MAX)
@@ -136,20 +141,24 @@ static int wait_reply(struct process_domain *d)
 		deadline = start + d->opt.timeout_ms * 1000000LL;
 	for (unsigned i = 1; spin > 0; i++) {
 		v = atomic_load_explicit(&c->state, memory_order_acquire);
-		if (v != busy)
+		if (v != busy) {
+			process_wait_learn(&d->wait, max, true);
 			goto answered;
+		}
 		cpu_relax();
-		if ((i & 1023) == 0) {
+		if ((i & 63) == 0) { /* pause is 10-140 cycles: about every 1-9 us */
 			t = process_now_ns();
 			if (t >= deadline)
 				goto timed_out;
-			if (spin != INT64_MAX && t - start >= spin)
+			if (spin != INT64_MAX &&
+			    (t - start >= spin || process_wait_stop(&d->wait, atomic_load(&c->child_on))))
 				break;
 			/* A spinning parent still notices a child that died outside a request. */
 			if ((i & 0xfffff) == 0 && child_exited(d))
 				goto died;
 		}
 	}
+	process_wait_learn(&d->wait, max, false);
 	for (;;) {
 		struct timespec ts;
 		uint32_t expect = busy;
@@ -209,6 +218,7 @@ static void post(struct process_domain *d)
 	struct chan *c = PROCESS_CHAN(d);
 
 	atomic_store_explicit(&c->state, (uint32_t)d->pid, memory_order_relaxed);
+	atomic_store_explicit(&c->parent_on, process_wait_here(), memory_order_relaxed);
 	atomic_store(&c->req, ++d->seq);
 	if (atomic_load(&c->child_sleeping))
 		process_futex(&c->req, FUTEX_WAKE, 1, NULL);
@@ -297,6 +307,7 @@ static void process_destroy(struct iso_domain *dom)
 	pthread_mutex_unlock(&lock);
 	reap(d);
 	collect(d, true);
+	process_standby_stop(d);
 	heap_fini(&d->heap);
 	munmap(d->arena, d->arena_size);
 	free(d);
@@ -317,6 +328,7 @@ static int process_create(const struct iso_options *opt, struct iso_domain **out
 	size = (size + PAGE - 1) & ~(size_t)(PAGE - 1);
 	d->opt = *opt;
 	d->pid = -1;
+	process_standby_init(d);
 	d->arena_size = size;
 	/* Untouched pages of a shared anonymous mapping cost nothing: size is cheap. */
 	d->arena = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);

@@ -13,6 +13,8 @@
 #include "backend.h"
 #include "fault.h"
 #include "heap.h"
+#include "process_standby.h"
+#include "process_wait.h"
 
 /*
  * The channel: the parent posts a request by bumping `req`; the child answers by
@@ -29,12 +31,14 @@
 struct chan {
 	_Alignas(64) _Atomic uint32_t req;  /* parent -> child; child's futex */
 	_Atomic uint32_t child_sleeping;
+	_Atomic uint32_t parent_on;          /* process_wait_here() where the parent last posted */
 	iso_fn *fn;
 	const void *in;
 	size_t in_len;
 	void *out;
 	size_t out_cap;
 	_Alignas(64) _Atomic uint32_t state; /* child -> parent; parent's futex */
+	_Atomic uint32_t child_on;           /* process_wait_here() where the child last ran */
 	struct robust_list entry;            /* the child's only robust-list entry */
 	size_t out_len;
 	long ret;
@@ -64,6 +68,8 @@ struct process_domain {
 	int child_cpu; /* handoff: the CPU the child is bound to, -1 for none yet */
 	unsigned secrets_gen; /* secret_gen() when the child was forked */
 	uint32_t seq;
+	struct process_wait wait; /* the hybrid policy's learned spin */
+	struct process_standby sb; /* the zygote and its standbys (process_standby.c) */
 	struct process_domain *next; /* every live process domain (process.c) */
 };
 

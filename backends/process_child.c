@@ -25,25 +25,32 @@ static uint32_t child_seen; /* the last request taken */
 
 static void child_wait_request(struct process_domain *d, uint32_t seen)
 {
+	static struct process_wait learn; /* this child's own (process_wait.h) */
 	struct chan *c = PROCESS_CHAN(d);
-	int64_t budget = process_spin_ns(&d->opt), start = 0;
+	int64_t max = process_spin_ns(&d->opt), start = 0, budget;
 
 	/* An idle child that spins forever would burn a core: the spin policy caps it. */
-	if (budget > CHILD_IDLE_SPIN_NS)
-		budget = CHILD_IDLE_SPIN_NS;
+	if (max > CHILD_IDLE_SPIN_NS)
+		max = CHILD_IDLE_SPIN_NS;
+	budget = process_wait_budget(&learn, max, atomic_load(&c->parent_on));
+	atomic_store_explicit(&c->child_on, process_wait_here(), memory_order_relaxed);
 	for (unsigned i = 0; budget > 0; i++) {
-		if (atomic_load_explicit(&c->req, memory_order_acquire) != seen)
+		if (atomic_load_explicit(&c->req, memory_order_acquire) != seen) {
+			process_wait_learn(&learn, max, true);
 			return;
+		}
 		cpu_relax();
-		if ((i & 255) == 0) {
+		if ((i & 63) == 0) {
 			int64_t t = process_now_ns();
 
 			if (!start)
 				start = t;
-			else if (t - start > budget)
+			else if (t - start > budget ||
+				 process_wait_stop(&learn, atomic_load(&c->parent_on)))
 				break;
 		}
 	}
+	process_wait_learn(&learn, max, false);
 	for (;;) {
 		atomic_store(&c->child_sleeping, 1);
 		if (atomic_load(&c->req) != seen)
@@ -53,6 +60,7 @@ static void child_wait_request(struct process_domain *d, uint32_t seen)
 			break;
 	}
 	atomic_store_explicit(&c->child_sleeping, 0, memory_order_relaxed);
+	atomic_store_explicit(&c->child_on, process_wait_here(), memory_order_relaxed);
 }
 
 /*
@@ -70,6 +78,7 @@ static void *orphan_watch(void *arg)
 		;
 	while (fd < 0 && getppid() == parent) /* no pidfds (Linux < 5.3): poll the slow way */
 		usleep(100000);
+	process_zygote_orphaned();
 	syscall(SYS_exit_group, 0); /* not _exit, which in the child reports a domain's exit */
 	return NULL;
 }
@@ -212,19 +221,37 @@ static _Noreturn void child_exit(int status)
 		syscall(SYS_exit_group, 0);
 }
 
+/*
+ * The seccomp filter and Landlock (seccomp.h), once, under this process's own pid
+ * (the filter lets it signal only itself): never in a zygote, which runs no domain
+ * code and must end its standbys' group when the program dies.  A watcher thread
+ * made before is under the filter (TSYNC), not Landlock: it only polls a pidfd.
+ */
+static void confine(const struct process_domain *d)
+{
+	static bool confined;
+
+	if (confined || d->opt.harden != ISO_HARDEN_ON)
+		return;
+	if (seccomp_confine_child())
+		_exit(127); /* never run a domain unconfined */
+	confined = true;
+}
+
 _Noreturn void process_child_main(struct process_domain *d, const struct process_domain *all)
 {
 	struct chan *c = PROCESS_CHAN(d);
 
 	if (getppid() != d->parent)
 		_exit(0);
-	/* Before the watcher thread, which inherits the Landlock domain (seccomp.h). */
-	if (d->opt.harden == ISO_HARDEN_ON && seccomp_confine_child())
-		_exit(127); /* never run a domain unconfined */
 	watch_parent(d->parent);
 	crash_quietly(c);
 	drop_secrets();
 	drop_other_arenas(d, all);
+	/* A zygote returns in a standby, confined; a child forked directly is confined
+	 * here. */
+	process_zygote_serve(d, all, confine, watch_parent);
+	confine(d);
 	register_robust(c);
 	process_child_self = d;
 	child_seen = 0;
@@ -238,6 +265,8 @@ _Noreturn void process_child_main(struct process_domain *d, const struct process
 
 		child_wait_request(d, child_seen);
 		child_seen = atomic_load_explicit(&c->req, memory_order_acquire);
+		if (!process_zygote_mine(d))
+			syscall(SYS_exit_group, 0); /* replaced, and killed: the request is another child's */
 		r = c->fn(c->in, c->in_len, c->out, c->out_cap, &n);
 		c->out_len = n;
 		c->ret = r;

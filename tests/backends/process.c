@@ -17,6 +17,7 @@
 #include <criterion/parameterized.h>
 
 #include "../../backends/arch-x86.h"
+#include "../../backends/process_wait.h"
 #include "iso.h"
 #include "../support/util.h"
 
@@ -477,13 +478,17 @@ Test(process, domain_outlives_creating_thread, .timeout = 20)
  * that dies (SIGKILL, a crash, the OOM killer) in the middle of a call to a hung domain
  * must not leave the untrusted code running, holding a core, for ever.
  */
-static void helper(int fd, bool busy)
+static void helper(int fd, bool busy, bool crash_first)
 {
 	struct iso_domain *d = NULL;
 	long pid = 0;
 
 	if (iso_domain_create("process", NULL, &d) ||
-	    iso_call(d, pid_fn, NULL, 0, NULL, 0, NULL, &pid) ||
+	    (crash_first && iso_call(d, segv_fn, NULL, 0, NULL, 0, NULL, NULL) != ISO_ECRASH))
+		_exit(1);
+	if (crash_first)
+		usleep(20000); /* the next standby is cloned: it must end too */
+	if (iso_call(d, pid_fn, NULL, 0, NULL, 0, NULL, &pid) ||
 	    write(fd, &pid, sizeof(pid)) != sizeof(pid))
 		_exit(1);
 	if (busy)
@@ -494,8 +499,11 @@ static void helper(int fd, bool busy)
 		pause();
 }
 
-static void orphan_case(bool busy)
+static int live_children(pid_t *out, int max);
+
+static void orphan_case(bool busy, bool crash_first)
 {
+	bool g_gone;
 	int fds[2], st;
 	long g = 0;
 	char what = 0;
@@ -507,7 +515,7 @@ static void orphan_case(bool busy)
 	h = fork();
 	cr_assert_geq(h, 0);
 	if (h == 0)
-		helper(fds[1], busy);
+		helper(fds[1], busy, crash_first);
 	cr_assert_eq(read(fds[0], &g, sizeof(g)), (ssize_t)sizeof(g), "the helper failed");
 	cr_assert_eq(read(fds[0], &what, 1), 1);
 	cr_assert_eq(what, busy ? 'h' : 'i');
@@ -516,24 +524,42 @@ static void orphan_case(bool busy)
 	for (t = now_ms(); now_ms() - t < 3000; usleep(5000))
 		if ((r = waitpid((pid_t)g, &st, WNOHANG)) != 0)
 			break;
-	if (r == 0) { /* still running: clean up before failing */
-		kill((pid_t)g, SIGKILL);
-		waitpid((pid_t)g, &st, 0);
+	g_gone = r == (pid_t)g;
+	/* The domain's other processes (the zygote, the standby) end too. */
+	for (t = now_ms(); now_ms() - t < 3000 && (r = waitpid(-1, &st, WNOHANG)) >= 0;)
+		if (r == 0)
+			usleep(5000);
+	if (r >= 0) { /* still running: clean up before failing (a hung child spins) */
+		pid_t left[64];
+		int n = live_children(left, 64);
+
+		for (int i = 0; i < n; i++)
+			kill(left[i], SIGKILL);
+		while (waitpid(-1, &st, 0) > 0)
+			;
 	}
 	close(fds[0]);
 	close(fds[1]);
-	cr_assert_eq(r, (pid_t)g, "the %s domain child %ld outlived its trusted process by 3 s",
-		     busy ? "busy" : "idle", g);
+	cr_assert(g_gone, "the %s domain child %ld outlived its trusted process by 3 s",
+		  busy ? "busy" : "idle", g);
+	cr_assert_lt(r, 0, "a process of the dead program's domain lives on 3 s later");
 }
 
 Test(process, orphan_idle_child_exits, .timeout = 20)
 {
-	orphan_case(false);
+	orphan_case(false, false);
 }
 
 Test(process, orphan_busy_child_exits, .timeout = 20)
 {
-	orphan_case(true);
+	orphan_case(true, false);
+}
+
+/* The program dies after a crash, while the standby that took over runs a call that
+ * never returns (it has no watcher thread: the zygote's group ends with the program). */
+Test(standby, all_end_with_the_program, .timeout = 20)
+{
+	orphan_case(true, true);
 }
 
 /* The streaming copy large inputs take: every length and alignment, nothing written
@@ -606,3 +632,212 @@ Test(process, handoff_child_follows_the_caller, .timeout = 20)
 	sched_setaffinity(0, sizeof(mine), &mine);
 	iso_domain_destroy(d);
 }
+
+/* ---- the hybrid wait policy under contention (process_wait.c) --------------------- */
+
+static long null_fn(const void *in, size_t in_len, void *out, size_t out_cap, size_t *out_len)
+{
+	(void)in, (void)in_len, (void)out, (void)out_cap, (void)out_len;
+	return 7;
+}
+
+/*
+ * Caller and child forced onto one CPU: what another process's load does to them on
+ * a busy machine.  A spinning side then keeps the CPU from the side it waits for, so
+ * a hybrid round trip used to cost the whole 200 us spin (and the child's idle spin
+ * as much again); spinning only while the peer is on another CPU makes it a futex
+ * round trip, a few us.  2000 calls: at least 400 ms before, some 10-40 ms after.
+ */
+Test(process_wait, hybrid_does_not_spin_against_its_own_child, .timeout = 30)
+{
+	struct iso_domain *d = open_process(0, ISO_WAIT_HYBRID);
+	cpu_set_t mine, one;
+	int cpu = sched_getcpu();
+	long ret = 0;
+	int64_t t;
+
+	cr_assert_eq(sched_getaffinity(0, sizeof(mine), &mine), 0);
+	CPU_ZERO(&one);
+	CPU_SET(cpu, &one);
+	cr_assert_eq(sched_setaffinity(0, sizeof(one), &one), 0, "%s", strerror(errno));
+	cr_assert_eq(sched_setaffinity(iso_domain_pid(d), sizeof(one), &one), 0, "%s",
+		     strerror(errno));
+	for (int i = 0; i < 50; i++) /* let the policy learn */
+		cr_assert_eq(iso_call(d, null_fn, NULL, 0, NULL, 0, NULL, &ret), ISO_OK);
+	t = now_ms();
+	for (int i = 0; i < 2000; i++) {
+		cr_assert_eq(iso_call(d, null_fn, NULL, 0, NULL, 0, NULL, &ret), ISO_OK, "%s",
+			     iso_reason());
+		cr_assert_eq(ret, 7);
+	}
+	t = now_ms() - t;
+	sched_setaffinity(0, sizeof(mine), &mine);
+	iso_domain_destroy(d);
+	cr_assert_lt(t, 200, "2000 calls on one CPU took %ld ms: the waiters spin against "
+		     "each other", (long)t);
+}
+
+/* The learning itself, on made-up waits (policy spin 200 us). */
+Test(process_wait, budget_learns_from_recent_waits)
+{
+	const int64_t max = 200000;
+	struct process_wait w = { 0 };
+	unsigned zero = 0, probes = 0;
+	int64_t b;
+
+	cr_assert_eq(process_wait_budget(&w, max, 0), max, "a first wait spins the policy's");
+	cr_assert_eq(process_wait_budget(&w, max, process_wait_here()), 0,
+		     "the peer on this CPU: no spin");
+	for (int i = 0; i < 2; i++) /* a preemption or two: still spinning */
+		process_wait_learn(&w, max, false);
+	cr_assert_eq(process_wait_budget(&w, max, 0), max / 4, "two misses: a quarter");
+	for (int i = 0; i < 10; i++) /* every wait ended asleep */
+		process_wait_learn(&w, max, false);
+	for (int i = 0; i < 64; i++) {
+		b = process_wait_budget(&w, max, 0);
+		zero += b == 0;
+		probes += b == PROCESS_WAIT_PROBE_NS;
+	}
+	cr_assert_eq(zero + probes, 64, "after 12 misses: no spin but a probe");
+	cr_assert_eq(probes, 64 / PROCESS_WAIT_PROBE, "%u probes in 64 waits", probes);
+	process_wait_learn(&w, max, true); /* a probe saw the answer */
+	cr_assert_eq(process_wait_budget(&w, max, 0), PROCESS_WAIT_PROBE_NS,
+		     "after a probe's answer: at least a probe's spin");
+	for (int i = 0; i < 3; i++)
+		process_wait_learn(&w, max, true);
+	cr_assert_eq(process_wait_budget(&w, max, 0), max, "answers again: the full spin");
+	cr_assert_eq(process_wait_budget(&w, 0, 0), 0, "futex policy: never a spin");
+	cr_assert_eq(process_wait_budget(&w, INT64_MAX, 0), INT64_MAX, "spin policy: always");
+}
+
+/* ---- standbys (process_standby.c) -------------------------------------------------- */
+
+/* This process's children that are alive (not zombies), up to `max`. */
+static int live_children(pid_t *out, int max)
+{
+	DIR *dir = opendir("/proc");
+	struct dirent *e;
+	int n = 0;
+
+	while (dir && (e = readdir(dir))) {
+		pid_t pid = (pid_t)atoi(e->d_name), ppid = 0;
+		char st;
+
+		if (pid > 0 && (st = proc_state(pid, &ppid)) && st != 'Z' && ppid == getpid() &&
+		    n < max)
+			out[n++] = pid;
+	}
+	if (dir)
+		closedir(dir);
+	return n;
+}
+
+static bool among(pid_t pid, const pid_t *set, int n)
+{
+	for (int i = 0; i < n; i++)
+		if (set[i] == pid)
+			return true;
+	return false;
+}
+
+/* After a crash or a timeout the next call runs in a child that already existed
+ * before the failure: no fork stood between the error and the next call. */
+static void takes_over(iso_fn *fail, unsigned timeout_ms, int expect)
+{
+	struct iso_domain *d = open_process(timeout_ms, ISO_WAIT_HYBRID);
+	pid_t before[64], old, now;
+	int n, err;
+
+	for (int round = 0; round < 5; round++) {
+		old = child_pid(d);
+		usleep(20000); /* the zygote has cloned the next standby by now */
+		n = live_children(before, 64);
+		cr_assert(among(old, before, n), "the active child %d is not listed", (int)old);
+		err = iso_call(d, fail, NULL, 0, NULL, 0, NULL, NULL);
+		cr_assert_eq(err, expect, "got %s (%s)", iso_strerror(err), iso_reason());
+		now = child_pid(d);
+		cr_assert_neq(now, old, "the failed child still answers");
+		cr_assert(among(now, before, n), "round %d: the call after the failure ran in %d, "
+			  "a child forked after it (not a standby)", round, (int)now);
+		assert_round_trip(d);
+	}
+	iso_domain_destroy(d);
+}
+
+Test(standby, takes_over_after_a_crash, .timeout = 20)
+{
+	takes_over(segv_fn, 2000, ISO_ECRASH);
+}
+
+Test(standby, takes_over_after_a_timeout, .timeout = 20)
+{
+	takes_over(hang_fn, 100, ISO_ETIMEDOUT);
+}
+
+/* Destroy ends every process the domain had: the active child, the standby, the
+ * zygote; none is left running or a zombie, and nothing is left open or mapped. */
+Test(standby, destroy_kills_the_standby, .timeout = 20)
+{
+	struct leaks before = leaks_baseline();
+	struct iso_domain *d = open_process(0, ISO_WAIT_HYBRID);
+	pid_t kids[64], active;
+	int n, others = 0;
+
+	active = child_pid(d);
+	usleep(20000);
+	n = live_children(kids, 64);
+	for (int i = 0; i < n; i++)
+		others += kids[i] != active;
+	cr_assert_geq(others, 1, "no standby beside the active child (%d children)", n);
+	iso_domain_destroy(d);
+	for (int i = 0; i < n; i++) {
+		pid_t ppid = 0;
+
+		cr_assert_eq(proc_state(kids[i], &ppid) != 0 && ppid == getpid(), false,
+			     "child %d outlives its domain", (int)kids[i]);
+	}
+	assert_no_leaks(before);
+}
+
+/* A thousand crashes, each taken over by a standby: the dead are collected as they
+ * go, the standbys do not pile up, and destroy leaves nothing. */
+Test(standby, thousand_crashes_leave_no_zombie, .timeout = 60)
+{
+	struct leaks before = leaks_baseline();
+	struct iso_domain *d = open_process(2000, ISO_WAIT_HYBRID);
+	pid_t kids[64];
+	int err;
+
+	for (int i = 0; i < 1000; i++) {
+		err = iso_call(d, segv_fn, NULL, 0, NULL, 0, NULL, NULL);
+		cr_assert_eq(err, ISO_ECRASH, "crash %d: got %s (%s)", i, iso_strerror(err),
+			     iso_reason());
+	}
+	cr_assert_leq(zombies(), 8, "dead children pile up uncollected");
+	/* active + zygote + the standbys it was asked for */
+	cr_assert_leq(live_children(kids, 64), 5, "standbys pile up");
+	assert_round_trip(d);
+	iso_domain_destroy(d);
+	assert_no_leaks(before);
+}
+
+/* Standbys and zygote killed from outside while the active child works: the crash
+ * that follows still ends in a working child (a dead standby is never taken). */
+Test(standby, dead_standbys_are_skipped, .timeout = 20)
+{
+	struct iso_domain *d = open_process(2000, ISO_WAIT_HYBRID);
+	pid_t kids[64], active = child_pid(d);
+	int n, err;
+
+	usleep(20000);
+	n = live_children(kids, 64);
+	for (int i = 0; i < n; i++)
+		if (kids[i] != active)
+			cr_assert_eq(kill(kids[i], SIGKILL), 0);
+	usleep(20000);
+	err = iso_call(d, segv_fn, NULL, 0, NULL, 0, NULL, NULL);
+	cr_assert_eq(err, ISO_ECRASH, "got %s (%s)", iso_strerror(err), iso_reason());
+	assert_round_trip(d);
+	iso_domain_destroy(d);
+}
+
