@@ -29,7 +29,8 @@
 struct hdr {
 	iso_any_fn fn;
 	uint64_t out_size;
-	uint8_t in_rel, out_rel, ncopy, pad_[5];
+	uint32_t rel;   /* in_rel | out_rel << 8: written in one store */
+	uint32_t ncopy;
 	long w[MAX_WORDS];
 };
 
@@ -67,12 +68,12 @@ static long trampoline(const void *in, size_t in_len, void *out, size_t out_cap,
 	    in_len < sizeof(*h) + h->ncopy * sizeof(*c))
 		return -1;
 	memcpy(w, h->w, sizeof(w));
-	if (h->in_rel | h->out_rel) {
-		for (unsigned m = h->in_rel, k; m; m &= m - 1) {
+	if (h->rel) {
+		for (unsigned m = h->rel & 0xff, k; m; m &= m - 1) {
 			k = (unsigned)__builtin_ctz(m);
 			w[k] = (long)(ib + w[k]);
 		}
-		for (unsigned m = h->out_rel, k; m; m &= m - 1) {
+		for (unsigned m = (h->rel >> 8) & 0xff, k; m; m &= m - 1) {
 			k = (unsigned)__builtin_ctz(m);
 			w[k] = (long)(ob + w[k]);
 		}
@@ -120,10 +121,13 @@ int iso__wrap_call(iso_any_fn fn, struct iso_arg *a, size_t n, long *ret)
 	return thread_last = iso_typed_call(NULL, fn, a, n, ret);
 }
 
-/* The call laid out: the header, and per argument what the way back needs. */
+/* The call laid out: the header (written in place, in the in buffer: a copy of it
+ * would wait on its fresh stores), and per argument what the way back needs. */
 struct layout {
-	struct hdr h;
-	struct copy copy[MAX_WORDS];
+	struct hdr *h;
+	struct copy *copy;  /* h's INOUT copies, right after it */
+	unsigned in_rel, out_rel, ncopy;
+	size_t out_size;
 	size_t in_size;     /* header, copies and bytes */
 	size_t len[MAX_WORDS]; /* IN, STR, INOUT: the bytes copied in */
 	uint64_t at[MAX_WORDS]; /* OUT, INOUT not shared: the out offset */
@@ -156,22 +160,22 @@ static void place(struct iso_domain *d, struct layout *l, const struct iso_arg *
 
 	if (l->direct || shared(d, x->ptr, is_out ? x->cap : len)) {
 		l->shared |= 1u << i;
-		l->h.w[k] = (long)(uintptr_t)x->ptr;
+		l->h->w[k] = (long)(uintptr_t)x->ptr;
 		return;
 	}
 	if (!is_out) {
-		l->h.w[k] = (long)*in;
-		l->h.in_rel |= (uint8_t)(1u << k);
+		l->h->w[k] = (long)*in;
+		l->in_rel |= 1u << k;
 		*in += ALIGN16(len);
 		return;
 	}
 	if (x->kind == ISO_ARG_INOUT) {
-		l->copy[l->h.ncopy++] = (struct copy){ .from = *in, .to = *out, .len = len };
+		l->copy[l->ncopy++] = (struct copy){ .from = *in, .to = *out, .len = len };
 		*in += ALIGN16(len);
 	}
 	l->at[i] = *out;
-	l->h.w[k] = (long)*out;
-	l->h.out_rel |= (uint8_t)(1u << k);
+	l->h->w[k] = (long)*out;
+	l->out_rel |= 1u << k;
 	*out += ALIGN16(x->cap);
 }
 
@@ -189,7 +193,7 @@ static int plan(struct iso_domain *d, struct layout *l, const struct iso_arg *a,
 			return reason_set(ISO_EINVAL, "more than %d argument words", MAX_WORDS);
 		switch (x->kind) {
 		case ISO_ARG_VAL:
-			l->h.w[k++] = x->val;
+			l->h->w[k++] = x->val;
 			continue;
 		case ISO_ARG_STRUCT:
 			len = x->len;
@@ -204,11 +208,11 @@ static int plan(struct iso_domain *d, struct layout *l, const struct iso_arg *a,
 			if (len > 8 && k + 1 >= MAX_WORDS)
 				return reason_set(ISO_EINVAL, "more than %d argument words",
 						  MAX_WORDS);
-			l->h.w[k] = 0;
-			memcpy(&l->h.w[k++], x->ptr, len > 8 ? 8 : len);
+			l->h->w[k] = 0;
+			memcpy(&l->h->w[k++], x->ptr, len > 8 ? 8 : len);
 			if (len > 8) {
-				l->h.w[k] = 0;
-				memcpy(&l->h.w[k++], (const char *)x->ptr + 8, len - 8);
+				l->h->w[k] = 0;
+				memcpy(&l->h->w[k++], (const char *)x->ptr + 8, len - 8);
 			}
 			continue;
 		case ISO_ARG_STR:
@@ -243,33 +247,40 @@ static int plan(struct iso_domain *d, struct layout *l, const struct iso_arg *a,
 		l->len[i] = len;
 		place(d, l, x, i, k++, &in, &out);
 	}
-	l->h.out_size = out;
+	l->out_size = out;
 	/* The bytes follow the header and the copies: shift their offsets past them. */
-	l->in_size = ALIGN16(sizeof(l->h) + l->h.ncopy * sizeof(struct copy));
-	for (unsigned m = l->h.in_rel, j; m; m &= m - 1) {
+	l->in_size = ALIGN16(sizeof(*l->h) + l->ncopy * sizeof(struct copy));
+	for (unsigned m = l->in_rel, j; m; m &= m - 1) {
 		j = (unsigned)__builtin_ctz(m);
-		l->h.w[j] += (long)l->in_size;
+		l->h->w[j] += (long)l->in_size;
 	}
-	for (unsigned c = 0; c < l->h.ncopy; c++)
+	for (unsigned c = 0; c < l->ncopy; c++)
 		l->copy[c].from += l->in_size;
 	l->in_size += in;
 	return ISO_OK;
 }
 
-/* The header, the copies and the bytes of what is copied in. */
+/* The rest of the header, and the bytes of what is copied in. */
 static void fill_in(char *buf, const struct layout *l, const struct iso_arg *a, size_t n)
 {
-	size_t at = ALIGN16(sizeof(l->h) + l->h.ncopy * sizeof(struct copy));
+	size_t at = ALIGN16(sizeof(*l->h) + l->ncopy * sizeof(struct copy));
 
-	memcpy(buf, &l->h, sizeof(l->h));
-	memcpy(buf + sizeof(l->h), l->copy, l->h.ncopy * sizeof(struct copy));
+	l->h->out_size = l->out_size;
+	l->h->rel = l->in_rel | l->out_rel << 8;
+	l->h->ncopy = l->ncopy;
+	/* The padding too: no byte of the trusted stack goes into the domain. */
+	memset(buf + sizeof(*l->h) + l->ncopy * sizeof(struct copy), 0,
+	       at - sizeof(*l->h) - l->ncopy * sizeof(struct copy));
 	for (size_t i = 0; i < n; i++) {
+		size_t len = l->len[i];
+
 		if (((l->shared >> i) & 1) || a[i].kind == ISO_ARG_VAL ||
 		    a[i].kind == ISO_ARG_STRUCT || a[i].kind == ISO_ARG_OUT)
 			continue;
-		if (l->len[i])
-			memcpy(buf + at, a[i].ptr, l->len[i]);
-		at += ALIGN16(l->len[i]);
+		if (len)
+			memcpy(buf + at, a[i].ptr, len);
+		memset(buf + at + len, 0, ALIGN16(len) - len);
+		at += ALIGN16(len);
 	}
 }
 
@@ -341,26 +352,31 @@ static int deliver(const struct layout *l, struct iso_arg *a, const char *ob, lo
 	return ISO_OK;
 }
 
-/* Through the domain: the in buffer built, iso_call, the outputs judged and copied. */
+/* Through the domain: the in buffer finished, iso_call, the outputs judged and copied. */
 static int through(struct iso_domain *d, struct layout *l, struct iso_arg *a, size_t n,
-		   long *r)
+		   char *in_local, long *r)
 {
-	_Alignas(16) char in_local[LOCAL_BUF], out_local[LOCAL_BUF];
-	char *ib = in_local, *ob = out_local;
+	_Alignas(16) char out_local[LOCAL_BUF];
+	char *ib = (char *)l->h, *ob = out_local;
 	size_t got = 0;
 	int err;
 
-	if (l->in_size > LOCAL_BUF && !(ib = malloc(l->in_size)))
-		return ISO_ENOMEM;
-	if (l->h.out_size > LOCAL_BUF && !(ob = malloc(l->h.out_size))) {
+	/* A large call moves the header and copies to the heap (rare: 1 KiB in). */
+	if (l->in_size > LOCAL_BUF) {
+		if (!(ib = malloc(l->in_size)))
+			return ISO_ENOMEM;
+		memcpy(ib, l->h, sizeof(*l->h) + l->ncopy * sizeof(struct copy));
+		l->h = (struct hdr *)ib;
+	}
+	if (l->out_size > LOCAL_BUF && !(ob = malloc(l->out_size))) {
 		err = ISO_ENOMEM;
 		goto done;
 	}
 	fill_in(ib, l, a, n);
-	err = iso_call(d, trampoline, ib, l->in_size, ob, l->h.out_size, &got, r);
-	if (!err && got != l->h.out_size)
-		err = reason_set(ISO_E2BIG, "the domain reported %zu output bytes, not %llu",
-				 got, (unsigned long long)l->h.out_size);
+	err = iso_call(d, trampoline, ib, l->in_size, ob, l->out_size, &got, r);
+	if (!err && got != l->out_size)
+		err = reason_set(ISO_E2BIG, "the domain reported %zu output bytes, not %zu",
+				 got, l->out_size);
 	if (!err)
 		err = deliver(l, a, ob, *r);
 done:
@@ -374,6 +390,7 @@ done:
 int iso_typed_call(struct iso_domain *d, iso_any_fn fn, struct iso_arg *a, size_t n,
 		   long *ret)
 {
+	_Alignas(16) char in_local[LOCAL_BUF];
 	struct layout l;
 	long r = 0;
 	int err;
@@ -385,7 +402,7 @@ int iso_typed_call(struct iso_domain *d, iso_any_fn fn, struct iso_arg *a, size_
 	if (n > MAX_WORDS)
 		return reason_set(ISO_EINVAL, "%zu arguments, at most %d", n, MAX_WORDS);
 	/* The fast path: scalars only, packed straight into the words. */
-	if (n <= MAX_WORDS) {
+	{
 		struct scalars c = { .fn = fn };
 		size_t i;
 
@@ -403,16 +420,20 @@ int iso_typed_call(struct iso_domain *d, iso_any_fn fn, struct iso_arg *a, size_
 		}
 	}
 	/* Only what the plan reads is set: no zeroing of the whole layout. */
-	l.h = (struct hdr){ .fn = fn };
+	l.h = (struct hdr *)in_local;
+	l.h->fn = fn;
+	memset(l.h->w, 0, sizeof(l.h->w));
+	l.copy = (struct copy *)(l.h + 1);
+	l.in_rel = l.out_rel = l.ncopy = 0;
 	l.shared = l.outputs = 0;
 	l.direct = d->be == &none_backend;
 	if ((err = plan(d, &l, a, n)))
 		return err;
 	if (l.direct) {
-		r = call_words(fn, l.h.w);
+		r = call_words(fn, l.h->w);
 		err = deliver(&l, a, NULL, r);
 	} else {
-		err = through(d, &l, a, n, &r);
+		err = through(d, &l, a, n, in_local, &r);
 	}
 	if (!err && ret)
 		*ret = r;
