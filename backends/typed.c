@@ -6,8 +6,8 @@
  * which relocates the words of copied buffers and calls the target through one fixed
  * shape of eight words.  The outputs are checked, all of them, then copied back.
  *
- * in:  header (fn, the 8 words, which are in/out offsets) | the INOUT copies |
- *      the IN/STR/INOUT bytes (16-byte aligned)
+ * in:  header (fn, the 8 words, which are in/out offsets) | the IN/STR/INOUT bytes
+ *      (16-byte aligned) | the INOUT copies
  * out: the OUT/INOUT buffers at offsets the trusted side chose (16-byte aligned)
  *
  * An all-scalar call is the header alone: no relocation, no copy, no loop inside.
@@ -25,10 +25,11 @@
 #define LOCAL_BUF 1024
 
 /* w[k] is an offset into in (bit k of in_rel) or out (bit k of out_rel), else the word
- * itself; ncopy INOUT copies (struct copy) follow the header. */
+ * itself; ncopy INOUT copies (struct copy) lie at in offset copies, after the bytes. */
 struct hdr {
 	iso_any_fn fn;
 	uint64_t out_size;
+	uint64_t copies;
 	uint32_t rel;   /* in_rel | out_rel << 8: written in one store */
 	uint32_t ncopy;
 	long w[MAX_WORDS];
@@ -59,13 +60,13 @@ static long trampoline(const void *in, size_t in_len, void *out, size_t out_cap,
 		       size_t *out_len)
 {
 	const struct hdr *h = in;
-	const struct copy *c = (const struct copy *)(h + 1);
 	const char *ib = in;
+	const struct copy *c = (const struct copy *)(ib + h->copies);
 	char *ob = out;
 	long w[MAX_WORDS];
 
-	if (in_len < sizeof(*h) || h->out_size > out_cap ||
-	    in_len < sizeof(*h) + h->ncopy * sizeof(*c))
+	if (in_len < sizeof(*h) || h->out_size > out_cap || h->copies > in_len ||
+	    (in_len - h->copies) / sizeof(*c) < h->ncopy)
 		return -1;
 	memcpy(w, h->w, sizeof(w));
 	if (h->rel) {
@@ -124,8 +125,9 @@ int iso__wrap_call(iso_any_fn fn, struct iso_arg *a, size_t n, long *ret)
 /* The call laid out: the header (written in place, in the in buffer: a copy of it
  * would wait on its fresh stores), and per argument what the way back needs. */
 struct layout {
-	struct hdr *h;
-	struct copy *copy;  /* h's INOUT copies, right after it */
+	struct hdr *h;      /* at the start of the local in buffer */
+	struct copy copy[MAX_WORDS];
+	bool late;          /* the bytes did not fit the local buffer: copied later */
 	unsigned in_rel, out_rel, ncopy;
 	size_t out_size;
 	size_t in_size;     /* header, copies and bytes */
@@ -150,6 +152,15 @@ static bool len_arg_ok(const struct iso_arg *a, size_t n, size_t i)
 	       (x->cap == 4 || x->cap == 8);
 }
 
+/* len bytes from src at dst, and zeros up to the next 16 bytes: the padding too, so
+ * that no byte of the trusted stack goes into the domain. */
+static void put_bytes(char *dst, const void *src, size_t len)
+{
+	if (len)
+		memcpy(dst, src, len);
+	memset(dst + len, 0, ALIGN16(len) - len);
+}
+
 /* A buffer argument (IN, STR, OUT, INOUT) into word k: passed as it is, or placed at
  * the next offsets of in (its bytes) and out (its room). */
 static void place(struct iso_domain *d, struct layout *l, const struct iso_arg *x, size_t i,
@@ -163,13 +174,17 @@ static void place(struct iso_domain *d, struct layout *l, const struct iso_arg *
 		l->h->w[k] = (long)(uintptr_t)x->ptr;
 		return;
 	}
-	if (!is_out) {
-		l->h->w[k] = (long)*in;
-		l->in_rel |= 1u << k;
-		*in += ALIGN16(len);
-		return;
-	}
-	if (x->kind == ISO_ARG_INOUT) {
+	if (x->kind != ISO_ARG_OUT) { /* its bytes go in: now, while they fit */
+		if (!l->late && *in + ALIGN16(len) <= LOCAL_BUF)
+			put_bytes((char *)l->h + *in, x->ptr, len);
+		else
+			l->late = true;
+		if (!is_out) {
+			l->h->w[k] = (long)*in;
+			l->in_rel |= 1u << k;
+			*in += ALIGN16(len);
+			return;
+		}
 		l->copy[l->ncopy++] = (struct copy){ .from = *in, .to = *out, .len = len };
 		*in += ALIGN16(len);
 	}
@@ -182,7 +197,7 @@ static void place(struct iso_domain *d, struct layout *l, const struct iso_arg *
 /* Lay the call out in one pass: the words, the offsets, how large in and out are. */
 static int plan(struct iso_domain *d, struct layout *l, const struct iso_arg *a, size_t n)
 {
-	size_t in = 0, out = 0;
+	size_t in = sizeof(*l->h), out = 0;
 	unsigned k = 0;
 
 	for (size_t i = 0; i < n; i++) {
@@ -248,39 +263,29 @@ static int plan(struct iso_domain *d, struct layout *l, const struct iso_arg *a,
 		place(d, l, x, i, k++, &in, &out);
 	}
 	l->out_size = out;
-	/* The bytes follow the header and the copies: shift their offsets past them. */
-	l->in_size = ALIGN16(sizeof(*l->h) + l->ncopy * sizeof(struct copy));
-	for (unsigned m = l->in_rel, j; m; m &= m - 1) {
-		j = (unsigned)__builtin_ctz(m);
-		l->h->w[j] += (long)l->in_size;
-	}
-	for (unsigned c = 0; c < l->ncopy; c++)
-		l->copy[c].from += l->in_size;
-	l->in_size += in;
+	l->h->copies = in;
+	l->in_size = in + l->ncopy * sizeof(struct copy);
 	return ISO_OK;
 }
 
-/* The rest of the header, and the bytes of what is copied in. */
+/* The rest of the header and the copies; all the bytes when they came late. */
 static void fill_in(char *buf, const struct layout *l, const struct iso_arg *a, size_t n)
 {
-	size_t at = ALIGN16(sizeof(*l->h) + l->ncopy * sizeof(struct copy));
+	struct hdr *h = (struct hdr *)buf;
+	struct copy *c = (struct copy *)(buf + h->copies);
+	size_t at = sizeof(*h);
 
-	l->h->out_size = l->out_size;
-	l->h->rel = l->in_rel | l->out_rel << 8;
-	l->h->ncopy = l->ncopy;
-	/* The padding too: no byte of the trusted stack goes into the domain. */
-	memset(buf + sizeof(*l->h) + l->ncopy * sizeof(struct copy), 0,
-	       at - sizeof(*l->h) - l->ncopy * sizeof(struct copy));
-	for (size_t i = 0; i < n; i++) {
-		size_t len = l->len[i];
-
+	h->out_size = l->out_size;
+	h->rel = l->in_rel | l->out_rel << 8;
+	h->ncopy = l->ncopy;
+	for (unsigned i = 0; i < l->ncopy; i++)
+		c[i] = l->copy[i];
+	for (size_t i = 0; l->late && i < n; i++) {
 		if (((l->shared >> i) & 1) || a[i].kind == ISO_ARG_VAL ||
 		    a[i].kind == ISO_ARG_STRUCT || a[i].kind == ISO_ARG_OUT)
 			continue;
-		if (len)
-			memcpy(buf + at, a[i].ptr, len);
-		memset(buf + at + len, 0, ALIGN16(len) - len);
-		at += ALIGN16(len);
+		put_bytes(buf + at, a[i].ptr, l->len[i]);
+		at += ALIGN16(l->len[i]);
 	}
 }
 
@@ -361,11 +366,11 @@ static int through(struct iso_domain *d, struct layout *l, struct iso_arg *a, si
 	size_t got = 0;
 	int err;
 
-	/* A large call moves the header and copies to the heap (rare: 1 KiB in). */
-	if (l->in_size > LOCAL_BUF) {
+	/* A large call moves the header to the heap (rare: 1 KiB in). */
+	if (l->late || l->in_size > LOCAL_BUF) {
 		if (!(ib = malloc(l->in_size)))
 			return ISO_ENOMEM;
-		memcpy(ib, l->h, sizeof(*l->h) + l->ncopy * sizeof(struct copy));
+		memcpy(ib, l->h, l->late ? sizeof(*l->h) : l->h->copies);
 		l->h = (struct hdr *)ib;
 	}
 	if (l->out_size > LOCAL_BUF && !(ob = malloc(l->out_size))) {
@@ -423,7 +428,7 @@ int iso_typed_call(struct iso_domain *d, iso_any_fn fn, struct iso_arg *a, size_
 	l.h = (struct hdr *)in_local;
 	l.h->fn = fn;
 	memset(l.h->w, 0, sizeof(l.h->w));
-	l.copy = (struct copy *)(l.h + 1);
+	l.late = false;
 	l.in_rel = l.out_rel = l.ncopy = 0;
 	l.shared = l.outputs = 0;
 	l.direct = d->be == &none_backend;

@@ -550,3 +550,54 @@ ParameterizedTest(struct backend_param *p, typed_cost,
 		      p->name, typed, hand);
 	iso_domain_destroy(d);
 }
+
+/* Sums of three inputs and an in-out buffer's bytes; the in-out one gets the total. */
+static long sums(const unsigned char *x, size_t nx, const unsigned char *y, size_t ny,
+		 unsigned char *io, size_t nio)
+{
+	long t = 0;
+
+	for (size_t i = 0; i < nx; i++)
+		t += x[i];
+	for (size_t i = 0; i < ny; i++)
+		t += y[i] * 3;
+	for (size_t i = 0; i < nio; i++)
+		t += io[i] * 7;
+	memset(io, (int)(t & 0xff), nio);
+	return t;
+}
+
+/* Inputs past the call's local buffer (1 KiB) go through the heap, in order, whichever
+ * of them first does not fit. */
+TYPED_TEST(inputs_beyond_the_local_buffer)
+{
+	struct iso_domain *d = open_domain_opt(p->name, NULL);
+	static const size_t sizes[][3] = { { 900, 300, 16 }, { 10, 3000, 700 }, { 1, 1, 2000 } };
+
+	for (size_t c = 0; c < sizeof(sizes) / sizeof(sizes[0]); c++) {
+		size_t nx = sizes[c][0], ny = sizes[c][1], nio = sizes[c][2];
+		unsigned char *x = malloc(nx), *y = malloc(ny), *io = malloc(nio);
+		long want = 0, r = 0;
+		struct iso_arg a[] = {
+			{ .kind = ISO_ARG_IN, .ptr = x, .len = nx }, { .kind = ISO_ARG_VAL, .val = (long)nx },
+			{ .kind = ISO_ARG_IN, .ptr = y, .len = ny }, { .kind = ISO_ARG_VAL, .val = (long)ny },
+			{ .kind = ISO_ARG_INOUT, .ptr = io, .len = nio, .cap = nio },
+			{ .kind = ISO_ARG_VAL, .val = (long)nio },
+		};
+		int err;
+
+		cr_assert(x && y && io);
+		for (size_t i = 0; i < nx; i++)
+			want += x[i] = (unsigned char)(i * 7 + c);
+		for (size_t i = 0; i < ny; i++)
+			want += 3 * (y[i] = (unsigned char)(i * 13 + 1));
+		for (size_t i = 0; i < nio; i++)
+			want += 7 * (io[i] = (unsigned char)(i + 5));
+		err = iso_typed_call(d, (iso_any_fn)sums, a, NARGS(a), &r);
+		cr_assert_eq(err, ISO_OK, "%s (%s)", iso_strerror(err), iso_reason());
+		cr_assert_eq(r, want, "case %zu: %ld, not %ld", c, r, want);
+		cr_assert_eq(first_not(io, nio, (unsigned char)(want & 0xff)), nio);
+		free(x), free(y), free(io);
+	}
+	iso_domain_destroy(d);
+}
