@@ -149,9 +149,10 @@ static bool len_arg_ok(const struct iso_arg *a, size_t n, size_t i)
  * that no byte of the trusted stack goes into the domain. */
 static void put_bytes(char *dst, const void *src, size_t len)
 {
-	if (len)
-		memcpy(dst, src, len);
-	memset(dst + len, 0, ALIGN16(len) - len);
+	if (!len)
+		return;
+	memset(dst + ALIGN16(len) - 16, 0, 16); /* a fixed size: inline, no call */
+	memcpy(dst, src, len);
 }
 
 /* A buffer argument (IN, STR, OUT, INOUT) into word k: passed as it is, or placed at
