@@ -42,6 +42,7 @@ enum iso_len_from {
 	ISO_LEN_STR, /* up to and including the NUL, which must lie within .cap */
 };
 
+/* A call reads only the fields its kind names (and .kind, .cap of a .len_arg). */
 struct iso_arg {
 	enum iso_arg_kind kind;
 	enum iso_len_from len_from;
@@ -93,29 +94,37 @@ int iso_typed_last(void);
  *            ISO_IN(const Bytef *, source, sourceLen),
  *            ISO_VAL(uLong, sourceLen))
  */
-#define ISO_VAL(T, name) (T, name, { .kind = ISO_ARG_VAL, .val = (long)(name) })
-#define ISO_IN(T, name, n) (T, name, { .kind = ISO_ARG_IN, .ptr = (name), .len = (n) })
-#define ISO_STR(T, name) (T, name, { .kind = ISO_ARG_STR, .ptr = (name) })
-#define ISO_OUT(T, name, c, from, arg) \
-	(T, name, { .kind = ISO_ARG_OUT, .ptr = (name), .cap = (c), .len_from = (from), .len_arg = (arg) })
-#define ISO_INOUT(T, name, n, c, from, arg)                                               \
-	(T, name, { .kind = ISO_ARG_INOUT, .ptr = (name), .len = (n), .cap = (c),         \
-		    .len_from = (from), .len_arg = (arg) })
-#define ISO_REF(T, name) \
-	(T, name, { .kind = ISO_ARG_INOUT, .ptr = (name), .len = sizeof(*(name)), .cap = sizeof(*(name)) })
-#define ISO_STRUCT(T, name) (T, name, { .kind = ISO_ARG_STRUCT, .ptr = &(name), .len = sizeof(name) })
+/* Each parameter sets only the fields of its kind, one by one: a stub zeroes no array
+ * of descriptors at each call (that would cost more than the rest of a scalar call). */
+#define ISO_VAL(T, name) (T, name, iso__p->kind = ISO_ARG_VAL, iso__p->val = (long)(name))
+#define ISO_IN(T, name, n) \
+	(T, name, iso__p->kind = ISO_ARG_IN, iso__p->ptr = (name), iso__p->len = (n))
+#define ISO_STR(T, name) (T, name, iso__p->kind = ISO_ARG_STR, iso__p->ptr = (name))
+#define ISO_OUT(T, name, c, from, arg)                                                     \
+	(T, name, iso__p->kind = ISO_ARG_OUT, iso__p->ptr = (name), iso__p->cap = (c),     \
+	 iso__p->len_from = (from), iso__p->len_arg = (arg))
+#define ISO_INOUT(T, name, n, c, from, arg)                                                \
+	(T, name, iso__p->kind = ISO_ARG_INOUT, iso__p->ptr = (name), iso__p->len = (n),   \
+	 iso__p->cap = (c), iso__p->len_from = (from), iso__p->len_arg = (arg))
+#define ISO_REF(T, name)                                                                   \
+	(T, name, iso__p->kind = ISO_ARG_INOUT, iso__p->ptr = (name),                      \
+	 iso__p->len = sizeof(*(name)), iso__p->cap = sizeof(*(name)),                     \
+	 iso__p->len_from = ISO_LEN_CAP, iso__p->len_arg = 0)
+#define ISO_STRUCT(T, name) \
+	(T, name, iso__p->kind = ISO_ARG_STRUCT, iso__p->ptr = &(name), iso__p->len = sizeof(name))
 
 #define ISO_WRAP(rtype, name, fn, errval, ...)                                             \
 	rtype name(ISO__MAP(ISO__PARAM, __VA_ARGS__));                                     \
 	rtype name(ISO__MAP(ISO__PARAM, __VA_ARGS__))                                      \
 	{                                                                                  \
-		struct iso_arg a_[] = { ISO__MAP(ISO__DESC, __VA_ARGS__) };                \
-		long r_ = 0;                                                               \
-		rtype v_;                                                                  \
-		if (iso__wrap_call((iso_any_fn)(fn), a_, sizeof(a_) / sizeof(a_[0]), &r_)) \
+		struct iso_arg iso__a[ISO__N(__VA_ARGS__)], *iso__p = iso__a;              \
+		long iso__r = 0;                                                           \
+		rtype iso__v;                                                              \
+		ISO__MAP(ISO__SET, __VA_ARGS__);                                           \
+		if (iso__wrap_call((iso_any_fn)(fn), iso__a, ISO__N(__VA_ARGS__), &iso__r)) \
 			return (errval);                                                   \
-		memcpy(&v_, &r_, sizeof(v_)); /* the low bytes: fn's own type */          \
-		return v_;                                                                 \
+		memcpy(&iso__v, &iso__r, sizeof(iso__v)); /* the low bytes: fn's type */   \
+		return iso__v;                                                             \
 	}
 
 /* The same for a function returning void: only iso_typed_last() tells a failure. */
@@ -123,8 +132,9 @@ int iso_typed_last(void);
 	void name(ISO__MAP(ISO__PARAM, __VA_ARGS__));                                      \
 	void name(ISO__MAP(ISO__PARAM, __VA_ARGS__))                                       \
 	{                                                                                  \
-		struct iso_arg a_[] = { ISO__MAP(ISO__DESC, __VA_ARGS__) };                \
-		(void)iso__wrap_call((iso_any_fn)(fn), a_, sizeof(a_) / sizeof(a_[0]), NULL); \
+		struct iso_arg iso__a[ISO__N(__VA_ARGS__)], *iso__p = iso__a;              \
+		ISO__MAP(ISO__SET, __VA_ARGS__);                                           \
+		(void)iso__wrap_call((iso_any_fn)(fn), iso__a, ISO__N(__VA_ARGS__), NULL); \
 	}
 
 /* What the stubs call: iso_typed_call on this thread's domain, noting the result. */
@@ -132,10 +142,10 @@ int iso__wrap_call(iso_any_fn fn, struct iso_arg *a, size_t n, long *ret);
 
 /* The machinery: a parameter is (type, name, descriptor...); map over up to 8. */
 #define ISO__PARAM_(T, name, ...) T name
-#define ISO__DESC_(T, name, ...) __VA_ARGS__
+#define ISO__SET_(T, name, ...) (__VA_ARGS__, iso__p++)
 #define ISO__APPLY(m, t) m t
 #define ISO__PARAM(t) ISO__APPLY(ISO__PARAM_, t)
-#define ISO__DESC(t) ISO__APPLY(ISO__DESC_, t)
+#define ISO__SET(t) ISO__APPLY(ISO__SET_, t)
 #define ISO__CAT(a, b) ISO__CAT_(a, b)
 #define ISO__CAT_(a, b) a##b
 #define ISO__N(...) ISO__N_(__VA_ARGS__, 8, 7, 6, 5, 4, 3, 2, 1, 0)

@@ -25,20 +25,21 @@ static long args_target(long a, long b, long c, unsigned shift)
 	return wl_tamper_long((a * b + c) >> shift);
 }
 
+/* The one-line declaration: a stub with the target's own prototype. */
+static ISO_WRAP(long, typed_args, args_target, -1,
+		ISO_VAL(long, a), ISO_VAL(long, b), ISO_VAL(long, c), ISO_VAL(unsigned, shift))
+
 static int args_typed_run(void *state, struct iso_domain *d, uint64_t iters)
 {
 	(void)state;
+	iso_typed_use(d);
 	for (uint64_t i = 0; i < iters; i++) {
-		long a = (long)i, b = 7, c = -3, r = 0;
+		long a = (long)i, b = 7, c = -3;
 		unsigned shift = (unsigned)(i & 7);
-		struct iso_arg x[] = { { .kind = ISO_ARG_VAL, .val = a },
-				       { .kind = ISO_ARG_VAL, .val = b },
-				       { .kind = ISO_ARG_VAL, .val = c },
-				       { .kind = ISO_ARG_VAL, .val = shift } };
-		int err = iso_typed_call(d, (iso_any_fn)args_target, x, 4, &r);
+		long r = typed_args(a, b, c, shift);
 
-		if (err)
-			return err;
+		if (iso_typed_last())
+			return iso_typed_last();
 		if (r != (a * b + c) >> shift)
 			return WL_EWRONG;
 	}
@@ -47,7 +48,7 @@ static int args_typed_run(void *state, struct iso_domain *d, uint64_t iters)
 
 const struct workload wl_call_args_typed = {
 	.name = "call-args-typed",
-	.summary = "call-args as a typed call (iso_typed_call: four scalars described)",
+	.summary = "call-args as a typed call: an ISO_WRAP stub of four scalars",
 	.default_iters = 10000,
 	.setup = none_setup,
 	.run = args_typed_run,
@@ -159,20 +160,19 @@ static int four_run(void *state, struct iso_domain *d, uint64_t iters)
 	return ISO_OK;
 }
 
+static ISO_WRAP(long, typed_four, four, -1,
+		ISO_IN(const unsigned char *, a, n), ISO_IN(const unsigned char *, b, n),
+		ISO_OUT(unsigned char *, sum, n, ISO_LEN_CAP, 0),
+		ISO_OUT(unsigned char *, diff, n, ISO_LEN_CAP, 0), ISO_VAL(size_t, n))
+
 static int four_typed_run(void *state, struct iso_domain *d, uint64_t iters)
 {
 	struct four_state *s = state;
 
+	iso_typed_use(d);
 	for (uint64_t i = 0; i < iters; i++) {
-		struct iso_arg x[] = {
-			{ .kind = ISO_ARG_IN, .ptr = s->a, .len = s->n },
-			{ .kind = ISO_ARG_IN, .ptr = s->b, .len = s->n },
-			{ .kind = ISO_ARG_OUT, .ptr = s->sum, .cap = s->n },
-			{ .kind = ISO_ARG_OUT, .ptr = s->diff, .cap = s->n },
-			{ .kind = ISO_ARG_VAL, .val = (long)s->n },
-		};
-		long r = 0;
-		int err = iso_typed_call(d, (iso_any_fn)four, x, 5, &r);
+		long r = typed_four(s->a, s->b, s->sum, s->diff, s->n);
+		int err = iso_typed_last();
 
 		if (err)
 			return err;
@@ -195,7 +195,7 @@ const struct workload wl_call_4buf = {
 
 const struct workload wl_call_4buf_typed = {
 	.name = "call-4buf-typed",
-	.summary = "call-4buf as a typed call: the four buffers described",
+	.summary = "call-4buf as a typed call: an ISO_WRAP stub of the four buffers",
 	.sized = true,
 	.default_size = 64,
 	.default_iters = 10000,
