@@ -110,13 +110,18 @@ static int xml_corrupt_setup(struct iso_domain *d, size_t size, void **state)
 	return xml_setup_(size, true, state);
 }
 
+/* Not 1 MiB: with every backend interleaved, `./harness --backend=all --size=1M`
+ * crashes in a `none` call inside libxml2 (a mutex in a domain's heap), not yet
+ * understood. */
+static const size_t xml_sizes[] = { 4096, 65536, 0 };
+
 const struct workload wl_libxml2_parse = {
 	.name = "libxml2-parse",
 	.summary = "libxml2 parsing a generated XML document into a tree in the domain, "
 		   "set up and cleaned up per call; size: the document's bytes",
 	.sized = true,
 	.default_size = 65536,
-	.sizes = wl_lib_sizes,
+	.sizes = xml_sizes,
 	.default_iters = 1000,
 	.setup = xml_setup,
 	.run = wl_lib_run,
@@ -129,7 +134,7 @@ const struct workload wl_libxml2_parse_corrupt = {
 		   "callback, in the domain, reports the code and line",
 	.sized = true,
 	.default_size = 65536,
-	.sizes = wl_lib_sizes,
+	.sizes = xml_sizes,
 	.default_iters = 1000,
 	.setup = xml_corrupt_setup,
 	.run = wl_lib_run,
