@@ -108,7 +108,7 @@ const struct workload wl_expat_parse = {
 	.summary = "expat parsing a generated XML document in the domain (SAX callbacks "
 		   "count elements, attributes, text); size: the document's bytes",
 	.sized = true,
-	.default_size = 65536,
+	.default_size = 4096,
 	.sizes = wl_lib_sizes,
 	.default_iters = 1000,
 	.setup = expat_setup,
@@ -121,7 +121,7 @@ const struct workload wl_expat_parse_corrupt = {
 	.summary = "expat on the same document with a tag mismatch half-way: the error and "
 		   "its line come back from the domain",
 	.sized = true,
-	.default_size = 65536,
+	.default_size = 4096,
 	.sizes = wl_lib_sizes,
 	.default_iters = 1000,
 	.setup = expat_corrupt_setup,

@@ -166,7 +166,7 @@ const struct workload wl_jpeg_decode = {
 	.summary = "libjpeg-turbo decoding a generated quality-90 JPEG in the domain; size: "
 		   "about the decoded RGB bytes",
 	.sized = true,
-	.default_size = 65536,
+	.default_size = 4096,
 	.sizes = wl_lib_sizes,
 	.default_iters = 1000,
 	.setup = jpeg_setup,
@@ -179,7 +179,7 @@ const struct workload wl_jpeg_decode_exit = {
 	.summary = "libjpeg-turbo on a JPEG with a bad frame header: its default error "
 		   "handler calls exit(), the call ends with ISO_EEXIT (not on none)",
 	.sized = true,
-	.default_size = 65536,
+	.default_size = 4096,
 	.sizes = wl_lib_sizes,
 	.default_iters = 100,
 	.setup = jpeg_exit_setup,

@@ -120,7 +120,7 @@ const struct workload wl_libxml2_parse = {
 	.summary = "libxml2 parsing a generated XML document into a tree in the domain, "
 		   "set up and cleaned up per call; size: the document's bytes",
 	.sized = true,
-	.default_size = 65536,
+	.default_size = 4096,
 	.sizes = xml_sizes,
 	.default_iters = 1000,
 	.setup = xml_setup,
@@ -133,7 +133,7 @@ const struct workload wl_libxml2_parse_corrupt = {
 	.summary = "libxml2 on the same document with a tag mismatch half-way: its error "
 		   "callback, in the domain, reports the code and line",
 	.sized = true,
-	.default_size = 65536,
+	.default_size = 4096,
 	.sizes = xml_sizes,
 	.default_iters = 1000,
 	.setup = xml_corrupt_setup,

@@ -144,7 +144,7 @@ const struct workload wl_sqlite_query = {
 	.summary = "SQLite running a generated script (a table filled in one transaction, "
 		   "one aggregate query) in memory in the domain; size: the script's bytes",
 	.sized = true,
-	.default_size = 65536,
+	.default_size = 4096,
 	.sizes = wl_lib_sizes,
 	.default_iters = 100,
 	.setup = sqlite_setup,
@@ -157,7 +157,7 @@ const struct workload wl_sqlite_query_corrupt = {
 	.summary = "SQLite on the same script with a syntax error half-way: SQLITE_ERROR and "
 		   "its message come back from the domain",
 	.sized = true,
-	.default_size = 65536,
+	.default_size = 4096,
 	.sizes = wl_lib_sizes,
 	.default_iters = 100,
 	.setup = sqlite_corrupt_setup,

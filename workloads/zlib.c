@@ -86,7 +86,7 @@ const struct workload wl_zlib_inflate = {
 	.name = "zlib-inflate",
 	.summary = "zlib inflate of deflated text in the domain; size: the inflated bytes",
 	.sized = true,
-	.default_size = 65536,
+	.default_size = 4096,
 	.sizes = wl_lib_sizes,
 	.default_iters = 1000,
 	.setup = zlib_setup,
@@ -99,7 +99,7 @@ const struct workload wl_zlib_inflate_corrupt = {
 	.summary = "zlib inflate of a stream damaged mid-way: Z_DATA_ERROR and zlib's message "
 		   "come back from the domain; size: the text before deflate",
 	.sized = true,
-	.default_size = 65536,
+	.default_size = 4096,
 	.sizes = wl_lib_sizes,
 	.default_iters = 1000,
 	.setup = zlib_corrupt_setup,
