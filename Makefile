@@ -20,7 +20,9 @@ LDFLAGS += -fsanitize=$(SANITIZE)
 endif
 # In-process domains need the GOT resolved and read-only before any domain runs.
 LDFLAGS += -Wl,-z,now -Wl,-z,relro
-LDLIBS := -ljemalloc -ljansson -lpfm -lsnappy -lpng -lmsgpackc -lm -pthread
+# libxml2's headers are in their own folder (Debian's libxml2-dev).
+$(BUILD)/obj/workloads/libxml2.o: CFLAGS += -I/usr/include/libxml2
+LDLIBS := -ljemalloc -ljansson -lpfm -lsnappy -lpng -lmsgpackc -lz -lexpat -lxml2 -ljpeg -lsqlite3 -lm -pthread
 
 ifeq ($(V),1)
 Q :=

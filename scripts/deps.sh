@@ -3,8 +3,8 @@
 # Usage: scripts/deps.sh build|test|bench   (each group includes build)
 set -eu
 
-build="gcc make libjemalloc-dev libjansson-dev libpfm4-dev libsnappy-dev libpng-dev libmsgpack-dev"
-test="libcriterion-dev qemu-system-x86 cpio gnuplot-nox pkgconf zlib1g-dev libxml2-dev libexpat1-dev"
+build="gcc make libjemalloc-dev libjansson-dev libpfm4-dev libsnappy-dev libpng-dev libmsgpack-dev zlib1g-dev libexpat1-dev libxml2-dev libjpeg62-turbo-dev libsqlite3-dev"
+test="libcriterion-dev qemu-system-x86 cpio gnuplot-nox pkgconf"
 bench="gnuplot-nox hyperfine"
 
 case "${1:-build}" in

@@ -10,6 +10,9 @@ extern const struct workload wl_snappy_compress, wl_snappy_uncompress,
 	wl_snappy_compress_random, wl_snappy_uncompress_random;
 extern const struct workload wl_png_decode, wl_alloc, wl_rewind;
 extern const struct workload wl_call_args_typed, wl_call_4buf, wl_call_4buf_typed;
+extern const struct workload wl_zlib_inflate, wl_zlib_inflate_corrupt, wl_expat_parse,
+	wl_expat_parse_corrupt, wl_libxml2_parse, wl_libxml2_parse_corrupt, wl_jpeg_decode,
+	wl_jpeg_decode_exit, wl_sqlite_query, wl_sqlite_query_corrupt;
 
 static const struct workload *const workloads[] = {
 	&wl_call_null,
@@ -33,6 +36,16 @@ static const struct workload *const workloads[] = {
 	&wl_png_decode,
 	&wl_alloc,
 	&wl_rewind,
+	&wl_zlib_inflate,
+	&wl_zlib_inflate_corrupt,
+	&wl_expat_parse,
+	&wl_expat_parse_corrupt,
+	&wl_libxml2_parse,
+	&wl_libxml2_parse_corrupt,
+	&wl_jpeg_decode,
+	&wl_jpeg_decode_exit,
+	&wl_sqlite_query,
+	&wl_sqlite_query_corrupt,
 };
 
 #define NBUILTIN (sizeof(workloads) / sizeof(workloads[0]))
