@@ -118,9 +118,14 @@ int stats_paired_ratio(const double *base, const double *x, size_t n, size_t rou
 
 	if (!ratios)
 		return -1;
+	/* A batch whose time is not positive (the timer's own cost subtracted from a few
+	 * nanoseconds) says nothing about the ratio: its pair is left out. */
+	size_t k = 0;
+
 	for (size_t i = 0; i < n; i++)
-		ratios[i] = base[i] > 0 ? x[i] / base[i] : NAN;
-	err = bootstrap_median(ratios, n, rounds, seed, out);
+		if (base[i] > 0 && x[i] > 0 && isfinite(base[i]) && isfinite(x[i]))
+			ratios[k++] = x[i] / base[i];
+	err = bootstrap_median(ratios, k, k < n ? 1 : rounds, seed, out);
 	free(ratios);
 	return err;
 }

@@ -32,7 +32,9 @@ uint64_t stats_rand(uint64_t *state);
  * `rounds` consecutive groups of n / rounds (fresh domains each).  est is the median of the
  * pair ratios x[i] / base[i]; lo..hi the 2.5 and 97.5 percentiles of that median over
  * STATS_RESAMPLES resamples drawn as the data was: rounds with replacement, then pairs
- * with replacement within each round drawn.  Returns 0, or -1 (ENOMEM, or n == 0).
+ * with replacement within each round drawn.  A pair with a time that is not positive
+ * and finite is left out (the rounds then are not told apart).  Returns 0, or -1
+ * (ENOMEM, or no pair left).
  */
 int stats_paired_ratio(const double *base, const double *x, size_t n, size_t rounds,
 		       uint64_t seed, struct stats_interval *out);

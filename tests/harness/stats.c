@@ -154,6 +154,20 @@ Test(bench_stats, paired_ratio_finds_no_difference_where_there_is_none)
 	cr_assert_geq(holds, 180, "the interval held 1 in %d of 200 runs", holds);
 }
 
+/* A batch timed at zero or less (the timer's cost subtracted from a tiny call) leaves its
+ * pair out, not the whole row without a ratio. */
+Test(bench_stats, paired_ratio_leaves_out_batches_without_a_time)
+{
+	double base[6] = { 10, 0, 10, 10, -1, 10 }, x[6] = { 20, 20, 20, NAN, 20, 20 };
+	struct stats_interval ci;
+
+	cr_assert_eq(stats_paired_ratio(base, x, 6, 2, 1, &ci), 0);
+	near(ci.est, 2.0);
+	cr_assert(ci.lo == 2.0 && ci.hi == 2.0, "%g..%g", ci.lo, ci.hi);
+	base[0] = base[2] = base[3] = base[5] = 0;
+	cr_assert_eq(stats_paired_ratio(base, x, 6, 2, 1, &ci), -1, "no pair left");
+}
+
 /* Two runs' estimates: the change, with an interval wider than either's. */
 Test(bench_stats, change_of_two_medians_combines_their_intervals)
 {
