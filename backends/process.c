@@ -17,6 +17,7 @@
 
 #include "arch-x86.h"
 #include "domain_stdio.h"
+#include "init_hook.h"
 #include "process.h"
 #include "reason.h"
 #include "secret.h"
@@ -57,6 +58,7 @@ static int spawn(struct process_domain *d)
 		process_child_main(d, domains);
 	d->pid = pid;
 	d->child_cpu = -1;
+	d->base.reinit = d->base.init != NULL; /* a new child: its init hook runs again */
 	return ISO_OK;
 }
 
@@ -248,6 +250,8 @@ static int process_call(struct iso_domain *dom, iso_fn *fn, const void *in, size
 	if (d->pid > 0 && d->secrets_gen != secret_gen())
 		reap(d);
 	if (d->pid < 0 && (err = spawn(d)))
+		return err;
+	if ((err = init_hook_due(&d->base)))
 		return err;
 	if (d->opt.wait == ISO_WAIT_HANDOFF)
 		follow_caller(d);
