@@ -23,6 +23,7 @@
 #include "domain_stdio.h"
 #include "exclusive.h"
 #include "inproc.h"
+#include "libc_state.h"
 #include "reason.h"
 #include "route.h"
 #include "signals.h"
@@ -359,6 +360,7 @@ void inproc_destroy(struct iso_domain *dom)
 	if (d->has_timer)
 		timer_delete(d->timer);
 	adopt_release(&d->adopt, d->pkey);
+	libc_state_forget(&d->heap);
 	heap_fini(&d->heap);
 	if (d->ops->teardown)
 		d->ops->teardown(d);
@@ -424,6 +426,7 @@ static int rewound(struct inproc *d, struct inproc_thread *t, int err)
 	again = discard(d, in_malloc);
 	/* Adopted libraries as they were before the init hook, which runs again. */
 	adopt_restore(&d->adopt);
+	libc_state_forget(&d->heap);
 	d->base.reinit = d->base.init != NULL;
 	if (exclusive_held()) /* mprotect: held across the discard (mprotect.c) */
 		exclusive_end();

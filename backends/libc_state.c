@@ -3,11 +3,13 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <locale.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "libc_state.h"
 #include "route.h"
 
 /*
@@ -61,6 +63,7 @@ typedef int putenv_fn(char *s);
 typedef int unsetenv_fn(const char *name);
 typedef int clearenv_fn(void);
 typedef void tzset_fn(void);
+typedef int key_create_fn(pthread_key_t *key, void (*dtor)(void *));
 
 LIBC_STATE_REAL(fopen, fopen_fn)
 LIBC_STATE_REAL(fopen64, fopen_fn)
@@ -83,6 +86,7 @@ LIBC_STATE_REAL(putenv, putenv_fn)
 LIBC_STATE_REAL(unsetenv, unsetenv_fn)
 LIBC_STATE_REAL(clearenv, clearenv_fn)
 LIBC_STATE_REAL(tzset, tzset_fn)
+LIBC_STATE_REAL(pthread_key_create, key_create_fn)
 
 /* Resolved as libiso loads: a domain cannot write these pointers (program data).
  * The time zone is set up then, on the trusted side. */
@@ -109,6 +113,7 @@ __attribute__((constructor)) static void libc_state_resolve(void)
 	LIBC_STATE_RESOLVE(unsetenv);
 	LIBC_STATE_RESOLVE(clearenv);
 	LIBC_STATE_RESOLVE(tzset);
+	LIBC_STATE_RESOLVE(pthread_key_create);
 	libc_state_tzset()();
 }
 
@@ -233,4 +238,45 @@ void tzset(void)
 {
 	if (!route_thread.heap)
 		libc_state_tzset()();
+}
+
+/*
+ * Thread-specific data keys made inside an in-process domain (libxml2 makes one at
+ * its first use) point, through their values and destructors, at what the domain
+ * had: after a rewind the library makes another, and the process has 1024.  The
+ * keys each domain made are noted here (TLS: the domain may write it) and deleted
+ * when its memory is discarded (libc_state_forget).
+ */
+struct libc_state_key {
+	const void *owner;
+	pthread_key_t key;
+};
+
+static _Thread_local struct libc_state_key libc_state_keys[64];
+static _Thread_local unsigned libc_state_nkeys;
+
+int pthread_key_create(pthread_key_t *key, void (*dtor)(void *))
+{
+	int err = libc_state_pthread_key_create()(key, dtor);
+
+	if (err || !route_thread.heap)
+		return err;
+	if (libc_state_nkeys == sizeof(libc_state_keys) / sizeof(libc_state_keys[0])) {
+		pthread_key_delete(*key);
+		return EAGAIN;
+	}
+	libc_state_keys[libc_state_nkeys++] = (struct libc_state_key){ route_thread.heap, *key };
+	return 0;
+}
+
+void libc_state_forget(const void *owner)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < libc_state_nkeys; i++)
+		if (libc_state_keys[i].owner == owner)
+			pthread_key_delete(libc_state_keys[i].key);
+		else
+			libc_state_keys[n++] = libc_state_keys[i];
+	libc_state_nkeys = n;
 }

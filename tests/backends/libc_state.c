@@ -3,9 +3,11 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <locale.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <time.h>
 
 #include <criterion/criterion.h>
@@ -200,4 +202,42 @@ ParameterizedTest(struct backend_param *p, libc_state, time_zone_first_set_insid
 	cr_assert_not_null(outside);
 	cr_assert_eq(outside->tm_hour, 2, "Helsinki at 1971-01-01 00:00 UTC: %d h", outside->tm_hour);
 	cr_assert_eq(inside.tm_hour, outside->tm_hour);
+}
+
+/* Keys the domain could not make, counted where every domain may write. */
+static volatile int *key_failures;
+
+/* A library's first use inside (libxml2's): a key, then the call fails. */
+static long key_then_crash_fn(const void *in, size_t in_len, void *out, size_t out_cap,
+			      size_t *out_len)
+{
+	pthread_key_t key;
+
+	(void)in, (void)in_len, (void)out, (void)out_cap, (void)out_len;
+	if (pthread_key_create(&key, free) == 0)
+		pthread_setspecific(key, malloc(16));
+	else
+		++*key_failures;
+	abort();
+}
+
+ParameterizedTestParameters(libc_state, keys_made_inside_go_with_the_rewind)
+{
+	return cr_make_param_array(struct backend_param, params, pick(1));
+}
+ParameterizedTest(struct backend_param *p, libc_state, keys_made_inside_go_with_the_rewind)
+{
+	struct iso_domain *d = open_domain_opt(p->name, NULL);
+	pthread_key_t key;
+
+	key_failures = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	cr_assert_neq((void *)key_failures, MAP_FAILED);
+	/* More rewinds than the process has keys (PTHREAD_KEYS_MAX, 1024). */
+	for (int i = 0; i < 1100; i++)
+		cr_assert_eq(iso_call(d, key_then_crash_fn, NULL, 0, NULL, 0, NULL, NULL),
+			     ISO_ECRASH, "call %d", i);
+	cr_assert_eq(*key_failures, 0, "the domain could not make a key %d times", *key_failures);
+	cr_assert_eq(pthread_key_create(&key, NULL), 0, "the program has no key left");
+	pthread_key_delete(key);
+	iso_domain_destroy(d);
 }
