@@ -17,22 +17,12 @@
 
 static struct backend_param params[8];
 
-/* Every backend (with_none), or those that rewind (not none). */
-static size_t pick(int with_none)
-{
-	struct backend_param all[8];
-	size_t n = 0, m = backend_params(all, 8);
-
-	for (size_t i = 0; i < m; i++)
-		if (with_none || strcmp(all[i].name, "none") != 0)
-			params[n++] = all[i];
-	return n;
-}
-
 #define ADOPT_PARAMS(test, with_none)                                               \
 	ParameterizedTestParameters(adopt, test)                                    \
 	{                                                                           \
-		return cr_make_param_array(struct backend_param, params, pick(with_none)); \
+		return cr_make_param_array(struct backend_param, params,             \
+			backend_params_kind(params, 8, BACKEND_PROCESS | BACKEND_INPROC | \
+				(with_none ? BACKEND_NONE : 0)));                    \
 	}
 
 /* ---- the init hook ------------------------------------------------------------ */

@@ -18,15 +18,10 @@
 
 static struct backend_param params[8];
 
+/* In-process backends (inproc), or the process ones. */
 static size_t pick(int inproc)
 {
-	struct backend_param all[8];
-	size_t n = 0, m = backend_params(all, 8);
-
-	for (size_t i = 0; i < m; i++)
-		if (strcmp(all[i].name, "none") != 0 && in_process_backend(all[i].name) == inproc)
-			params[n++] = all[i];
-	return n;
+	return backend_params_kind(params, 8, inproc ? BACKEND_INPROC : BACKEND_PROCESS);
 }
 
 /* The calls, each tried inside; one result a call: 1 refused with EPERM, 0 worked. */
