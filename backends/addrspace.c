@@ -71,9 +71,7 @@ static bool holds(const struct dl_phdr_info *info, const void *p)
 	return false;
 }
 
-/* One object's writable segment, less RELRO (read-only already) and the unprotected
- * section. */
-static void add_object(const struct dl_phdr_info *info)
+struct region addrspace_data(const struct dl_phdr_info *info)
 {
 	char *relro_end = NULL, *lo = NULL, *hi = NULL;
 
@@ -90,8 +88,18 @@ static void add_object(const struct dl_phdr_info *info)
 	}
 	if (relro_end > lo && relro_end <= hi)
 		lo = relro_end;
-	if (lo && hi > lo)
-		prog_all[nprog_all++] = region_rw(lo, (size_t)(hi - lo));
+	return lo && hi > lo ? region_rw(lo, (size_t)(hi - lo)) : (struct region){ 0 };
+}
+
+/* One object's writable segment, less RELRO (read-only already) and the unprotected
+ * section. */
+static void add_object(const struct dl_phdr_info *info)
+{
+	struct region data = addrspace_data(info);
+	char *lo = data.lo, *hi = data.lo + data.len;
+
+	if (data.len)
+		prog_all[nprog_all++] = data;
 	if (lo && __start_unprotected >= lo && __stop_unprotected <= hi) {
 		if (__start_unprotected > lo)
 			prog[nprog++] = region_rw(lo, (size_t)(__start_unprotected - lo));

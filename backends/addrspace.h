@@ -15,6 +15,11 @@
  */
 #define ADDRSPACE_UNPROTECTED __attribute__((section("unprotected")))
 
+struct dl_phdr_info;
+
+/* A loaded object's writable data: its writable segment less RELRO, whole pages
+ * (len 0: none). */
+struct region addrspace_data(const struct dl_phdr_info *info);
 /* Find the program's writable data (once, before the first domain). */
 void addrspace_find_program(void);
 /* The trusted regions while a domain runs (mprotect): the program's data, the trusted

@@ -37,6 +37,12 @@ struct backend {
 /* Every backend's domain struct starts with this. */
 struct iso_domain {
 	const struct backend *be;
+	/* The init hook (iso_options.init; init_hook.h): reinit is set by a backend
+	 * that rewound or respawned the domain, so that the hook runs before the next
+	 * call. */
+	int (*init)(void *arg);
+	void *init_arg;
+	bool reinit;
 };
 
 extern const struct backend none_backend;

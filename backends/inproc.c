@@ -23,6 +23,7 @@
 #include "domain_stdio.h"
 #include "exclusive.h"
 #include "inproc.h"
+#include "libc_state.h"
 #include "reason.h"
 #include "route.h"
 #include "signals.h"
@@ -204,6 +205,7 @@ size_t inproc_others(const struct inproc *self, struct region *out, size_t max)
 			continue;
 		out[n++] = region_rw(d->stack_lo, STACK_SIZE);
 		out[n++] = region_rw(d->in_buf, data_len(d));
+		n += adopt_regions(&d->adopt, out + n, max - n);
 	}
 	pthread_mutex_unlock(&lock);
 	return n;
@@ -289,6 +291,14 @@ static int watchdog_start(struct inproc *d, unsigned timeout_ms)
 	return ISO_OK;
 }
 
+/* An adopted library's data: the domain's, as its heap is. */
+static int tag_adopted(void *ctx, char *lo, size_t len)
+{
+	struct inproc *d = ctx;
+
+	return d->ops->map(d, lo, len, PROT_READ | PROT_WRITE);
+}
+
 int inproc_create(const struct inproc_ops *ops, const struct iso_options *opt,
 		  struct iso_domain **out)
 {
@@ -320,6 +330,8 @@ int inproc_create(const struct inproc_ops *ops, const struct iso_options *opt,
 	err = ops->setup ? ops->setup(d) : ISO_OK;
 	if (!err)
 		err = layout(d);
+	if (!err)
+		err = adopt_take(&d->adopt, opt->adopt, tag_adopted, d);
 	if (!err && opt->timeout_ms)
 		err = watchdog_start(d, opt->timeout_ms);
 	if (err) {
@@ -347,6 +359,8 @@ void inproc_destroy(struct iso_domain *dom)
 	pthread_mutex_unlock(&lock);
 	if (d->has_timer)
 		timer_delete(d->timer);
+	adopt_release(&d->adopt, d->pkey);
+	libc_state_forget(&d->heap);
 	heap_fini(&d->heap);
 	if (d->ops->teardown)
 		d->ops->teardown(d);
@@ -410,6 +424,10 @@ static int rewound(struct inproc *d, struct inproc_thread *t, int err)
 	route_thread.pending = 0;
 	pthread_sigmask(SIG_SETMASK, &t->mask, NULL);
 	again = discard(d, in_malloc);
+	/* Adopted libraries as they were before the init hook, which runs again. */
+	adopt_restore(&d->adopt);
+	libc_state_forget(&d->heap);
+	d->base.reinit = d->base.init != NULL;
 	if (exclusive_held()) /* mprotect: held across the discard (mprotect.c) */
 		exclusive_end();
 	return again ? again : rewind_reason(d, t, err);

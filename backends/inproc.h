@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "adopt.h"
 #include "backend.h"
 #include "fault.h"
 #include "gate.h"
@@ -55,6 +56,7 @@ struct inproc {
 	uint32_t pkru; /* mpk: PKRU while this domain runs */
 	timer_t timer;
 	bool has_timer;
+	struct adopt adopt;  /* libraries handed to the domain (adopt.h) */
 	struct inproc *next; /* every live in-process domain */
 };
 

@@ -17,6 +17,7 @@
 
 #include "arch-x86.h"
 #include "domain_stdio.h"
+#include "init_hook.h"
 #include "process.h"
 #include "reason.h"
 #include "secret.h"
@@ -46,6 +47,7 @@ static int spawn(struct process_domain *d)
 	d->seq = 0;
 	d->parent = getpid(); /* the program may have forked since the domain was made */
 	d->child_cpu = -1;
+	d->base.reinit = d->base.init != NULL; /* a new child: its init hook runs again */
 	if (process_standby_take(d, &lock, &domains) == ISO_OK)
 		return ISO_OK; /* no fork on the way: a standby took over */
 	d->secrets_gen = secret_gen();
@@ -258,6 +260,8 @@ static int process_call(struct iso_domain *dom, iso_fn *fn, const void *in, size
 	if (d->pid > 0 && d->secrets_gen != secret_gen())
 		reap(d);
 	if (d->pid < 0 && (err = spawn(d)))
+		return err;
+	if ((err = init_hook_due(&d->base)))
 		return err;
 	if (d->opt.wait == ISO_WAIT_HANDOFF)
 		follow_caller(d);

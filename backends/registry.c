@@ -2,7 +2,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "adopt.h"
 #include "backend.h"
+#include "init_hook.h"
 #include "reason.h"
 
 static const struct backend *const backends[] = {
@@ -66,10 +68,19 @@ int iso_domain_create(const char *name, const struct iso_options *opt,
 		return reason_set(ISO_EINVAL, "unknown wait policy %d", (int)opt->wait);
 	if ((unsigned)opt->harden > ISO_HARDEN_OFF)
 		return reason_set(ISO_EINVAL, "unknown hardening %d", (int)opt->harden);
+	/* Loaded before the backend is made: a process child must have them. */
+	if ((err = adopt_load(opt->adopt)))
+		return err;
 	err = be->create(opt, &d);
 	if (err)
 		return err;
 	d->be = be;
+	d->init = opt->init;
+	d->init_arg = opt->init_arg;
+	if (d->init && (err = init_hook_run(d))) {
+		be->destroy(d);
+		return err;
+	}
 	*out = d;
 	return ISO_OK;
 }
@@ -97,7 +108,9 @@ int iso_call(struct iso_domain *d, iso_fn *fn, const void *in, size_t in_len,
 		return reason_set(ISO_EINVAL, !d ? "no domain" : "no function");
 	if ((!in && in_len) || (!out && out_cap))
 		return reason_set(ISO_EINVAL, "NULL buffer with a non-zero length");
-	return d->be->call(d, fn, in, in_len, out, out_cap, out_len, ret);
+	int err = init_hook_due(d);
+
+	return err ? err : d->be->call(d, fn, in, in_len, out, out_cap, out_len, ret);
 }
 
 int iso_domain_bare(struct iso_domain *d, unsigned long iters)

@@ -65,6 +65,27 @@ struct iso_options {
 	                         returns NULL.  0 = no limit but the arena (in-process)
 	                         or the machine (process).  The none backend ignores it */
 	enum iso_harden harden; /* the system call filter; ISO_HARDEN_ON by default */
+	/*
+	 * Libraries with global state (README: "Libraries with global state").
+	 * init: run inside the domain at create and again before the first call after
+	 * every rewind (in-process) or respawn (process): a library's set-up, such as
+	 * xmlInitParser.  0 is success; another value, or a failure of the domain
+	 * while it runs, fails iso_domain_create (iso_reason says which; a non-zero
+	 * return is ISO_ECRASH) or, later, the call it precedes.  NULL: none.
+	 */
+	int (*init)(void *arg);
+	void *init_arg;
+	/*
+	 * adopt: NULL-ended sonames ("libxml2.so.2") of shared libraries handed to the
+	 * domain, loaded (dlopen) if they are not yet.  mpk and mprotect: their
+	 * writable data (.data, .bss) becomes the domain's (its key; hidden from other
+	 * domains) and is put back as it was at create before init re-runs after a
+	 * rewind, and at destroy and exit.  process: the child's copy is its own
+	 * anyway.  The trusted side must not call an adopted library itself, nor
+	 * have used it before; one domain at a time may adopt a library; libc and
+	 * the program cannot be adopted.  NULL: none.
+	 */
+	const char *const *adopt;
 };
 
 #define ISO_ARENA_DEFAULT ((size_t)128 << 20)

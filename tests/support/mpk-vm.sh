@@ -9,7 +9,7 @@ set -eu
 cd "$(dirname "$0")/../.."
 tests=${1:-build/tests}
 harness=${2:-build/harness}
-suites='@(contract|violations|snappy|workloads|inproc|typed|libc|robust|harden)/*'
+suites='@(contract|violations|snappy|workloads|inproc|typed|libc|robust|harden|adopt|libc_state)/*'
 kernels=${ISO_VM_KERNELS-6.1 6.12}
 
 # The gate is the only place that may change PKRU: the instruction, or its bytes (and
@@ -64,7 +64,10 @@ if grep -qw pku /proc/cpuinfo; then
 elif [ -z "$kernels" ]; then
 	kernels=6.1 # no PKU here: QEMU is the only place the mpk tests can run
 fi
+# The adopt suite dlopens libxml2, which the tests do not link: the VM needs it too.
+xml=$(ldconfig -p | awk '$1 == "libxml2.so.2" && /x86-64/ { print "--file " $NF; exit }')
 for k in $kernels; do
 	jobs=1 check "QEMU -cpu max, Linux $k; timings there mean nothing" \
-		scripts/vm/run.sh --kernel "$k" --env ISO_TEST_BACKENDS=mpk --env ISO_TEST_TIMEOUTS=1000 --
+		scripts/vm/run.sh --kernel "$k" --env ISO_TEST_BACKENDS=mpk --env ISO_TEST_TIMEOUTS=1000 \
+		$xml --
 done

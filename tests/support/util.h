@@ -69,6 +69,26 @@ static inline size_t backend_params(struct backend_param *p, size_t max)
 	return n;
 }
 
+/* The kinds of backend backend_params_kind picks. */
+enum { BACKEND_NONE = 1, BACKEND_PROCESS = 2, BACKEND_INPROC = 4 };
+
+/* The registered backends of the given kinds (ISO_TEST_BACKENDS picks some); the count. */
+static inline size_t backend_params_kind(struct backend_param *p, size_t max, unsigned kinds)
+{
+	struct backend_param all[8];
+	size_t n = 0, m = backend_params(all, 8);
+
+	for (size_t i = 0; i < m && n < max; i++) {
+		unsigned kind = !strcmp(all[i].name, "none")     ? BACKEND_NONE
+				: in_process_backend(all[i].name) ? BACKEND_INPROC
+								  : BACKEND_PROCESS;
+
+		if (kind & kinds)
+			p[n++] = all[i];
+	}
+	return n;
+}
+
 /* Skip (not fail) a backend this machine cannot run, saying why. */
 #define SKIP_UNSUPPORTED(name)                                                         \
 	do {                                                                           \
