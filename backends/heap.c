@@ -203,6 +203,20 @@ void heap_purge(struct heap *h)
 	mallctl(cmd, NULL, NULL, NULL, 0);
 }
 
+void heap_thread_flush(void)
+{
+	static size_t mib[3], miblen;
+
+	if (!miblen) {
+		size_t len = 3;
+
+		if (mallctlnametomib("thread.tcache.flush", mib, &len))
+			return;
+		miblen = len;
+	}
+	mallctlbymib(mib, miblen, NULL, NULL, NULL, 0);
+}
+
 void *heap_alloc(struct heap *h, size_t n)
 {
 	return mallocx(n ? n : 1, MALLOCX_ARENA(h->arena) | MALLOCX_TCACHE_NONE);

@@ -50,7 +50,10 @@ struct inproc {
 	size_t xfer_cap;
 	char *heap_lo;
 	size_t heap_size;
-	struct heap heap;
+	/* The domain's heap: heap_own, or (confidential) a page of its own that the
+	 * domain may read but not write (its malloc reads it; the trusted side keeps it). */
+	struct heap *heap;
+	struct heap heap_own;
 	int pkey;      /* mpk */
 	uint32_t pkru; /* mpk: PKRU while this domain runs */
 	timer_t timer;

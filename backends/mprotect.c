@@ -168,4 +168,5 @@ const struct backend mprotect_backend = {
 	.alloc = inproc_alloc,
 	.free = inproc_free,
 	.holds = inproc_holds,
+	.confidential = true,
 };

@@ -100,6 +100,7 @@ static _Thread_local struct page *page; /* TLS: readable whatever rights are in 
 /* What the handler reads before it has trusted rights (key 0, like signals.c's). */
 static struct {
 	bool pkru; /* mpk: restore trusted rights first */
+	int key;   /* mpk: the key of selector pages (sud_use_pkru) */
 	sud_take_fn *take;
 } __attribute__((aligned(PAGE))) shared ADDRSPACE_UNPROTECTED;
 
@@ -443,22 +444,54 @@ static void install(void)
 		once_err = reason_sys("rt_sigaction(SIGSYS)");
 }
 
-void sud_use_pkru(void)
+void sud_use_pkru(int key)
 {
+	shared.key = key;
 	shared.pkru = true;
+}
+
+/* Whether this thread's page is under shared.key (a page armed before mpk was set up
+ * lies in the trusted heap: armed again). */
+static _Thread_local bool page_keyed;
+
+/* A selector page: mpk's under its key, mapped alone; else from the trusted heap. */
+static struct page *page_new(void)
+{
+	struct page *p;
+
+	if (!shared.key)
+		return aligned_alloc(PAGE, PAGE); /* called outside domains: the trusted heap */
+	p = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		return NULL;
+	if (pkey_mprotect(p, PAGE, PROT_READ | PROT_WRITE, shared.key)) {
+		munmap(p, PAGE);
+		return NULL;
+	}
+	page_keyed = true;
+	return p;
+}
+
+static void page_drop(struct page *p, bool keyed)
+{
+	if (keyed)
+		munmap(p, PAGE);
+	else
+		free(p);
 }
 
 int sud_arm(sud_take_fn *take)
 {
-	struct page *p;
+	struct page *p, *old = page;
+	bool old_keyed = page_keyed;
 
-	if (page)
+	if (page && (page_keyed || !shared.key))
 		return ISO_OK;
 	shared.take = take;
 	pthread_once(&once, install);
 	if (once_err)
 		return once_err;
-	p = aligned_alloc(PAGE, PAGE); /* called outside domains: the trusted heap */
+	p = page_new();
 	if (!p)
 		return reason_set(ISO_ENOMEM, "no page for the system call selector");
 	memset(p, 0, PAGE);
@@ -468,7 +501,8 @@ int sud_arm(sud_take_fn *take)
 		  (unsigned long)(__stop_sud_text - __start_sud_text), &p->selector)) {
 		int e = errno;
 
-		free(p);
+		page_drop(p, page_keyed);
+		page_keyed = old_keyed;
 		errno = e;
 		return reason_set(e == EINVAL ? ISO_ENOTSUP : ISO_ESYS,
 				  "PR_SET_SYSCALL_USER_DISPATCH: %s (Linux 5.11+; "
@@ -476,6 +510,8 @@ int sud_arm(sud_take_fn *take)
 				  strerror(e));
 	}
 	page = p;
+	if (old)
+		page_drop(old, old_keyed);
 	return ISO_OK;
 }
 

@@ -23,9 +23,11 @@
 /* What rewinds a call the filter refuses (inproc.c's take, as signals.h's). */
 typedef bool sud_take_fn(int sig, siginfo_t *si, void *uc);
 
-/* mpk is in use: the handler's first step is trusted rights.  (Selector pages lie in
- * the trusted heap: under the trusted key, read-only while an mprotect domain runs.) */
-void sud_use_pkru(void);
+/* mpk is in use: the handler's first step is trusted rights, and selector pages are
+ * pages of their own under key (which every domain may read, none write: the kernel
+ * reads the selector with the domain's rights, which may shut the trusted key).
+ * Otherwise (mprotect) they lie in the trusted heap, read-only while a domain runs. */
+void sud_use_pkru(int key);
 /* This thread's selector page and the dispatch, at its first hardened call (once a
  * thread).  ISO_OK, or ISO_ENOTSUP / ISO_ESYS with the reason. */
 int sud_arm(sud_take_fn *take);

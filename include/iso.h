@@ -65,6 +65,11 @@ struct iso_options {
 	                         returns NULL.  0 = no limit but the arena (in-process)
 	                         or the machine (process).  The none backend ignores it */
 	enum iso_harden harden; /* the system call filter; ISO_HARDEN_ON by default */
+	int confidential;     /* nonzero: the domain cannot read the program's data, the
+	                         trusted heap or the caller's stack either (mpk: access-
+	                         disable; mprotect: PROT_NONE), only what it is given.
+	                         mpk and mprotect only (elsewhere ISO_ENOTSUP).  README:
+	                         "Confidential domains" */
 };
 
 #define ISO_ARENA_DEFAULT ((size_t)128 << 20)
