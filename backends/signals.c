@@ -23,8 +23,11 @@ static struct shared shared ADDRSPACE_UNPROTECTED;
 
 static const int handled[] = { SIGSEGV, SIGBUS, SIGABRT, SIGILL, SIGFPE, SIGTRAP };
 
-/* Read only after the handler has restored trusted rights. */
-static signals_take_fn *take;
+/* Read only after the handler has restored trusted rights; on a page of its own, which
+ * a confidential mprotect domain leaves readable (signals_take_page). */
+static struct {
+	signals_take_fn *fn;
+} __attribute__((aligned(PAGE))) take;
 
 static void chain(int sig, siginfo_t *si, void *uc)
 {
@@ -164,7 +167,7 @@ static void on_signal(int sig, siginfo_t *si, void *uc)
 	/* The kernel runs handlers with its default PKRU, which shuts the trusted key. */
 	if (shared.pkru)
 		gate_pkru_trusted();
-	if (!take(sig, si, uc))
+	if (!take.fn(sig, si, uc))
 		chain(sig, si, uc);
 }
 
@@ -174,7 +177,7 @@ int signals_install(signals_take_fn *fn)
 				.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_RESTART };
 	int err = ISO_OK;
 
-	take = fn;
+	take.fn = fn;
 	sigemptyset(&sa.sa_mask);
 	for (size_t i = 0; i < sizeof(handled) / sizeof(handled[0]); i++)
 		sigaddset(&sa.sa_mask, handled[i]);
@@ -191,4 +194,9 @@ int signals_install(signals_take_fn *fn)
 void signals_restore_pkru(void)
 {
 	shared.pkru = true;
+}
+
+const void *signals_take_page(void)
+{
+	return &take;
 }

@@ -20,6 +20,9 @@ int signals_install(signals_take_fn *take);
 /* mpk is in use: from now on the handler gives its thread trusted rights (PKRU 0)
  * first thing, as the kernel runs handlers with a PKRU that shuts the trusted key. */
 void signals_restore_pkru(void);
+/* The page the handler reads, with trusted rights, before it knows whose fault it is:
+ * a confidential mprotect domain keeps it readable (it holds a pointer, no secret). */
+const void *signals_take_page(void);
 
 /*
  * signals.c interposes sigaction and signal.  Every handler the program installs for
