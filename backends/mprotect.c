@@ -78,6 +78,21 @@ static size_t with(struct region *s, size_t n, int inside)
 	return n;
 }
 
+/* The selector page, read-only, where it lies outside the trusted heap: where mpk
+ * is in use too it is a page of its own (sud.h), which the switch must protect (and
+ * the restore make writable again, after the filter protected it). */
+static size_t selector_apart(struct region *s)
+{
+	const char *sel = (const char *)sud_selector();
+	struct region heap = trusted_heap_range();
+
+	if (!sel || (sel >= heap.lo && sel < heap.lo + heap.len))
+		return 0;
+	*s = region_rw((void *)sel, 4096);
+	s->inside = PROT_READ;
+	return 1;
+}
+
 /* Take [k.lo, k.lo+k.len) out of every one of s[0..n) it overlaps (splitting it) and
  * add it with PROT_READ inside: the regions never overlap, so no order of protecting
  * them leaves a moment where k is inaccessible.  Returns the new count. */
@@ -118,7 +133,7 @@ static size_t plan_confidential(struct inproc *d, struct inproc_thread *t, struc
 	n = keep(s, n, max, addrspace_unprotected());
 	n = keep(s, n, max, region_rw((void *)signals_take_page(), 4096));
 	n = keep(s, n, max, region_rw(d->heap, 4096));
-	if (sel)
+	if (sel && !selector_apart(s + n))
 		n = keep(s, n, max, region_rw((void *)sel, 4096));
 	for (size_t i = 0; i < n; i++)
 		if (s[i].len)
@@ -138,6 +153,7 @@ static void plan(struct inproc *d)
 		n = plan_confidential(d, t, s, INPROC_MAX_SAVED);
 	else
 		n = with(s, addrspace_trusted(&t->stack, s, INPROC_MAX_SAVED), PROT_READ);
+	n += selector_apart(s + n);
 	n += with(s + n, secret_ranges(s + n, INPROC_MAX_SAVED - n), PROT_NONE);
 	n += with(s + n, inproc_others(d, s + n, INPROC_MAX_SAVED - n), PROT_NONE);
 	t->nsaved = n;
