@@ -385,6 +385,7 @@ static long run_inside(struct inproc *d, struct inproc_thread *t, struct gate *g
 
 	t->rewind = jb;
 	t->recover = d->ops->recover;
+	t->leave = d->ops->leave;
 	t->gen++;
 	route_thread.heap = d->heap;
 	atomic_signal_fence(memory_order_seq_cst);
@@ -526,7 +527,7 @@ long inproc_callback(void *arg)
 {
 	struct inproc *d = inproc_thread.cur;
 
-	return d ? d->ops->leave(d, arg) : ISO_EINVAL;
+	return d ? inproc_thread.leave(d, arg) : ISO_EINVAL;
 }
 
 struct iso_domain *inproc_left(uint32_t pkru)

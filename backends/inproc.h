@@ -75,6 +75,9 @@ struct inproc_thread {
 	struct inproc *cur;  /* the domain this thread is inside, or NULL */
 	sigjmp_buf *rewind;
 	void (*recover)(void);
+	/* the domain's way out for a callback (its ops, which a confidential domain
+	 * cannot read) */
+	long (*leave)(struct inproc *d, void *arg);
 	int enter_err;        /* mprotect: protecting failed, fn did not run */
 	int pending;          /* a violation found outside a signal, for take() */
 	unsigned long gen;    /* calls made; the watchdog compares ticks */

@@ -9,6 +9,7 @@
 #include <criterion/parameterized.h>
 
 #include "iso.h"
+#include "iso_typed.h"
 #include "../support/util.h"
 
 static struct backend_param params[8];
@@ -213,4 +214,48 @@ Test(confidential, refused_where_it_cannot_hold)
 		cr_expect_eq(iso_domain_create(names[i], &opt, &d), ISO_ENOTSUP, "%s", names[i]);
 		cr_expect_null(d);
 	}
+}
+
+/* ---- callbacks ------------------------------------------------------------------ */
+
+static long cb_seen;
+
+/* The trusted side's callback: it runs with the program's rights, here. */
+static long on_cb(struct iso_cb *cb)
+{
+	cb_seen = cb->arg[0];
+	return cb->arg[0] * 2;
+}
+
+typedef long cb_fn(long x);
+
+static long call_cb(cb_fn *cb, long x)
+{
+	return cb(x) + 1;
+}
+
+ParameterizedTestParameters(confidential, callbacks_reach_the_trusted_side)
+{
+	return cr_make_param_array(struct backend_param, params, inproc());
+}
+
+ParameterizedTest(struct backend_param *p, confidential, callbacks_reach_the_trusted_side)
+{
+	struct iso_domain *d = open_c(p->name, 1);
+	iso_any_fn h = iso_callback_register(on_cb, NULL);
+	struct iso_arg a[] = { { .kind = ISO_ARG_VAL, .val = (long)(uintptr_t)h },
+			       { .kind = ISO_ARG_VAL, .val = 21 } };
+	long r = 0;
+	int err;
+
+	cr_assert_not_null(h);
+	for (int i = 0; i < 3; i++) {
+		cb_seen = 0;
+		err = iso_typed_call(d, (iso_any_fn)call_cb, a, 2, &r);
+		cr_assert_eq(err, ISO_OK, "%s: %s (%s)", p->name, iso_strerror(err), iso_reason());
+		cr_assert_eq(r, 43);
+		cr_assert_eq(cb_seen, 21);
+	}
+	iso_callback_unregister(h);
+	iso_domain_destroy(d);
 }
