@@ -70,6 +70,9 @@ void heap_purge(struct heap *h);
  * which would otherwise flush trusted objects back through the trusted heap with the
  * domain's rights (and fault on the trusted heap's struct, holding its locks). */
 void heap_thread_flush(void);
+/* After such a call: the thread's allocations so far are the domain's, and the next
+ * heap_thread_flush skips the flush unless the thread allocated or freed since. */
+void heap_thread_mark(void);
 void *heap_alloc(struct heap *h, size_t n);
 void heap_free(struct heap *h, void *p);
 

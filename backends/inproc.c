@@ -482,6 +482,8 @@ int inproc_call(struct iso_domain *dom, iso_fn *fn, const void *in, size_t in_le
 	if (err)
 		return rewound(d, t, err);
 	r = run_inside(d, t, &g, &jb);
+	if (d->opt.confidential)
+		heap_thread_mark();
 	if (t->enter_err)
 		return enter_failed(t);
 
