@@ -132,6 +132,20 @@ static long work_fn(const void *in, size_t in_len, void *out, size_t out_cap, si
 	return 42;
 }
 
+/* printf (isobench's, which writes with write(2)) and exit, as libraries use them. */
+static long printf_fn(const void *in, size_t in_len, void *out, size_t out_cap,
+		      size_t *out_len)
+{
+	(void)in, (void)in_len, (void)out, (void)out_cap, (void)out_len;
+	return printf("%s", "");
+}
+
+static long exit_fn(const void *in, size_t in_len, void *out, size_t out_cap, size_t *out_len)
+{
+	(void)in, (void)in_len, (void)out, (void)out_cap, (void)out_len;
+	exit(3);
+}
+
 static long spin_fn(const void *in, size_t in_len, void *out, size_t out_cap, size_t *out_len)
 {
 	(void)in, (void)in_len, (void)out, (void)out_cap, (void)out_len;
@@ -170,6 +184,10 @@ static void check_works(const char *name, enum iso_harden harden)
 		     iso_reason());
 	cr_assert_eq(shared[0], 45);
 	iso_free(d, shared);
+	err = iso_call(d, printf_fn, NULL, 0, NULL, 0, NULL, &r);
+	cr_assert_eq(err, ISO_OK, "%s: printf: %s (%s)", name, iso_strerror(err), iso_reason());
+	err = iso_call(d, exit_fn, NULL, 0, NULL, 0, NULL, NULL);
+	cr_assert_eq(err, ISO_EEXIT, "%s: exit: %s (%s)", name, iso_strerror(err), iso_reason());
 	/* the watchdog, and the domain usable after it and after a violation */
 	err = iso_call(d, spin_fn, NULL, 0, NULL, 0, NULL, NULL);
 	cr_assert_eq(err, ISO_ETIMEDOUT, "%s: %s", name, iso_strerror(err));
