@@ -147,6 +147,13 @@ size_t addrspace_trusted(const struct region *stack, struct region *out, size_t 
 	return n;
 }
 
+struct region addrspace_unprotected(void)
+{
+	if ((uintptr_t)__stop_unprotected <= (uintptr_t)__start_unprotected)
+		return (struct region){ 0 };
+	return region_rw(__start_unprotected, (size_t)(__stop_unprotected - __start_unprotected));
+}
+
 bool addrspace_lazy(void)
 {
 	return lazy;

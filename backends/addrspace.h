@@ -26,6 +26,8 @@ void addrspace_find_program(void);
  * heap's used part, the calling thread's stack (len 0: none).  Returns how many it
  * wrote (at most max). */
 size_t addrspace_trusted(const struct region *stack, struct region *out, size_t max);
+/* The unprotected section (len 0: none): what signal handlers read first thing. */
+struct region addrspace_unprotected(void);
 /* Is the program bound lazily (linked without -z now, LD_BIND_NOW unset)? */
 bool addrspace_lazy(void);
 /* The program's writable data (len 0: not found yet). */

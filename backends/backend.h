@@ -32,6 +32,7 @@ struct backend {
 	 * callback may read)?  Absent: the domain shares the caller's memory (none), or
 	 * reaches it only across processes (process: iso_domain_pid). */
 	bool (*holds)(const struct iso_domain *d, const void *p, size_t n, bool any);
+	bool confidential; /* can keep the program's memory from being read (iso_options) */
 };
 
 /* Every backend's domain struct starts with this. */

@@ -83,14 +83,15 @@ static long enter_trusted(unsigned slot, long a, long b, long c, long d, long e,
 	const long args[6] = { a, b, c, d, e, f };
 	struct iso_domain *dom;
 
-	if (process_child_self)
-		return process_child_callback(slot, args);
+	/* In-process first: a confidential domain cannot read process_child_self. */
 	if ((dom = inproc_current())) {
 		struct leaving l = { .slot = slot };
 
 		memcpy(l.args, args, sizeof(l.args));
 		return inproc_callback(&l);
 	}
+	if (process_child_self)
+		return process_child_callback(slot, args);
 	return dispatch(slot, args, NULL);
 }
 

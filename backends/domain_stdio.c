@@ -9,6 +9,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include "addrspace.h"
 #include "domain_stdio.h"
 #include "route.h"
 
@@ -35,8 +36,19 @@ static struct {
 	void (*perror)(const char *s);
 } real;
 
+/* stdout and stderr as the program started: the variables may lie in the program's
+ * data (copy relocations), which a confidential domain cannot read.  A domain that
+ * writes these gets its own output misdirected, with its own rights. */
+static struct {
+	FILE *out, *err;
+} __attribute__((aligned(4096))) std ADDRSPACE_UNPROTECTED;
+
+#define STD(f) (route_thread.heap ? std.f : std##f)
+
 __attribute__((constructor)) static void domain_stdio_resolve(void)
 {
+	std.out = stdout;
+	std.err = stderr;
 	real.vfprintf_chk = (int (*)(FILE *, int, const char *, va_list))dlsym(RTLD_NEXT,
 									      "__vfprintf_chk");
 	real.perror = (void (*)(const char *))dlsym(RTLD_NEXT, "perror");
@@ -114,7 +126,7 @@ int vfprintf(FILE *f, const char *fmt, va_list ap)
 
 int vprintf(const char *fmt, va_list ap)
 {
-	return vfprintf(stdout, fmt, ap);
+	return vfprintf(STD(out), fmt, ap);
 }
 
 int __vfprintf_chk(FILE *f, int flag, const char *fmt, va_list ap)
@@ -124,7 +136,7 @@ int __vfprintf_chk(FILE *f, int flag, const char *fmt, va_list ap)
 
 int __vprintf_chk(int flag, const char *fmt, va_list ap)
 {
-	return __vfprintf_chk(stdout, flag, fmt, ap);
+	return __vfprintf_chk(STD(out), flag, fmt, ap);
 }
 
 int fprintf(FILE *f, const char *fmt, ...)
@@ -144,7 +156,7 @@ int printf(const char *fmt, ...)
 	int n;
 
 	va_start(ap, fmt);
-	n = vfprintf(stdout, fmt, ap);
+	n = vfprintf(STD(out), fmt, ap);
 	va_end(ap);
 	return n;
 }
@@ -166,7 +178,7 @@ int __printf_chk(int flag, const char *fmt, ...)
 	int n;
 
 	va_start(ap, fmt);
-	n = __vfprintf_chk(stdout, flag, fmt, ap);
+	n = __vfprintf_chk(STD(out), flag, fmt, ap);
 	va_end(ap);
 	return n;
 }
@@ -184,7 +196,7 @@ int puts(const char *s)
 
 	if (!route_inside())
 		return _IO_puts(s);
-	return raw_writev(stdout, iov, 2) ? EOF : 1;
+	return raw_writev(STD(out), iov, 2) ? EOF : 1;
 }
 
 size_t fwrite(const void *p, size_t size, size_t n, FILE *f)
@@ -212,7 +224,7 @@ int putc(int c, FILE *f)
 
 int putchar(int c)
 {
-	return fputc(c, stdout);
+	return fputc(c, STD(out));
 }
 
 int fflush(FILE *f)
@@ -241,6 +253,6 @@ void perror(const char *s)
 	iov[n++] = (struct iovec){ (void *)(what ? what : "Unknown error"),
 				   strlen(what ? what : "Unknown error") };
 	iov[n++] = (struct iovec){ "\n", 1 };
-	raw_writev(stderr, iov, n);
+	raw_writev(STD(err), iov, n);
 	errno = saved;
 }

@@ -9,6 +9,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "addrspace.h"
 #include "exclusive.h"
 #include "iso.h"
 #include "reason.h"
@@ -21,7 +22,11 @@ struct excl {
 	_Atomic uint32_t waiters; /* threads waiting in a fault handler */
 };
 
-static struct excl *x;
+/* Read by another thread's fault handler while a call runs, which may have made the
+ * program's data inaccessible (a confidential domain): in the unprotected section. */
+static struct {
+	struct excl *p;
+} __attribute__((aligned(4096))) shared ADDRSPACE_UNPROTECTED;
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 static int init_err;
 static _Thread_local bool held;
@@ -39,7 +44,7 @@ static void init(void)
 	if (p == MAP_FAILED)
 		init_err = reason_sys("mmap");
 	else
-		x = p;
+		shared.p = p;
 }
 
 int exclusive_init(void)
@@ -53,12 +58,12 @@ void exclusive_begin(void)
 {
 	uint32_t c = 0;
 
-	if (!atomic_compare_exchange_strong(&x->lock, &c, 1)) {
+	if (!atomic_compare_exchange_strong(&shared.p->lock, &c, 1)) {
 		if (c != 2)
-			c = atomic_exchange(&x->lock, 2);
+			c = atomic_exchange(&shared.p->lock, 2);
 		while (c != 0) {
-			futex(&x->lock, FUTEX_WAIT_PRIVATE, 2);
-			c = atomic_exchange(&x->lock, 2);
+			futex(&shared.p->lock, FUTEX_WAIT_PRIVATE, 2);
+			c = atomic_exchange(&shared.p->lock, 2);
 		}
 	}
 	held = true;
@@ -72,26 +77,26 @@ bool exclusive_held(void)
 void exclusive_end(void)
 {
 	held = false;
-	atomic_fetch_add(&x->gen, 1);
-	if (atomic_exchange(&x->lock, 0) == 2)
-		futex(&x->lock, FUTEX_WAKE_PRIVATE, 1);
-	if (atomic_load(&x->waiters))
-		futex(&x->gen, FUTEX_WAKE_PRIVATE, INT_MAX);
+	atomic_fetch_add(&shared.p->gen, 1);
+	if (atomic_exchange(&shared.p->lock, 0) == 2)
+		futex(&shared.p->lock, FUTEX_WAKE_PRIVATE, 1);
+	if (atomic_load(&shared.p->waiters))
+		futex(&shared.p->gen, FUTEX_WAKE_PRIVATE, INT_MAX);
 }
 
 bool exclusive_wait(void)
 {
 	uint32_t g;
 
-	if (!x || held)
+	if (!shared.p || held)
 		return false;
-	atomic_fetch_add(&x->waiters, 1);
-	g = atomic_load(&x->gen);
-	while (atomic_load(&x->lock) && atomic_load(&x->gen) == g)
-		futex(&x->gen, FUTEX_WAIT_PRIVATE, g);
-	atomic_fetch_sub(&x->waiters, 1);
-	g = atomic_load(&x->gen);
-	if (g == retried_at && !atomic_load(&x->lock))
+	atomic_fetch_add(&shared.p->waiters, 1);
+	g = atomic_load(&shared.p->gen);
+	while (atomic_load(&shared.p->lock) && atomic_load(&shared.p->gen) == g)
+		futex(&shared.p->gen, FUTEX_WAIT_PRIVATE, g);
+	atomic_fetch_sub(&shared.p->waiters, 1);
+	g = atomic_load(&shared.p->gen);
+	if (g == retried_at && !atomic_load(&shared.p->lock))
 		return false; /* again, and no call ran in between: not ours */
 	retried_at = g;
 	return true;

@@ -63,17 +63,22 @@ gate_mpk_enter:
 	push	%rbx
 	push	%r12
 	mov	%rdi, %rbx
+	/* Everything read from g before WRPKRU: a confidential domain cannot read g
+	 * (it lies on the trusted stack). */
+	mov	G_FN(%rbx), %r11
+	mov	G_IN(%rbx), %rdi
+	mov	G_IN_LEN(%rbx), %rsi
+	mov	G_OUT(%rbx), %r9
+	mov	G_OUT_CAP(%rbx), %r10
+	mov	G_OUT_LEN(%rbx), %r8
 	mov	G_STACK(%rbx), %rsp
 	mov	G_PKRU(%rbx), %eax
 	xor	%ecx, %ecx
 	xor	%edx, %edx
-	wrpkru			/* domain rights from here; g stays readable */
-	mov	G_IN(%rbx), %rdi
-	mov	G_IN_LEN(%rbx), %rsi
-	mov	G_OUT(%rbx), %rdx
-	mov	G_OUT_CAP(%rbx), %rcx
-	mov	G_OUT_LEN(%rbx), %r8
-	call	*G_FN(%rbx)
+	wrpkru			/* domain rights from here */
+	mov	%r9, %rdx
+	mov	%r10, %rcx
+	call	*%r11
 	mov	%rax, %r12
 	TRUSTED_PKRU
 	mov	%r12, %rax

@@ -203,6 +203,36 @@ void heap_purge(struct heap *h)
 	mallctl(cmd, NULL, NULL, NULL, 0);
 }
 
+/* This thread's allocated and freed byte counts (jemalloc's, in its TLS), and what they
+ * were at the last heap_thread_mark. */
+static _Thread_local uint64_t *counted[2];
+static _Thread_local uint64_t marked = UINT64_MAX;
+
+static uint64_t activity(void)
+{
+	if (!counted[0]) {
+		size_t len = sizeof(counted[0]);
+
+		if (mallctl("thread.allocatedp", &counted[0], &len, NULL, 0) ||
+		    mallctl("thread.deallocatedp", &counted[1], &len, NULL, 0)) {
+			counted[0] = NULL;
+			return UINT64_MAX - 1; /* never equal to a mark: always flush */
+		}
+	}
+	return *counted[0] + *counted[1];
+}
+
+void heap_thread_flush(void)
+{
+	if (activity() != marked)
+		mallctl("thread.tcache.flush", NULL, NULL, NULL, 0);
+}
+
+void heap_thread_mark(void)
+{
+	marked = activity();
+}
+
 void *heap_alloc(struct heap *h, size_t n)
 {
 	return mallocx(n ? n : 1, MALLOCX_ARENA(h->arena) | MALLOCX_TCACHE_NONE);

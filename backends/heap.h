@@ -65,6 +65,14 @@ void heap_limit(struct heap *h, size_t bytes);
 int heap_reset(struct heap *h);
 /* Give the arena's unused pages back to the kernel now. */
 void heap_purge(struct heap *h);
+/* Empty this thread's own jemalloc cache (the trusted heap's objects): before a
+ * confidential domain runs, whose allocations tick the thread's cache collection,
+ * which would otherwise flush trusted objects back through the trusted heap with the
+ * domain's rights (and fault on the trusted heap's struct, holding its locks). */
+void heap_thread_flush(void);
+/* After such a call: the thread's allocations so far are the domain's, and the next
+ * heap_thread_flush skips the flush unless the thread allocated or freed since. */
+void heap_thread_mark(void);
 void *heap_alloc(struct heap *h, size_t n);
 void heap_free(struct heap *h, void *p);
 

@@ -236,9 +236,9 @@ static int layout(struct inproc *d)
 	int err = map_memory(d);
 
 	if (!err)
-		err = heap_init(&d->heap, d->heap_lo, d->heap_size, heap_cursor(d), false, false);
+		err = heap_init(d->heap, d->heap_lo, d->heap_size, heap_cursor(d), false, false);
 	if (!err)
-		heap_limit(&d->heap, d->opt.mem_limit);
+		heap_limit(d->heap, d->opt.mem_limit);
 	return err;
 }
 
@@ -253,10 +253,10 @@ static int discard(struct inproc *d, bool in_malloc)
 	 * start a new one.  Otherwise reset it: destroying and re-creating an arena
 	 * would leave its metadata mapped every time. */
 	if (in_malloc) {
-		d->heap.ready = false;
+		d->heap->ready = false;
 		return layout(d);
 	}
-	err = heap_reset(&d->heap);
+	err = heap_reset(d->heap);
 	if (!err)
 		err = map_memory(d);
 	/* The arena keeps the extents it had (now zero pages again): the cursor goes on
@@ -299,6 +299,20 @@ static int tag_adopted(void *ctx, char *lo, size_t len)
 	return d->ops->map(d, lo, len, PROT_READ | PROT_WRITE);
 }
 
+/* Confidential: the heap's struct on a page of its own, out of the trusted heap (the
+ * domain's malloc reads it); the backend keeps the domain from writing it (mpk: a
+ * read-only key; mprotect: read-only while a call runs).  A domain that could write
+ * it would hand the trusted side hooks to call. */
+static int confide_heap(struct inproc *d)
+{
+	void *p = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED)
+		return reason_sys("mmap");
+	d->heap = p;
+	return ISO_OK;
+}
+
 int inproc_create(const struct inproc_ops *ops, const struct iso_options *opt,
 		  struct iso_domain **out)
 {
@@ -322,8 +336,13 @@ int inproc_create(const struct inproc_ops *ops, const struct iso_options *opt,
 	d->ops = ops;
 	d->opt = *opt;
 	d->pkey = -1;
+	d->heap = &d->heap_own;
 	err = reserve(d, arena);
+	if (!err && opt->confidential)
+		err = confide_heap(d);
 	if (err) {
+		if (d->mem != MAP_FAILED)
+			munmap(d->mem, d->mem_size);
 		free(d);
 		return err;
 	}
@@ -360,11 +379,13 @@ void inproc_destroy(struct iso_domain *dom)
 	if (d->has_timer)
 		timer_delete(d->timer);
 	adopt_release(&d->adopt, d->pkey);
-	libc_state_forget(&d->heap);
-	heap_fini(&d->heap);
+	libc_state_forget(d->heap);
+	heap_fini(d->heap);
 	if (d->ops->teardown)
 		d->ops->teardown(d);
 	munmap(d->mem, d->mem_size);
+	if (d->heap != &d->heap_own)
+		munmap(d->heap, PAGE);
 	free(d);
 }
 
@@ -378,8 +399,9 @@ static long run_inside(struct inproc *d, struct inproc_thread *t, struct gate *g
 
 	t->rewind = jb;
 	t->recover = d->ops->recover;
+	t->leave = d->ops->leave;
 	t->gen++;
-	route_thread.heap = &d->heap;
+	route_thread.heap = d->heap;
 	atomic_signal_fence(memory_order_seq_cst);
 	t->cur = d;
 	atomic_signal_fence(memory_order_seq_cst);
@@ -426,7 +448,7 @@ static int rewound(struct inproc *d, struct inproc_thread *t, int err)
 	again = discard(d, in_malloc);
 	/* Adopted libraries as they were before the init hook, which runs again. */
 	adopt_restore(&d->adopt);
-	libc_state_forget(&d->heap);
+	libc_state_forget(d->heap);
 	d->base.reinit = d->base.init != NULL;
 	if (exclusive_held()) /* mprotect: held across the discard (mprotect.c) */
 		exclusive_end();
@@ -447,8 +469,8 @@ int inproc_call(struct iso_domain *dom, iso_fn *fn, const void *in, size_t in_le
 	struct inproc *d = (struct inproc *)dom;
 	struct inproc_thread *t = &inproc_thread;
 	struct call_page *cp = (struct call_page *)d->call;
-	bool in_shared = in_len && heap_owns(&d->heap, in, in_len);
-	bool out_shared = out_cap && heap_owns(&d->heap, out, out_cap);
+	bool in_shared = in_len && heap_owns(d->heap, in, in_len);
+	bool out_shared = out_cap && heap_owns(d->heap, out, out_cap);
 	struct gate g = { .fn = fn, .in_len = in_len, .out_cap = out_cap,
 			  .out_len = &cp->out_len, .stack = d->stack_top, .pkru = d->pkru };
 	sigjmp_buf jb;
@@ -471,11 +493,15 @@ int inproc_call(struct iso_domain *dom, iso_fn *fn, const void *in, size_t in_le
 	g.out = out_shared ? out : d->out_buf;
 	cp->out_len = 0;
 	domain_stdio_flush();
+	if (d->opt.confidential)
+		heap_thread_flush();
 
 	err = sigsetjmp(jb, 0);
 	if (err)
 		return rewound(d, t, err);
 	r = run_inside(d, t, &g, &jb);
+	if (d->opt.confidential)
+		heap_thread_mark();
 	if (t->enter_err)
 		return enter_failed(t);
 
@@ -505,7 +531,7 @@ bool inproc_holds(const struct iso_domain *dom, const void *p, size_t n, bool an
 	const char *c = p;
 
 	if (!any)
-		return heap_owns(&d->heap, p, n);
+		return heap_owns(d->heap, p, n);
 	/* The stack, or buffers, call page and heap: never a guard page between. */
 	return (c >= d->stack_lo && c <= d->stack_top && n <= (size_t)(d->stack_top - c)) ||
 	       (c >= d->in_buf && c <= d->in_buf + data_len(d) &&
@@ -521,7 +547,7 @@ long inproc_callback(void *arg)
 {
 	struct inproc *d = inproc_thread.cur;
 
-	return d ? d->ops->leave(d, arg) : ISO_EINVAL;
+	return d ? inproc_thread.leave(d, arg) : ISO_EINVAL;
 }
 
 struct iso_domain *inproc_left(uint32_t pkru)
@@ -539,13 +565,13 @@ struct iso_domain *inproc_left(uint32_t pkru)
 
 void *inproc_alloc(struct iso_domain *dom, size_t n)
 {
-	return heap_alloc(&((struct inproc *)dom)->heap, n);
+	return heap_alloc(((struct inproc *)dom)->heap, n);
 }
 
 void inproc_free(struct iso_domain *dom, void *p)
 {
 	struct inproc *d = (struct inproc *)dom;
 
-	if (heap_owns(&d->heap, p, 1))
-		heap_free(&d->heap, p);
+	if (heap_owns(d->heap, p, 1))
+		heap_free(d->heap, p);
 }

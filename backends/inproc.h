@@ -51,7 +51,10 @@ struct inproc {
 	size_t xfer_cap;
 	char *heap_lo;
 	size_t heap_size;
-	struct heap heap;
+	/* The domain's heap: heap_own, or (confidential) a page of its own that the
+	 * domain may read but not write (its malloc reads it; the trusted side keeps it). */
+	struct heap *heap;
+	struct heap heap_own;
 	int pkey;      /* mpk */
 	uint32_t pkru; /* mpk: PKRU while this domain runs */
 	timer_t timer;
@@ -74,6 +77,9 @@ struct inproc_thread {
 	struct inproc *cur;  /* the domain this thread is inside, or NULL */
 	sigjmp_buf *rewind;
 	void (*recover)(void);
+	/* the domain's way out for a callback (its ops, which a confidential domain
+	 * cannot read) */
+	long (*leave)(struct inproc *d, void *arg);
 	int enter_err;        /* mprotect: protecting failed, fn did not run */
 	int pending;          /* a violation found outside a signal, for take() */
 	unsigned long gen;    /* calls made; the watchdog compares ticks */

@@ -29,6 +29,10 @@
  * shared libraries' data, TLS, allocator metadata) stays open to domains.
  */
 static int key_trusted = -1, key_secret = -1;
+/* The read-only key R: what a domain may read but not write whatever it is (the system
+ * call selector pages, a confidential domain's heap struct): not under T, which a
+ * confidential domain may not even read. */
+static int key_ro = -1;
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 static int once_err;
 
@@ -154,7 +158,8 @@ static void global_init(void)
 		return;
 	key_trusted = pkey_alloc(0, 0);
 	key_secret = pkey_alloc(0, 0);
-	if (key_trusted < 0 || key_secret < 0) {
+	key_ro = pkey_alloc(0, 0);
+	if (key_trusted < 0 || key_secret < 0 || key_ro < 0) {
 		once_err = reason_sys("pkey_alloc");
 		return;
 	}
@@ -163,7 +168,7 @@ static void global_init(void)
 		once_err = tag(&r[i], key_trusted);
 	if (!once_err)
 		once_err = secret_set_tagger(tag_secret);
-	sud_use_pkru();
+	sud_use_pkru(key_ro);
 }
 
 /* ---- domains ------------------------------------------------------------------ */
@@ -183,12 +188,18 @@ static int mpk_setup(struct inproc *d)
 	if (d->pkey < 0)
 		return errno == ENOSPC
 			       ? reason_set(ISO_ENOMEM, "no protection key left for a domain "
-							"(the CPU has 16; key 0 and two of "
+							"(the CPU has 16; key 0 and three of "
 							"isobench's are taken)")
 			       : reason_sys("pkey_alloc");
-	/* Shut every key but key 0 and the domain's own; T stays readable. */
+	/* Shut every key but key 0 and the domain's own; R stays readable, and T too
+	 * unless the domain is confidential (its heap struct then goes under R). */
 	d->pkru = ~(PKRU_AD(0) | PKRU_WD(0)) & ~(PKRU_AD(d->pkey) | PKRU_WD(d->pkey)) &
-		  ~PKRU_AD(key_trusted);
+		  ~PKRU_AD(key_ro);
+	if (!d->opt.confidential)
+		d->pkru &= ~PKRU_AD(key_trusted);
+	else if ((err = tag(&(struct region){ (char *)d->heap, 4096, PROT_READ | PROT_WRITE, 0 },
+			       key_ro)))
+		return err;
 	return ISO_OK;
 }
 
@@ -270,4 +281,5 @@ const struct backend mpk_backend = {
 	.alloc = inproc_alloc,
 	.free = inproc_free,
 	.holds = inproc_holds,
+	.confidential = true,
 };

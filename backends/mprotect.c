@@ -1,5 +1,6 @@
 /* mprotect.c: mpk's domain model with page permissions, for CPUs without PKU: a system call per region per switch. */
 #include <errno.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <sys/mman.h>
@@ -10,6 +11,7 @@
 #include "malloc.h"
 #include "reason.h"
 #include "secret.h"
+#include "signals.h"
 #include "sud.h"
 #include "trusted_heap.h"
 
@@ -43,15 +45,18 @@ static bool protect(struct inproc_thread *t)
 	return true;
 }
 
-/* Runs on the domain stack, so the trusted stack can be made read-only too. */
-static long body(struct gate *g)
+/* Runs on the domain stack, so the trusted stack can be made read-only too (or
+ * inaccessible: g, on it, is copied first). */
+static long body(struct gate *gp)
 {
 	struct inproc_thread *t = &inproc_thread;
+	struct gate g = *gp;
 	long r;
 
+	atomic_signal_fence(memory_order_seq_cst);
 	if (!protect(t))
 		return 0; /* never run the domain half-protected */
-	r = g->fn(g->in, g->in_len, g->out, g->out_cap, g->out_len);
+	r = g.fn(g.in, g.in_len, g.out, g.out_cap, g.out_len);
 	restore(t->saved, t->nsaved);
 	return r;
 }
@@ -73,14 +78,83 @@ static size_t with(struct region *s, size_t n, int inside)
 	return n;
 }
 
-/* Trusted memory read-only; secrets and the other domains out of sight. */
+/* The selector page, read-only, where it lies outside the trusted heap: where mpk
+ * is in use too it is a page of its own (sud.h), which the switch must protect (and
+ * the restore make writable again, after the filter protected it). */
+static size_t selector_apart(struct region *s)
+{
+	const char *sel = (const char *)sud_selector();
+	struct region heap = trusted_heap_range();
+
+	if (!sel || (sel >= heap.lo && sel < heap.lo + heap.len))
+		return 0;
+	*s = region_rw((void *)sel, 4096);
+	s->inside = PROT_READ;
+	return 1;
+}
+
+/* Take [k.lo, k.lo+k.len) out of every one of s[0..n) it overlaps (splitting it) and
+ * add it with PROT_READ inside: the regions never overlap, so no order of protecting
+ * them leaves a moment where k is inaccessible.  Returns the new count. */
+static size_t keep(struct region *s, size_t n, size_t max, struct region k)
+{
+	char *klo = k.lo, *khi = k.lo + k.len;
+
+	if (!k.len)
+		return n;
+	for (size_t i = 0; i < n && n + 2 <= max; i++) {
+		char *lo = s[i].lo, *hi = s[i].lo + s[i].len;
+
+		if (khi <= lo || klo >= hi)
+			continue;
+		s[i].len = klo > lo ? (size_t)(klo - lo) : 0;
+		if (khi < hi) {
+			s[n] = s[i];
+			s[n].lo = khi;
+			s[n++].len = (size_t)(hi - khi);
+		}
+	}
+	if (n >= max)
+		return n;
+	k.inside = PROT_READ;
+	s[n++] = k;
+	return n;
+}
+
+/* Confidential: the trusted regions inaccessible, but what the domain or the kernel
+ * reads for it (the domain's heap struct, the selector page) and what the signal
+ * handlers read before they restore anything: PROT_READ.  Empty regions are dropped. */
+static size_t plan_confidential(struct inproc *d, struct inproc_thread *t, struct region *s,
+				size_t max)
+{
+	const void *sel = (const void *)sud_selector();
+	size_t n = with(s, addrspace_trusted(&t->stack, s, max - 8), PROT_NONE), k = 0;
+
+	n = keep(s, n, max, addrspace_unprotected());
+	n = keep(s, n, max, signals_handler_pages());
+	n = keep(s, n, max, sud_handler_page());
+	n = keep(s, n, max, region_rw(d->heap, 4096));
+	if (sel && !selector_apart(s + n))
+		n = keep(s, n, max, region_rw((void *)sel, 4096));
+	for (size_t i = 0; i < n; i++)
+		if (s[i].len)
+			s[k++] = s[i];
+	return k;
+}
+
+/* Trusted memory read-only (confidential: inaccessible, but for what plan_confidential
+ * keeps); secrets and the other domains out of sight. */
 static void plan(struct inproc *d)
 {
 	struct inproc_thread *t = &inproc_thread;
 	struct region *s = t->saved;
 	size_t n;
 
-	n = with(s, addrspace_trusted(&t->stack, s, INPROC_MAX_SAVED), PROT_READ);
+	if (d->opt.confidential)
+		n = plan_confidential(d, t, s, INPROC_MAX_SAVED);
+	else
+		n = with(s, addrspace_trusted(&t->stack, s, INPROC_MAX_SAVED), PROT_READ);
+	n += selector_apart(s + n);
 	n += with(s + n, secret_ranges(s + n, INPROC_MAX_SAVED - n), PROT_NONE);
 	n += with(s + n, inproc_others(d, s + n, INPROC_MAX_SAVED - n), PROT_NONE);
 	t->nsaved = n;
@@ -168,4 +242,5 @@ const struct backend mprotect_backend = {
 	.alloc = inproc_alloc,
 	.free = inproc_free,
 	.holds = inproc_holds,
+	.confidential = true,
 };

@@ -68,6 +68,9 @@ int iso_domain_create(const char *name, const struct iso_options *opt,
 		return reason_set(ISO_EINVAL, "unknown wait policy %d", (int)opt->wait);
 	if ((unsigned)opt->harden > ISO_HARDEN_OFF)
 		return reason_set(ISO_EINVAL, "unknown hardening %d", (int)opt->harden);
+	if (opt->confidential && !be->confidential)
+		return reason_set(ISO_ENOTSUP, "%s cannot keep the program's memory from its "
+				  "domains (confidential: mpk and mprotect only)", name);
 	/* Loaded before the backend is made: a process child must have them. */
 	if ((err = adopt_load(opt->adopt)))
 		return err;

@@ -13,22 +13,27 @@
 
 #define PAGE 4096u
 
-/* What the handler reads before it knows whose rights are in force. */
-struct shared {
-	struct sigaction old[_NSIG]; /* the handlers isobench's own replaced */
-	bool pkru;                   /* mpk is in use: the handler first restores PKRU */
-} __attribute__((aligned(PAGE)));
-
-static struct shared shared ADDRSPACE_UNPROTECTED;
+/* What the handler reads before it knows whose rights are in force: in the
+ * unprotected section, which a domain may write, so nothing it could use to run code
+ * with trusted rights (clearing it only makes the handler fault, and the call fail). */
+static struct {
+	bool pkru; /* mpk is in use: the handler first restores PKRU */
+} __attribute__((aligned(PAGE))) shared ADDRSPACE_UNPROTECTED;
 
 static const int handled[] = { SIGSEGV, SIGBUS, SIGABRT, SIGILL, SIGFPE, SIGTRAP };
 
-/* Read only after the handler has restored trusted rights. */
-static signals_take_fn *take;
+/* Read only after the handler has restored trusted rights, and written only outside
+ * domains: the program's data, which a domain can read (mpk: the trusted key,
+ * write-disabled; mprotect: read-only) but never write, on pages of their own that a
+ * confidential mprotect domain leaves readable (signals_handler_pages). */
+static struct {
+	signals_take_fn *fn;
+	struct sigaction old[_NSIG]; /* the program's handlers, and those isobench replaced */
+} __attribute__((aligned(PAGE))) take;
 
 static void chain(int sig, siginfo_t *si, void *uc)
 {
-	struct sigaction *o = &shared.old[sig];
+	struct sigaction *o = &take.old[sig];
 	void (*handler)(int) = o->sa_handler;
 	void (*action)(int, siginfo_t *, void *) = o->sa_sigaction;
 	bool info = o->sa_flags & SA_SIGINFO;
@@ -88,13 +93,13 @@ static void as_installed(int sig, const struct sigaction *kernel, struct sigacti
 {
 	bool ours = (kernel->sa_flags & SA_SIGINFO) && kernel->sa_sigaction == on_program;
 
-	*out = ours ? shared.old[sig] : *kernel;
+	*out = ours ? take.old[sig] : *kernel;
 }
 
 /* A signal isobench does not take: the program's handler goes in behind on_program. */
 static int install_program(int sig, const struct sigaction *act, struct sigaction *old)
 {
-	struct sigaction kernel, prev = shared.old[sig], was;
+	struct sigaction kernel, prev = take.old[sig], was;
 
 	if (!act) {
 		if (__sigaction(sig, NULL, &was))
@@ -110,15 +115,15 @@ static int install_program(int sig, const struct sigaction *act, struct sigactio
 		kernel.sa_sigaction = on_program;
 		kernel.sa_flags |= SA_SIGINFO | SA_ONSTACK;
 	}
-	shared.old[sig] = *act; /* before the kernel can deliver to on_program */
+	take.old[sig] = *act; /* before the kernel can deliver to on_program */
 	if (sud_sigaction(sig, &kernel, &was)) {
-		shared.old[sig] = prev;
+		take.old[sig] = prev;
 		return -1;
 	}
 	if (old) {
-		shared.old[sig] = prev;
+		take.old[sig] = prev;
 		as_installed(sig, &was, old);
-		shared.old[sig] = *act;
+		take.old[sig] = *act;
 	}
 	return 0;
 }
@@ -138,9 +143,9 @@ int sigaction(int sig, const struct sigaction *act, struct sigaction *old)
 	if (!owned(sig))
 		return install_program(sig, act, old);
 	if (old)
-		*old = shared.old[sig];
+		*old = take.old[sig];
 	if (act)
-		shared.old[sig] = *act;
+		take.old[sig] = *act;
 	return 0;
 }
 
@@ -164,7 +169,7 @@ static void on_signal(int sig, siginfo_t *si, void *uc)
 	/* The kernel runs handlers with its default PKRU, which shuts the trusted key. */
 	if (shared.pkru)
 		gate_pkru_trusted();
-	if (!take(sig, si, uc))
+	if (!take.fn(sig, si, uc))
 		chain(sig, si, uc);
 }
 
@@ -174,15 +179,15 @@ int signals_install(signals_take_fn *fn)
 				.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_RESTART };
 	int err = ISO_OK;
 
-	take = fn;
+	take.fn = fn;
 	sigemptyset(&sa.sa_mask);
 	for (size_t i = 0; i < sizeof(handled) / sizeof(handled[0]); i++)
 		sigaddset(&sa.sa_mask, handled[i]);
 	sigaddset(&sa.sa_mask, SIGNALS_WATCHDOG);
 	for (size_t i = 0; i < sizeof(handled) / sizeof(handled[0]); i++)
-		if (sud_sigaction(handled[i], &sa, &shared.old[handled[i]]))
+		if (sud_sigaction(handled[i], &sa, &take.old[handled[i]]))
 			err = reason_sys("sigaction");
-	if (sud_sigaction(SIGNALS_WATCHDOG, &sa, &shared.old[SIGNALS_WATCHDOG]))
+	if (sud_sigaction(SIGNALS_WATCHDOG, &sa, &take.old[SIGNALS_WATCHDOG]))
 		err = reason_sys("sigaction");
 	atomic_store(&installed, !err);
 	return err;
@@ -191,4 +196,9 @@ int signals_install(signals_take_fn *fn)
 void signals_restore_pkru(void)
 {
 	shared.pkru = true;
+}
+
+struct region signals_handler_pages(void)
+{
+	return region_rw((char *)&take, (sizeof(take) + PAGE - 1) / PAGE * PAGE);
 }

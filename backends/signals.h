@@ -5,6 +5,8 @@
 #include <signal.h>
 #include <stdbool.h>
 
+#include "region.h"
+
 /* The in-process watchdog's timer signal, taken over with the fault signals. */
 #define SIGNALS_WATCHDOG (SIGRTMAX - 3)
 
@@ -20,6 +22,9 @@ int signals_install(signals_take_fn *take);
 /* mpk is in use: from now on the handler gives its thread trusted rights (PKRU 0)
  * first thing, as the kernel runs handlers with a PKRU that shuts the trusted key. */
 void signals_restore_pkru(void);
+/* The pages the handlers read with trusted rights (isobench's take, the program's
+ * handlers): a confidential mprotect domain keeps them readable (pointers, no secret). */
+struct region signals_handler_pages(void);
 
 /*
  * signals.c interposes sigaction and signal.  Every handler the program installs for

@@ -97,11 +97,18 @@ struct page {
 
 static _Thread_local struct page *page; /* TLS: readable whatever rights are in force */
 
-/* What the handler reads before it has trusted rights (key 0, like signals.c's). */
+/* What the handler reads before it has trusted rights (key 0, like signals.c's): a
+ * domain may write it, so it holds nothing that could run code with trusted rights. */
 static struct {
 	bool pkru; /* mpk: restore trusted rights first */
-	sud_take_fn *take;
 } __attribute__((aligned(PAGE))) shared ADDRSPACE_UNPROTECTED;
+
+/* Read with trusted rights, written outside domains: the program's data, on a page of
+ * its own that a confidential mprotect domain leaves readable (sud_handler_page). */
+static struct {
+	int key;   /* mpk: the key of selector pages (sud_use_pkru) */
+	sud_take_fn *take;
+} __attribute__((aligned(PAGE))) handler;
 
 /* ---- the policy ----------------------------------------------------------------- */
 
@@ -371,7 +378,7 @@ static void on_sigsys(int sig, siginfo_t *si, void *ucv)
 	if (shared.pkru)
 		gate_pkru_trusted(); /* the kernel's default PKRU shuts the selector page */
 	if (si->si_code != SYS_USER_DISPATCH || !p || p->selector != SYSCALL_DISPATCH_FILTER_BLOCK) {
-		shared.take(sig, si, uc); /* not the filter's: a crash, if in a domain */
+		handler.take(sig, si, uc); /* not the filter's: a crash, if in a domain */
 		r[REG_RAX] = -ENOSYS;
 		return;
 	}
@@ -383,14 +390,14 @@ static void on_sigsys(int sig, siginfo_t *si, void *ucv)
 		ret = as_domain(p, &c);
 		if (ret >= 0 && proc_mem(ret)) {
 			sud_raw(SYS_close, ret, 0, 0, 0, 0, 0);
-			shared.take(SIGSYS, si, uc);
+			handler.take(SIGSYS, si, uc);
 			ret = -EPERM;
 		}
 		break;
 	case DENY:
 		break;
 	case VIOLATION:
-		shared.take(SIGSYS, si, uc); /* rewinds: recover() calls sud_allow() */
+		handler.take(SIGSYS, si, uc); /* rewinds: recover() calls sud_allow() */
 		break;
 	}
 	r[REG_RAX] = ret;
@@ -443,22 +450,54 @@ static void install(void)
 		once_err = reason_sys("rt_sigaction(SIGSYS)");
 }
 
-void sud_use_pkru(void)
+void sud_use_pkru(int key)
 {
+	handler.key = key;
 	shared.pkru = true;
+}
+
+/* Whether this thread's page is under handler.key (a page armed before mpk was set up
+ * lies in the trusted heap: armed again). */
+static _Thread_local bool page_keyed;
+
+/* A selector page: mpk's under its key, mapped alone; else from the trusted heap. */
+static struct page *page_new(void)
+{
+	struct page *p;
+
+	if (!handler.key)
+		return aligned_alloc(PAGE, PAGE); /* called outside domains: the trusted heap */
+	p = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		return NULL;
+	if (pkey_mprotect(p, PAGE, PROT_READ | PROT_WRITE, handler.key)) {
+		munmap(p, PAGE);
+		return NULL;
+	}
+	page_keyed = true;
+	return p;
+}
+
+static void page_drop(struct page *p, bool keyed)
+{
+	if (keyed)
+		munmap(p, PAGE);
+	else
+		free(p);
 }
 
 int sud_arm(sud_take_fn *take)
 {
-	struct page *p;
+	struct page *p, *old = page;
+	bool old_keyed = page_keyed;
 
-	if (page)
+	if (page && (page_keyed || !handler.key))
 		return ISO_OK;
-	shared.take = take;
+	handler.take = take;
 	pthread_once(&once, install);
 	if (once_err)
 		return once_err;
-	p = aligned_alloc(PAGE, PAGE); /* called outside domains: the trusted heap */
+	p = page_new();
 	if (!p)
 		return reason_set(ISO_ENOMEM, "no page for the system call selector");
 	memset(p, 0, PAGE);
@@ -468,7 +507,8 @@ int sud_arm(sud_take_fn *take)
 		  (unsigned long)(__stop_sud_text - __start_sud_text), &p->selector)) {
 		int e = errno;
 
-		free(p);
+		page_drop(p, page_keyed);
+		page_keyed = old_keyed;
 		errno = e;
 		return reason_set(e == EINVAL ? ISO_ENOTSUP : ISO_ESYS,
 				  "PR_SET_SYSCALL_USER_DISPATCH: %s (Linux 5.11+; "
@@ -476,6 +516,8 @@ int sud_arm(sud_take_fn *take)
 				  strerror(e));
 	}
 	page = p;
+	if (old)
+		page_drop(old, old_keyed);
 	return ISO_OK;
 }
 
@@ -506,6 +548,11 @@ void sud_allow(void)
 	if (p && p->selector != SYSCALL_DISPATCH_FILTER_ALLOW)
 		p->selector = SYSCALL_DISPATCH_FILTER_ALLOW;
 	atomic_signal_fence(memory_order_seq_cst);
+}
+
+struct region sud_handler_page(void)
+{
+	return region_rw((char *)&handler, PAGE);
 }
 
 bool sud_pause(void)

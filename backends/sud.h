@@ -8,6 +8,8 @@
 #include <signal.h>
 #include <stdbool.h>
 
+#include "region.h"
+
 
 /*
  * While a hardened domain runs, its thread's selector byte says BLOCK and every
@@ -23,9 +25,11 @@
 /* What rewinds a call the filter refuses (inproc.c's take, as signals.h's). */
 typedef bool sud_take_fn(int sig, siginfo_t *si, void *uc);
 
-/* mpk is in use: the handler's first step is trusted rights.  (Selector pages lie in
- * the trusted heap: under the trusted key, read-only while an mprotect domain runs.) */
-void sud_use_pkru(void);
+/* mpk is in use: the handler's first step is trusted rights, and selector pages are
+ * pages of their own under key (which every domain may read, none write: the kernel
+ * reads the selector with the domain's rights, which may shut the trusted key).
+ * Otherwise (mprotect) they lie in the trusted heap, read-only while a domain runs. */
+void sud_use_pkru(int key);
 /* This thread's selector page and the dispatch, at its first hardened call (once a
  * thread).  ISO_OK, or ISO_ENOTSUP / ISO_ESYS with the reason. */
 int sud_arm(sud_take_fn *take);
@@ -35,6 +39,9 @@ void sud_block(char *lo, size_t len, uint32_t pkru);
 /* Leaving the domain, or rewinding it (with trusted rights, and under mprotect the
  * selector page writable again): the thread's calls go straight to the kernel. */
 void sud_allow(void);
+/* The page the SIGSYS handler reads with trusted rights: a confidential mprotect
+ * domain keeps it readable (a pointer and a key number, no secret). */
+struct region sud_handler_page(void);
 /* A callback leaves the domain for a while (with trusted rights): its calls go straight
  * to the kernel until sud_resume, which puts back what sud_pause found. */
 bool sud_pause(void);

@@ -86,6 +86,11 @@ struct iso_options {
 	 * the program cannot be adopted.  NULL: none.
 	 */
 	const char *const *adopt;
+	int confidential;     /* nonzero: the domain cannot read the program's data, the
+	                         trusted heap or the caller's stack either (mpk: access-
+	                         disable; mprotect: PROT_NONE), only what it is given.
+	                         mpk and mprotect only (elsewhere ISO_ENOTSUP).  README:
+	                         "Confidential domains" */
 };
 
 #define ISO_ARENA_DEFAULT ((size_t)128 << 20)

@@ -220,3 +220,47 @@ ParameterizedTest(struct backend_param *p, inproc, program_handlers_run_with_tru
 	cr_assert_eq(handler_hits, 3);
 	signal(SIGURG, SIG_DFL);
 }
+
+/*
+ * The unprotected section (key 0 under mpk, left writable under mprotect) is the one
+ * part of the program's data a domain can write.  A domain that fills it with a
+ * function of its choosing must not get that function run with trusted rights by a
+ * later signal: the program's handler table is not there.
+ */
+extern char __start_unprotected[], __stop_unprotected[];
+static volatile sig_atomic_t planted_ran;
+
+static void planted(int sig)
+{
+	(void)sig;
+	planted_ran = 1;
+}
+
+static long scribble_fn(const void *in, size_t in_len, void *out, size_t out_cap,
+			size_t *out_len)
+{
+	void (*fn)(int) = planted;
+
+	(void)in, (void)in_len, (void)out, (void)out_cap, (void)out_len;
+	for (char *p = __start_unprotected; p + sizeof(fn) <= __stop_unprotected; p += sizeof(fn))
+		memcpy(p, &fn, sizeof(fn));
+	return 0;
+}
+
+ParameterizedTestParameters(inproc, unprotected_section_holds_no_handler)
+{
+	return cr_make_param_array(struct backend_param, params, inproc_params());
+}
+
+ParameterizedTest(struct backend_param *p, inproc, unprotected_section_holds_no_handler)
+{
+	struct iso_domain *d = open_domain_opt(p->name, NULL);
+
+	handler_hits = 0;
+	cr_assert_neq(signal(SIGURG, count_sig), SIG_ERR);
+	cr_assert_lt(__start_unprotected, __stop_unprotected, "no unprotected section");
+	iso_call(d, scribble_fn, NULL, 0, NULL, 0, NULL, NULL);
+	raise(SIGURG);
+	cr_assert_eq(planted_ran, 0, "%s: the domain's function ran as a handler", p->name);
+	cr_assert_eq(handler_hits, 1, "%s: the program's handler did not run", p->name);
+}

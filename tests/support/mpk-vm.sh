@@ -9,7 +9,7 @@ set -eu
 cd "$(dirname "$0")/../.."
 tests=${1:-build/tests}
 harness=${2:-build/harness}
-suites='@(contract|violations|snappy|workloads|inproc|typed|libc|robust|harden|adopt|libc_state)/*'
+suites='@(contract|violations|snappy|workloads|inproc|typed|libc|robust|harden|adopt|libc_state|confidential)/*'
 kernels=${ISO_VM_KERNELS-6.1 6.12}
 
 # The gate is the only place that may change PKRU: the instruction, or its bytes (and
