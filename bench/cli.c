@@ -15,7 +15,7 @@
 
 enum { OPT_NO_BASELINE = 256, OPT_WAIT, OPT_TIMEOUT, OPT_SPIN, OPT_OUTDIR, OPT_QUIET, OPT_REFS,
        OPT_EVENTS, OPT_KERNEL, OPT_PIN, OPT_ROUNDS, OPT_VIOLATIONS, OPT_PLUGIN,
-       OPT_HARDEN, OPT_BASELINE, OPT_SEED };
+       OPT_HARDEN, OPT_BASELINE, OPT_SEED, OPT_CASE_LIMIT };
 
 /* --wait's values: parsed here, named in every output. */
 static const struct {
@@ -66,6 +66,7 @@ static const struct option longopts[] = {
 	{ "no-baseline", no_argument, NULL, OPT_NO_BASELINE },
 	{ "baseline", required_argument, NULL, OPT_BASELINE },
 	{ "seed", required_argument, NULL, OPT_SEED },
+	{ "case-limit-ms", required_argument, NULL, OPT_CASE_LIMIT },
 	{ "quiet", no_argument, NULL, OPT_QUIET },
 	{ "refs", no_argument, NULL, OPT_REFS },
 	{ "violations", no_argument, NULL, OPT_VIOLATIONS },
@@ -112,6 +113,8 @@ void cli_usage(FILE *f)
 	      "  --violations                   instead of timings, the violation matrix: each\n"
 	      "                                 kind of memory-safety failure once per backend,\n"
 	      "                                 each in a subprocess (--outdir: violations.csv)\n"
+	      "  --case-limit-ms=MS             --violations: a case still running after MS ms\n"
+	      "                                 is a hang (default 3000; raise it under emulation)\n"
 	      "  --refs                         also time bare references (backend \"ref\"):\n"
 	      "                                 indirect call, pipe and shared-memory ping-pong,\n"
 	      "                                 memcpy (1 and 16 MiB, or --size), one signal\n"
@@ -331,6 +334,7 @@ int cli_parse(int argc, char **argv, struct config *c)
 	int opt, err;
 
 	*c = (struct config){ .repetitions = 11, .warmup = 3, .rounds = 3, .baseline = true,
+			      .case_limit_ms = VIOLATION_LIMIT_MS,
 			      .progress = true, .pin_cpu = -1, .argc = argc, .argv = argv };
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, ":", longopts, NULL)) != -1) {
@@ -393,6 +397,10 @@ int cli_parse(int argc, char **argv, struct config *c)
 		case OPT_QUIET: c->progress = false; break;
 		case OPT_REFS: c->refs = true; break;
 		case OPT_VIOLATIONS: c->violations = true; break;
+		case OPT_CASE_LIMIT:
+			if (!parse_unsigned(optarg, &c->case_limit_ms) || c->case_limit_ms == 0)
+				return bad("--case-limit-ms: '%s' is not a whole number above 0", optarg);
+			break;
 		case OPT_EVENTS: events = optarg; break;
 		case OPT_KERNEL: c->kernel = true; break;
 		case OPT_PIN:

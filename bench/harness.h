@@ -36,6 +36,7 @@ struct config {
 	bool progress;
 	bool refs;          /* also time the bare references (refs.c) as backend "ref" */
 	bool violations;    /* --violations: the violation matrix instead of timings */
+	unsigned case_limit_ms; /* --violations: a case running longer hung */
 	char events[COUNTERS_MAX][COUNTERS_NAME]; /* --events, as given */
 	size_t nevents;
 	bool kernel;        /* PMU events count kernel time too */

@@ -594,7 +594,7 @@ int violations_main(const struct config *c)
 			if (c->progress)
 				fprintf(stderr, "[%zu/%zu] %s %s\n", b * NCASES + i + 1, nb * NCASES,
 					backends[b], catalogue[i].name);
-			if (violation_run(backends[b], c->opt.harden, i, VIOLATION_LIMIT_MS,
+			if (violation_run(backends[b], c->opt.harden, i, c->case_limit_ms,
 					  &cells[b * NCASES + i])) {
 				fprintf(stderr, "harness: %s %s: %s\n", backends[b], catalogue[i].name,
 					strerror(errno));
