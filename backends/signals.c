@@ -198,6 +198,12 @@ void signals_restore_pkru(void)
 	shared.pkru = true;
 }
 
+void signals_trusted_rights(void)
+{
+	if (shared.pkru)
+		gate_pkru_trusted();
+}
+
 struct region signals_handler_pages(void)
 {
 	return region_rw((char *)&take, (sizeof(take) + PAGE - 1) / PAGE * PAGE);

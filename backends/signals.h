@@ -22,6 +22,10 @@ int signals_install(signals_take_fn *take);
 /* mpk is in use: from now on the handler gives its thread trusted rights (PKRU 0)
  * first thing, as the kernel runs handlers with a PKRU that shuts the trusted key. */
 void signals_restore_pkru(void);
+/* In a handler of isobench's own elsewhere (a process child's): the same first step,
+ * trusted rights back where mpk is in use.  The child's data carries the program's
+ * keys, and the kernel also reads it (the robust futex list) as the child dies. */
+void signals_trusted_rights(void);
 /* The pages the handlers read with trusted rights (isobench's take, the program's
  * handlers): a confidential mprotect domain keeps them readable (pointers, no secret). */
 struct region signals_handler_pages(void);
