@@ -380,18 +380,22 @@ static bool process_holds(const struct iso_domain *dom, const void *p, size_t n,
 	return !any && heap_owns(&((const struct process_domain *)dom)->heap, p, n);
 }
 
+/* What the two names share: every op but create. */
+#define PROCESS_OPS                    \
+	.version = BACKEND_V1,         \
+	.probe = process_probe,        \
+	.destroy = process_destroy,    \
+	.call = process_call,          \
+	.pid = process_pid,            \
+	.alloc = process_alloc,        \
+	.free = process_free,          \
+	.holds = process_holds
+
 const struct backend process_backend = {
-	.version = BACKEND_V1,
+	PROCESS_OPS,
 	.name = "process",
 	.summary = "a forked child per domain, calls over a shared-memory channel",
-	.probe = process_probe,
 	.create = process_create,
-	.destroy = process_destroy,
-	.call = process_call,
-	.pid = process_pid,
-	.alloc = process_alloc,
-	.free = process_free,
-	.holds = process_holds,
 };
 
 /* The same backend with the handoff wait policy, by name, so that a harness run can
@@ -405,16 +409,9 @@ static int process_create_handoff(const struct iso_options *opt, struct iso_doma
 }
 
 const struct backend process_handoff_backend = {
-	.version = BACKEND_V1,
+	PROCESS_OPS,
 	.name = "process-handoff",
 	.summary = "process, its child run on the caller's CPU while the caller sleeps "
 		   "(ISO_WAIT_HANDOFF)",
-	.probe = process_probe,
 	.create = process_create_handoff,
-	.destroy = process_destroy,
-	.call = process_call,
-	.pid = process_pid,
-	.alloc = process_alloc,
-	.free = process_free,
-	.holds = process_holds,
 };
