@@ -14,8 +14,9 @@
 #define PAGE 4096u
 
 /* What the handler reads before it knows whose rights are in force: in the
- * unprotected section, which a domain may write, so nothing it could use to run code
- * with trusted rights (clearing it only makes the handler fault, and the call fail). */
+ * unprotected section (key 0), so read-only once set (sud_set_for_good): a domain that
+ * cleared it would make the next handler fault on the program's data, and the
+ * program die. */
 static struct {
 	bool pkru; /* mpk is in use: the handler first restores PKRU */
 } __attribute__((aligned(PAGE))) shared ADDRSPACE_UNPROTECTED;
@@ -195,7 +196,7 @@ int signals_install(signals_take_fn *fn)
 
 void signals_restore_pkru(void)
 {
-	shared.pkru = true;
+	sud_set_for_good(&shared.pkru);
 }
 
 void signals_trusted_rights(void)

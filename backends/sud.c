@@ -97,8 +97,9 @@ struct page {
 
 static _Thread_local struct page *page; /* TLS: readable whatever rights are in force */
 
-/* What the handler reads before it has trusted rights (key 0, like signals.c's): a
- * domain may write it, so it holds nothing that could run code with trusted rights. */
+/* What the handler reads before it has trusted rights (key 0, like signals.c's):
+ * read-only once set (sud_set_for_good), and nothing that could run code with
+ * trusted rights. */
 static struct {
 	bool pkru; /* mpk: restore trusted rights first */
 } __attribute__((aligned(PAGE))) shared ADDRSPACE_UNPROTECTED;
@@ -453,7 +454,15 @@ static void install(void)
 void sud_use_pkru(int key)
 {
 	handler.key = key;
-	shared.pkru = true;
+	sud_set_for_good(&shared.pkru);
+}
+
+void sud_set_for_good(bool *flag)
+{
+	if (*flag)
+		return;
+	*flag = true;
+	sud_mprotect((void *)((uintptr_t)flag & ~(uintptr_t)(PAGE - 1)), PAGE, PROT_READ);
 }
 
 /* Whether this thread's page is under handler.key (a page armed before mpk was set up

@@ -236,14 +236,30 @@ static void planted(int sig)
 	planted_ran = 1;
 }
 
+/* Fill one page of the section with one word: a function, or zero (which clears any
+ * flag there). */
+struct scribble {
+	size_t page;
+	void (*word)(int);
+};
+
 static long scribble_fn(const void *in, size_t in_len, void *out, size_t out_cap,
 			size_t *out_len)
 {
-	void (*fn)(int) = planted;
+	const struct scribble *s = in;
+	char *p = __start_unprotected + s->page * 4096;
 
+	(void)in_len, (void)out, (void)out_cap, (void)out_len;
+	for (char *end = p + 4096; p + sizeof(s->word) <= end; p += sizeof(s->word))
+		memcpy(p, &s->word, sizeof(s->word));
+	return 0;
+}
+
+static long null_write_fn(const void *in, size_t in_len, void *out, size_t out_cap,
+			  size_t *out_len)
+{
 	(void)in, (void)in_len, (void)out, (void)out_cap, (void)out_len;
-	for (char *p = __start_unprotected; p + sizeof(fn) <= __stop_unprotected; p += sizeof(fn))
-		memcpy(p, &fn, sizeof(fn));
+	*(volatile int *)(uintptr_t)in_len = 1;
 	return 0;
 }
 
@@ -252,15 +268,27 @@ ParameterizedTestParameters(inproc, unprotected_section_holds_no_handler)
 	return cr_make_param_array(struct backend_param, params, inproc_params());
 }
 
+/* Each page alone (a read-only one fails its call and stops nothing else), with a
+ * function and with zeros; then a signal to the program and a fault in the domain. */
 ParameterizedTest(struct backend_param *p, inproc, unprotected_section_holds_no_handler)
 {
 	struct iso_domain *d = open_domain_opt(p->name, NULL);
+	size_t pages = (size_t)(__stop_unprotected - __start_unprotected) / 4096;
+	int err;
 
 	handler_hits = 0;
 	cr_assert_neq(signal(SIGURG, count_sig), SIG_ERR);
 	cr_assert_lt(__start_unprotected, __stop_unprotected, "no unprotected section");
-	iso_call(d, scribble_fn, NULL, 0, NULL, 0, NULL, NULL);
+	for (size_t i = 0; i < pages; i++)
+		for (int zero = 0; zero < 2; zero++) {
+			struct scribble s = { i, zero ? NULL : planted };
+
+			iso_call(d, scribble_fn, &s, sizeof(s), NULL, 0, NULL, NULL);
+		}
 	raise(SIGURG);
 	cr_assert_eq(planted_ran, 0, "%s: the domain's function ran as a handler", p->name);
 	cr_assert_eq(handler_hits, 1, "%s: the program's handler did not run", p->name);
+	err = iso_call(d, null_write_fn, NULL, 0, NULL, 0, NULL, NULL);
+	cr_assert_eq(err, ISO_EFAULT, "%s: a fault after the scribbles: %s (%s)", p->name,
+		     iso_strerror(err), iso_reason());
 }
