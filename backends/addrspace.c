@@ -6,8 +6,6 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <stdio.h>
-#include <sys/syscall.h>
-#include <unistd.h>
 
 #include "addrspace.h"
 #include "trusted_heap.h"
@@ -176,16 +174,16 @@ size_t addrspace_static(struct region *out, size_t max)
 	return n;
 }
 
-/* The mapping that holds this thread's stack pointer. */
-static void stack_mapping(struct region *r)
+/* The mapping that holds `addr`. */
+static void mapping_at(const void *addr, struct region *r)
 {
-	char probe, line[256];
-	uintptr_t sp = (uintptr_t)&probe, lo, hi;
+	char line[256];
+	uintptr_t at = (uintptr_t)addr, lo, hi;
 	FILE *f = fopen("/proc/self/maps", "re");
 
 	*r = (struct region){ 0 };
 	while (f && fgets(line, sizeof(line), f))
-		if (sscanf(line, "%lx-%lx", &lo, &hi) == 2 && lo <= sp && sp < hi) {
+		if (sscanf(line, "%lx-%lx", &lo, &hi) == 2 && lo <= at && at < hi) {
 			*r = region_rw((char *)lo, hi - lo);
 			break;
 		}
@@ -193,22 +191,36 @@ static void stack_mapping(struct region *r)
 		fclose(f);
 }
 
+/*
+ * A thread made by pthread_create has its TLS block and thread descriptor at the top
+ * of its stack's mapping; the main thread's are elsewhere.  Told by where the thread
+ * pointer lies, not by the thread's id: the thread that forks a child is the child's
+ * main thread, on the stack it had.
+ */
 void addrspace_stack(struct region *r)
 {
 	void (*info)(size_t *, size_t *);
 	size_t size = 0, align = 0;
-	char *tls;
+	char probe, *tp = __builtin_thread_pointer(), *tls;
 
-	stack_mapping(r);
-	if (!r->len || syscall(SYS_gettid) == getpid())
-		return; /* the main thread's TLS is not on its stack */
+	mapping_at(&probe, r);
+	if (!r->len || tp < r->lo || tp >= r->lo + r->len)
+		return;
 	info = (void (*)(size_t *, size_t *))dlsym(RTLD_DEFAULT, "_dl_get_tls_static_info");
 	if (!info) {
 		r->len = 0; /* cannot tell where the stack ends: leave it alone */
 		return;
 	}
 	info(&size, &align);
-	tls = page_down((char *)__builtin_thread_pointer() - size);
-	if (tls > r->lo && tls < r->lo + r->len)
-		r->len = (size_t)(tls - r->lo);
+	tls = page_down(tp - size);
+	r->len = tls > r->lo ? (size_t)(tls - r->lo) : 0;
+}
+
+/* ld.so's mark of the top of the main thread's stack (arguments, environment, auxv
+ * above it). */
+extern void *__libc_stack_end;
+
+void addrspace_main_stack(struct region *r)
+{
+	mapping_at(__libc_stack_end, r);
 }

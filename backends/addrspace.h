@@ -38,5 +38,7 @@ size_t addrspace_static(struct region *out, size_t max);
 /* This thread's stack, less the TLS block glibc puts at the top of a thread's stack
  * (len 0 where that cannot be told). */
 void addrspace_stack(struct region *r);
+/* The main thread's stack mapping, whichever thread asks (len 0: not found). */
+void addrspace_main_stack(struct region *r);
 
 #endif

@@ -8,7 +8,9 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
+#include <ucontext.h>
 
+#include "addrspace.h"
 #include "arch-x86.h"
 #include "exit.h"
 #include "process.h"
@@ -239,19 +241,21 @@ static void confine(const struct process_domain *d)
 	confined = true;
 }
 
-_Noreturn void process_child_main(struct process_domain *d, const struct process_domain *all)
+static struct process_domain *child_domain;
+static const struct process_domain *child_all;
+static struct region program_stacks[2]; /* leave_program_stacks */
+
+static _Noreturn void serve(void)
 {
+	struct process_domain *d = child_domain;
 	struct chan *c = PROCESS_CHAN(d);
 
-	if (getppid() != d->parent)
-		_exit(0);
-	watch_parent(d->parent);
-	crash_quietly(c);
-	drop_secrets();
-	drop_other_arenas(d, all);
+	for (size_t i = 0; i < 2; i++)
+		if (mprotect(program_stacks[i].lo, program_stacks[i].len, PROT_READ))
+			_exit(127);
 	/* A zygote returns in a standby, confined; a child forked directly is confined
 	 * here. */
-	process_zygote_serve(d, all, confine, watch_parent);
+	process_zygote_serve(d, child_all, confine, watch_parent);
 	confine(d);
 	register_robust(c);
 	process_child_self = d;
@@ -273,4 +277,54 @@ _Noreturn void process_child_main(struct process_domain *d, const struct process
 		c->ret = r;
 		child_answer(c);
 	}
+}
+
+#define CHILD_STACK ((size_t)8 << 20)
+#define GUARD 4096u
+
+/*
+ * The stacks the child inherits (the forking thread's, and the main thread's) hold
+ * the program's frames, and a jmp_buf of the program's points into them: a longjmp
+ * from the domain would run on as a clone of the program.  So the child leaves them
+ * for a stack of its own and makes them read-only (the arguments, environment and
+ * auxv at the main stack's top stay readable): the first push or call on them faults
+ * and the child dies, ECRASH.  Done before the zygote clones, so standbys are born so.
+ */
+static _Noreturn void leave_program_stacks(struct process_domain *d,
+					   const struct process_domain *all, char *stack)
+{
+	static ucontext_t uc;
+	struct region *shut = program_stacks;
+
+	if (getcontext(&uc))
+		_exit(127);
+	addrspace_stack(&shut[0]);
+	addrspace_main_stack(&shut[1]);
+	for (size_t i = 0; i < 2; i++)
+		if (!shut[i].len)
+			_exit(127); /* never run a domain that could resume the program */
+	child_domain = d;
+	child_all = all;
+	uc.uc_stack = (stack_t){ .ss_sp = stack, .ss_size = CHILD_STACK };
+	uc.uc_link = NULL;
+	makecontext(&uc, serve, 0);
+	setcontext(&uc); /* serve shuts them, from the new stack */
+	_exit(127);
+}
+
+_Noreturn void process_child_main(struct process_domain *d, const struct process_domain *all)
+{
+	/* Mapped before other domains' arenas go, so that their addresses stay unmapped. */
+	char *stack = mmap(NULL, CHILD_STACK, PROT_READ | PROT_WRITE,
+			   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_STACK, -1, 0);
+
+	if (getppid() != d->parent)
+		_exit(0);
+	if (stack == MAP_FAILED || mprotect(stack, GUARD, PROT_NONE))
+		_exit(127);
+	watch_parent(d->parent);
+	crash_quietly(PROCESS_CHAN(d));
+	drop_secrets();
+	drop_other_arenas(d, all);
+	leave_program_stacks(d, all, stack);
 }

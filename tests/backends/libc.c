@@ -2,10 +2,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <setjmp.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -357,6 +360,52 @@ ParameterizedTest(struct backend_param *p, libc, domain_signal_handlers_never_ru
 	cr_assert(program_handler_ran && !domain_handler_ran);
 	iso_domain_destroy(d);
 	signal(SIGUSR1, SIG_DFL);
+}
+
+/* ---- longjmp to a jmp_buf of the program -------------------------------------- */
+
+static jmp_buf program_jb;        /* set on the program's stack before the child exists */
+static volatile long *escapes;    /* shared with every child: trusted code run there */
+
+static long longjmp_fn(const void *in, size_t in_len, void *out, size_t out_cap,
+		       size_t *out_len)
+{
+	(void)in, (void)in_len, (void)out, (void)out_cap, (void)out_len;
+	longjmp(program_jb, 1);
+}
+
+/* The program's code run on in a child: tell, and end before doing anything else. */
+__attribute__((noinline, noreturn)) static void escaped(void)
+{
+	__atomic_add_fetch(escapes, 1, __ATOMIC_SEQ_CST);
+	for (;;)
+		syscall(SYS_exit_group, 0);
+}
+
+/* process: the child's copy of the program's stack is read-only, so the jump ends
+ * the child (ECRASH) at its first call instead of running the program on in a clone.  In-process
+ * backends fault as on any write outside the domain (violations suite). */
+LIBC_PARAMS(longjmp_to_the_program_ends_the_child, 0, 0, 1)
+ParameterizedTest(struct backend_param *p, libc, longjmp_to_the_program_ends_the_child,
+		  .timeout = 30)
+{
+	struct iso_domain *d;
+	int err;
+
+	escapes = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	cr_assert_neq((void *)escapes, MAP_FAILED);
+	if (setjmp(program_jb))
+		escaped(); /* only a child gets here */
+	d = open_domain_opt(p->name, NULL);
+	for (int i = 0; i < 3; i++) { /* the first child, then standbys or forks */
+		err = iso_call(d, longjmp_fn, NULL, 0, NULL, 0, NULL, NULL);
+		cr_assert_eq(err, ISO_ECRASH, "call %d: %s (%s)", i, iso_strerror(err), iso_reason());
+		cr_assert_eq(*escapes, 0, "a child ran the program's code after longjmp");
+	}
+	err = iso_call(d, fine_fn, NULL, 0, NULL, 0, NULL, NULL);
+	cr_assert_eq(err, ISO_OK, "after the jumps: %s (%s)", iso_strerror(err), iso_reason());
+	iso_domain_destroy(d);
+	munmap((void *)escapes, 4096);
 }
 
 /* ---- memory limit ----------------------------------------------------------------- */
