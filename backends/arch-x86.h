@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
+#include <ucontext.h>
 
 /* CPUID.(EAX=7,ECX=0):ECX bit 3 is PKU (the CPU has it), bit 4 OSPKE (the OS enabled it). */
 static inline bool cpu_has_pku(void)
@@ -47,6 +48,24 @@ static inline unsigned cpu_xsave_pkru_offset(void)
 	unsigned a, b, c, d;
 
 	return __get_cpuid_count(0xd, XSTATE_PKRU_BIT, &a, &b, &c, &d) ? b : 0;
+}
+
+/*
+ * Does the signal frame of uc carry PKRU, i.e. has the kernel enabled protection keys
+ * (so RDPKRU and WRPKRU work)?  The frame's FXSAVE area ends with the kernel's
+ * software bytes (from byte 464: magic, size, the XSAVE features the frame holds).
+ * Read off the frame, not from memory a domain could write.
+ */
+#define FXSAVE_SW_BYTES 464
+#define FP_XSTATE_MAGIC 0x46505853u
+
+static inline bool xsave_frame_has_pkru(const void *ucv)
+{
+	const ucontext_t *uc = ucv;
+	const char *fp = (const char *)uc->uc_mcontext.fpregs;
+
+	return fp && *(const uint32_t *)(fp + FXSAVE_SW_BYTES) == FP_XSTATE_MAGIC &&
+	       (*(const uint64_t *)(fp + FXSAVE_SW_BYTES + 8) >> XSTATE_PKRU_BIT & 1);
 }
 
 /* Store pkru in the XSAVE area at xsave (PKRU at offset), marked as present. */

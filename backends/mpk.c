@@ -122,7 +122,6 @@ static int open_every_thread(void)
 	if (!pkru_offset)
 		return reason_set(ISO_ENOTSUP, "CPUID does not locate PKRU in the XSAVE area");
 	gate_pkru_trusted();
-	signals_restore_pkru();
 	/* Threads started earlier still have the kernel's default PKRU, which shuts the
 	 * trusted key they are about to need for every heap access: open it for them. */
 	sigemptyset(&sa.sa_mask);

@@ -135,7 +135,7 @@ static void on_fatal(int sig, siginfo_t *si, void *uc)
 	struct sigaction dfl = { .sa_handler = SIG_DFL };
 	sigset_t one;
 
-	signals_trusted_rights(); /* child_chan, and the kernel's robust-list walk at death */
+	signals_trusted_rights(uc); /* child_chan, and the kernel's robust-list walk at death */
 	fault_record(&child_chan->fault, sig, si, uc);
 	__sigaction(sig, &dfl, NULL);
 	sigemptyset(&one);

@@ -3,7 +3,7 @@
 #include <errno.h>
 #include <stdatomic.h>
 
-#include "addrspace.h"
+#include "arch-x86.h"
 #include "gate.h"
 #include "iso.h"
 #include "reason.h"
@@ -12,14 +12,6 @@
 #include "sud.h"
 
 #define PAGE 4096u
-
-/* What the handler reads before it knows whose rights are in force: in the
- * unprotected section (key 0), so read-only once set (sud_set_for_good): a domain that
- * cleared it would make the next handler fault on the program's data, and the
- * program die. */
-static struct {
-	bool pkru; /* mpk is in use: the handler first restores PKRU */
-} __attribute__((aligned(PAGE))) shared ADDRSPACE_UNPROTECTED;
 
 static const int handled[] = { SIGSEGV, SIGBUS, SIGABRT, SIGILL, SIGFPE, SIGTRAP };
 
@@ -79,8 +71,7 @@ static bool owned(int sig)
  */
 static void on_program(int sig, siginfo_t *si, void *uc)
 {
-	if (shared.pkru)
-		gate_pkru_trusted();
+	signals_trusted_rights(uc);
 	chain(sig, si, uc);
 }
 
@@ -168,8 +159,7 @@ sighandler_t signal(int sig, sighandler_t handler)
 static void on_signal(int sig, siginfo_t *si, void *uc)
 {
 	/* The kernel runs handlers with its default PKRU, which shuts the trusted key. */
-	if (shared.pkru)
-		gate_pkru_trusted();
+	signals_trusted_rights(uc);
 	if (!take.fn(sig, si, uc))
 		chain(sig, si, uc);
 }
@@ -194,14 +184,11 @@ int signals_install(signals_take_fn *fn)
 	return err;
 }
 
-void signals_restore_pkru(void)
+/* Where the kernel has protection keys on, trusted rights (PKRU 0): the frame says so,
+ * so that nothing a domain can write decides it. */
+void signals_trusted_rights(const void *uc)
 {
-	sud_set_for_good(&shared.pkru);
-}
-
-void signals_trusted_rights(void)
-{
-	if (shared.pkru)
+	if (xsave_frame_has_pkru(uc))
 		gate_pkru_trusted();
 }
 

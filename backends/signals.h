@@ -19,13 +19,12 @@ typedef bool signals_take_fn(int sig, siginfo_t *si, void *uc);
 /* Take over the fault signals and SIGNALS_WATCHDOG for take, once per process.
  * ISO_OK, or ISO_ESYS with the reason. */
 int signals_install(signals_take_fn *take);
-/* mpk is in use: from now on the handler gives its thread trusted rights (PKRU 0)
- * first thing, as the kernel runs handlers with a PKRU that shuts the trusted key. */
-void signals_restore_pkru(void);
-/* In a handler of isobench's own elsewhere (a process child's): the same first step,
- * trusted rights back where mpk is in use.  The child's data carries the program's
- * keys, and the kernel also reads it (the robust futex list) as the child dies. */
-void signals_trusted_rights(void);
+/* A signal handler's first step, given its ucontext: trusted rights (PKRU 0) where the
+ * kernel has protection keys on, as it runs handlers with a PKRU that shuts the
+ * trusted key under mpk.  Every handler of isobench's runs it, a process child's too
+ * (the child's data carries the program's keys, and the kernel reads it, the robust
+ * futex list, as the child dies). */
+void signals_trusted_rights(const void *uc);
 /* The pages the handlers read with trusted rights (isobench's take, the program's
  * handlers): a confidential mprotect domain keeps them readable (pointers, no secret). */
 struct region signals_handler_pages(void);

@@ -20,7 +20,7 @@
 #include <ucontext.h>
 #include <unistd.h>
 
-#include "addrspace.h"
+#include "arch-x86.h"
 #include "gate.h"
 #include "iso.h"
 #include "reason.h"
@@ -96,13 +96,6 @@ struct page {
 };
 
 static _Thread_local struct page *page; /* TLS: readable whatever rights are in force */
-
-/* What the handler reads before it has trusted rights (key 0, like signals.c's):
- * read-only once set (sud_set_for_good), and nothing that could run code with
- * trusted rights. */
-static struct {
-	bool pkru; /* mpk: restore trusted rights first */
-} __attribute__((aligned(PAGE))) shared ADDRSPACE_UNPROTECTED;
 
 /* Read with trusted rights, written outside domains: the program's data, on a page of
  * its own that a confidential mprotect domain leaves readable (sud_handler_page). */
@@ -376,7 +369,7 @@ static void on_sigsys(int sig, siginfo_t *si, void *ucv)
 	struct page *p = page;
 	long ret = -EPERM;
 
-	if (shared.pkru)
+	if (xsave_frame_has_pkru(uc))
 		gate_pkru_trusted(); /* the kernel's default PKRU shuts the selector page */
 	if (si->si_code != SYS_USER_DISPATCH || !p || p->selector != SYSCALL_DISPATCH_FILTER_BLOCK) {
 		handler.take(sig, si, uc); /* not the filter's: a crash, if in a domain */
@@ -454,15 +447,6 @@ static void install(void)
 void sud_use_pkru(int key)
 {
 	handler.key = key;
-	sud_set_for_good(&shared.pkru);
-}
-
-void sud_set_for_good(bool *flag)
-{
-	if (*flag)
-		return;
-	*flag = true;
-	sud_mprotect((void *)((uintptr_t)flag & ~(uintptr_t)(PAGE - 1)), PAGE, PROT_READ);
 }
 
 /* Whether this thread's page is under handler.key (a page armed before mpk was set up

@@ -30,9 +30,6 @@ typedef bool sud_take_fn(int sig, siginfo_t *si, void *uc);
  * reads the selector with the domain's rights, which may shut the trusted key).
  * Otherwise (mprotect) they lie in the trusted heap, read-only while a domain runs. */
 void sud_use_pkru(int key);
-/* Set a flag of the unprotected section for good: its page (its own) read-only from
- * then on, so that no domain can clear it. */
-void sud_set_for_good(bool *flag);
 /* This thread's selector page and the dispatch, at its first hardened call (once a
  * thread).  ISO_OK, or ISO_ENOTSUP / ISO_ESYS with the reason. */
 int sud_arm(sud_take_fn *take);
