@@ -96,6 +96,16 @@ void process_standby_stop(struct process_domain *d)
 	process_standby_init(d);
 }
 
+/* Ask for as many as make PROCESS_STANDBYS ready or under way. */
+static int refill(struct process_domain *d)
+{
+	int err = ISO_OK;
+
+	while (!err && d->sb.nready + d->sb.asked < PROCESS_STANDBYS)
+		err = ask(d);
+	return err;
+}
+
 static int start(struct process_domain *d, pthread_mutex_t *lock,
 		 struct process_domain *const *all)
 {
@@ -120,7 +130,7 @@ static int start(struct process_domain *d, pthread_mutex_t *lock,
 	d->sb.fd = sv[0];
 	d->sb.zygote = pid;
 	d->sb.parent = getpid();
-	return ask(d);
+	return refill(d);
 }
 
 int process_standby_take(struct process_domain *d, pthread_mutex_t *lock,
@@ -134,8 +144,8 @@ int process_standby_take(struct process_domain *d, pthread_mutex_t *lock,
 		process_standby_stop(d); /* a forked program, or a secret since: retire */
 	if (d->sb.fd < 0)
 		err = start(d, lock, all);
-	if (!err && !d->sb.nready && !d->sb.asked)
-		err = ask(d);
+	if (!err)
+		err = refill(d);
 	if (!err)
 		err = receive(d, true);
 	if (err || !d->sb.nready) {
@@ -154,7 +164,7 @@ int process_standby_take(struct process_domain *d, pthread_mutex_t *lock,
 	process_futex(&s->go, FUTEX_WAKE, INT_MAX, NULL);
 	d->pid = pid;
 	d->secrets_gen = d->sb.gen;
-	if (ask(d)) /* the next one, cloned while this one works */
+	if (refill(d)) /* its successor, cloned once this one runs */
 		process_standby_stop(d);
 	return ISO_OK;
 }

@@ -26,6 +26,10 @@
  *   - a way to talk to another domain's zygote: every child closes the parent's
  *     end of each domain's socket (process_zygote_serve).
  */
+/* Standbys kept ready: two, so that a second crash soon after the first finds one
+ * ready too, while the zygote clones (one crash's clone is not awaited). */
+#define PROCESS_STANDBYS 2
+
 struct process_standby {
 	int fd;          /* the parent's end of the socket to the zygote; -1: none */
 	int zfd;         /* the zygote's end: set only in the zygote's copy of the domain */
@@ -34,7 +38,7 @@ struct process_standby {
 	unsigned gen;    /* secret_gen() then */
 	unsigned asked;  /* standbys asked for, not yet received */
 	unsigned nready;
-	pid_t ready[2];  /* standbys waiting to take over */
+	pid_t ready[PROCESS_STANDBYS]; /* standbys waiting to take over, oldest first */
 };
 
 /* The slot, in the chan page's last cache line: the parent names the child that

@@ -774,6 +774,29 @@ Test(standby, takes_over_after_a_timeout, .timeout = 20)
 	takes_over(hang_fn, 100, ISO_ETIMEDOUT);
 }
 
+/* Standbys are kept ready two at a time: a second crash right after the first
+ * (before the zygote could clone a successor) still finds one that existed before
+ * both. */
+Test(standby, a_second_crash_finds_one_ready, .timeout = 20)
+{
+	struct iso_domain *d = open_process(2000, ISO_WAIT_HYBRID);
+	pid_t before[64], first = child_pid(d), now;
+	int n, err;
+
+	usleep(20000); /* the zygote has cloned the standbys by now */
+	n = live_children(before, 64);
+	for (int i = 0; i < 2; i++) {
+		err = iso_call(d, segv_fn, NULL, 0, NULL, 0, NULL, NULL);
+		cr_assert_eq(err, ISO_ECRASH, "crash %d: got %s (%s)", i, iso_strerror(err),
+			     iso_reason());
+	}
+	now = child_pid(d);
+	cr_assert_neq(now, first, "the crashed child still answers");
+	cr_assert(among(now, before, n), "after two crashes the call ran in %d, a child cloned "
+		  "after the first crash (no second standby was ready)", (int)now);
+	iso_domain_destroy(d);
+}
+
 /* Destroy ends every process the domain had: the active child, the standby, the
  * zygote; none is left running or a zombie, and nothing is left open or mapped. */
 Test(standby, destroy_kills_the_standby, .timeout = 20)
