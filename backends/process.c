@@ -290,6 +290,7 @@ static int process_call(struct iso_domain *dom, iso_fn *fn, const void *in, size
 
 		return again == ISO_OK ? err : again;
 	}
+	process_standby_refill(d);
 	/* The child can still write the channel: read each field once, then judge it. */
 	n = *(volatile size_t *)&c->out_len;
 	r = *(volatile long *)&c->ret;

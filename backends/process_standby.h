@@ -60,6 +60,9 @@ void process_standby_init(struct process_domain *d);
  * caller forks a child itself. */
 int process_standby_take(struct process_domain *d, pthread_mutex_t *lock,
 			 struct process_domain *const *all);
+/* After an answer: ask the zygote for the standbys taken since (a clone asked for
+ * as a standby takes over would compete with its first call). */
+void process_standby_refill(struct process_domain *d);
 /* A child the caller forked itself is the one that may answer. */
 void process_standby_own(struct process_domain *d, pid_t pid);
 /* Before the channel is reused: a child killed in a call may still run for a few
