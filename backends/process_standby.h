@@ -13,7 +13,9 @@
  * same way (secrets, other domains' arenas), clones standbys on request
  * (CLONE_PARENT: they are the program's children, collected by its waitpid).  A
  * standby waits, untouched by any call, until the parent names it in the slot;
- * the zygote meanwhile clones the next one on another CPU.
+ * PROCESS_STANDBYS wait, and a taken one's successor is asked for after its first
+ * answer (process_standby_refill), so that the clone does not compete with the
+ * takeover.
  *
  * What a standby must not have, and how it does not:
  *   - secrets marked after the zygote forked: the zygote records secret_gen(); a
