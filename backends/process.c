@@ -144,7 +144,10 @@ static int wait_reply(struct process_domain *d)
 	for (unsigned i = 1; spin > 0; i++) {
 		v = atomic_load_explicit(&c->state, memory_order_acquire);
 		if (v != busy) {
-			process_wait_learn(&d->wait, max, true);
+			/* A death is no answer a spin paid for: while the child dies, and
+			 * the standby and the zygote's next clone start, a spin only keeps a
+			 * CPU from them (process_standby.h). */
+			process_wait_learn(&d->wait, max, !(v & FUTEX_OWNER_DIED));
 			goto answered;
 		}
 		cpu_relax();
@@ -287,6 +290,7 @@ static int process_call(struct iso_domain *dom, iso_fn *fn, const void *in, size
 
 		return again == ISO_OK ? err : again;
 	}
+	process_standby_refill(d);
 	/* The child can still write the channel: read each field once, then judge it. */
 	n = *(volatile size_t *)&c->out_len;
 	r = *(volatile long *)&c->ret;

@@ -13,7 +13,9 @@
  * same way (secrets, other domains' arenas), clones standbys on request
  * (CLONE_PARENT: they are the program's children, collected by its waitpid).  A
  * standby waits, untouched by any call, until the parent names it in the slot;
- * the zygote meanwhile clones the next one on another CPU.
+ * PROCESS_STANDBYS wait, and a taken one's successor is asked for after its first
+ * answer (process_standby_refill), so that the clone does not compete with the
+ * takeover.
  *
  * What a standby must not have, and how it does not:
  *   - secrets marked after the zygote forked: the zygote records secret_gen(); a
@@ -26,6 +28,10 @@
  *   - a way to talk to another domain's zygote: every child closes the parent's
  *     end of each domain's socket (process_zygote_serve).
  */
+/* Standbys kept ready: two, so that a second crash soon after the first finds one
+ * ready too, while the zygote clones (one crash's clone is not awaited). */
+#define PROCESS_STANDBYS 2
+
 struct process_standby {
 	int fd;          /* the parent's end of the socket to the zygote; -1: none */
 	int zfd;         /* the zygote's end: set only in the zygote's copy of the domain */
@@ -34,7 +40,7 @@ struct process_standby {
 	unsigned gen;    /* secret_gen() then */
 	unsigned asked;  /* standbys asked for, not yet received */
 	unsigned nready;
-	pid_t ready[2];  /* standbys waiting to take over */
+	pid_t ready[PROCESS_STANDBYS]; /* standbys waiting to take over, oldest first */
 };
 
 /* The slot, in the chan page's last cache line: the parent names the child that
@@ -56,6 +62,9 @@ void process_standby_init(struct process_domain *d);
  * caller forks a child itself. */
 int process_standby_take(struct process_domain *d, pthread_mutex_t *lock,
 			 struct process_domain *const *all);
+/* After an answer: ask the zygote for the standbys taken since (a clone asked for
+ * as a standby takes over would compete with its first call). */
+void process_standby_refill(struct process_domain *d);
 /* A child the caller forked itself is the one that may answer. */
 void process_standby_own(struct process_domain *d, pid_t pid);
 /* Before the channel is reused: a child killed in a call may still run for a few
