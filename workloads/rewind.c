@@ -22,8 +22,9 @@ fault_fn(const void *in, size_t in_len, void *out, size_t out_cap, size_t *out_l
 /*
  * `none` has no domain to rewind (the write would kill the harness).  In-process
  * backends report the fault (ISO_EFAULT) and rewind the domain's stack and heap;
- * `process` sees its child die (ISO_ECRASH) and forks a new one before iso_call
- * returns, so the respawn is inside the timed call.
+ * `process` sees its child die (ISO_ECRASH) and names a standby child (or, with none
+ * ready, forks one) before iso_call returns, so the takeover is inside the timed
+ * call; the clone of the next standby runs beside the calls that follow.
  */
 static int rewind_setup(struct iso_domain *d, size_t size, void **state)
 {
