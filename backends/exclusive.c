@@ -84,6 +84,13 @@ void exclusive_end(void)
 		futex(&shared.p->gen, FUTEX_WAKE_PRIVATE, INT_MAX);
 }
 
+void exclusive_restored(void)
+{
+	atomic_fetch_add(&shared.p->gen, 1);
+	if (atomic_load(&shared.p->waiters))
+		futex(&shared.p->gen, FUTEX_WAKE_PRIVATE, INT_MAX);
+}
+
 bool exclusive_wait(void)
 {
 	uint32_t g;

@@ -20,6 +20,12 @@ void exclusive_begin(void);
 bool exclusive_held(void);
 /* Give it back (async-signal-safe: a rewind does it in the signal handler). */
 void exclusive_end(void);
+/* The holder has restored every protection but keeps the lock a while longer (a
+ * rewind, across the discard of the domain's memory): the threads waiting in their
+ * fault handlers may run their instruction again now.  They must not wait for the
+ * end: one may hold a lock the discard needs (jemalloc's), taken before it faulted.
+ * Async-signal-safe. */
+void exclusive_restored(void);
 /*
  * In the signal handler, on a thread outside every domain, for a SIGSEGV with
  * SEGV_ACCERR: wait until the call that holds the lock (if any) has ended.  true:

@@ -195,8 +195,10 @@ static void mprotect_bare(struct inproc *d, struct gate *g, unsigned long iters)
  * meanwhile. */
 static void mprotect_recover(void)
 {
-	if (exclusive_held())
+	if (exclusive_held()) {
 		restore(inproc_thread.saved, inproc_thread.nsaved);
+		exclusive_restored();
+	}
 	sud_allow();
 }
 
