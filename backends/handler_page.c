@@ -7,7 +7,10 @@
 
 static_assert(sizeof(struct handler_page) == PAGE, "the handlers' state fills one page");
 
-struct handler_page handler_page;
+/* A section of its own, not .bss: there its page alignment made .bss page-aligned
+ * and split libiso's small variables over two pages around it, a present page more
+ * for every mprotect switch to flush. */
+struct handler_page handler_page __attribute__((section("handler_page_section")));
 
 struct region handler_page_region(void)
 {
