@@ -38,7 +38,7 @@ struct handler_page {
 	} signals;
 } __attribute__((aligned(4096))); /* and so a page long: nothing else shares it */
 
-extern struct handler_page handler_page;
+extern struct handler_page handler_page_data;
 
 /* The page, for the confidential plan to keep readable. */
 struct region handler_page_region(void);

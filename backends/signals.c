@@ -15,7 +15,7 @@
 
 static const int handled[] = { SIGSEGV, SIGBUS, SIGABRT, SIGILL, SIGFPE, SIGTRAP };
 
-/* The program's handlers and isobench's take live in handler_page.signals
+/* The program's handlers and isobench's take live in handler_page_data.signals
  * (handler_page.h says where and why). */
 
 /* glibc's struct sigaction to the kernel's form and back: the bits of sa_mask past
@@ -42,7 +42,7 @@ static struct sigaction unpack(const struct handler_page_action *o)
 
 static void chain(int sig, siginfo_t *si, void *uc)
 {
-	struct handler_page_action *o = &handler_page.signals.old[sig];
+	struct handler_page_action *o = &handler_page_data.signals.old[sig];
 	void (*handler)(int) = (void (*)(int))o->handler;
 	void (*action)(int, siginfo_t *, void *) = (void (*)(int, siginfo_t *, void *))o->handler;
 	bool info = o->flags & SA_SIGINFO;
@@ -101,14 +101,14 @@ static void as_installed(int sig, const struct sigaction *kernel, struct sigacti
 {
 	bool ours = (kernel->sa_flags & SA_SIGINFO) && kernel->sa_sigaction == on_program;
 
-	*out = ours ? unpack(&handler_page.signals.old[sig]) : *kernel;
+	*out = ours ? unpack(&handler_page_data.signals.old[sig]) : *kernel;
 }
 
 /* A signal isobench does not take: the program's handler goes in behind on_program. */
 static int install_program(int sig, const struct sigaction *act, struct sigaction *old)
 {
 	struct sigaction kernel, was;
-	struct handler_page_action prev = handler_page.signals.old[sig];
+	struct handler_page_action prev = handler_page_data.signals.old[sig];
 
 	if (!act) {
 		if (__sigaction(sig, NULL, &was))
@@ -124,15 +124,15 @@ static int install_program(int sig, const struct sigaction *act, struct sigactio
 		kernel.sa_sigaction = on_program;
 		kernel.sa_flags |= SA_SIGINFO | SA_ONSTACK;
 	}
-	handler_page.signals.old[sig] = pack(act); /* before the kernel can deliver to on_program */
+	handler_page_data.signals.old[sig] = pack(act); /* before the kernel can deliver to on_program */
 	if (sud_sigaction(sig, &kernel, &was)) {
-		handler_page.signals.old[sig] = prev;
+		handler_page_data.signals.old[sig] = prev;
 		return -1;
 	}
 	if (old) {
-		handler_page.signals.old[sig] = prev;
+		handler_page_data.signals.old[sig] = prev;
 		as_installed(sig, &was, old);
-		handler_page.signals.old[sig] = pack(act);
+		handler_page_data.signals.old[sig] = pack(act);
 	}
 	return 0;
 }
@@ -152,9 +152,9 @@ int sigaction(int sig, const struct sigaction *act, struct sigaction *old)
 	if (!owned(sig))
 		return install_program(sig, act, old);
 	if (old)
-		*old = unpack(&handler_page.signals.old[sig]);
+		*old = unpack(&handler_page_data.signals.old[sig]);
 	if (act)
-		handler_page.signals.old[sig] = pack(act);
+		handler_page_data.signals.old[sig] = pack(act);
 	return 0;
 }
 
@@ -177,7 +177,7 @@ static void on_signal(int sig, siginfo_t *si, void *uc)
 {
 	/* The kernel runs handlers with its default PKRU, which shuts the trusted key. */
 	signals_trusted_rights(uc);
-	if (!handler_page.signals.fn(sig, si, uc))
+	if (!handler_page_data.signals.fn(sig, si, uc))
 		chain(sig, si, uc);
 }
 
@@ -188,7 +188,7 @@ int signals_install(signals_take_fn *fn)
 	struct sigaction was;
 	int err = ISO_OK;
 
-	handler_page.signals.fn = fn;
+	handler_page_data.signals.fn = fn;
 	sigemptyset(&sa.sa_mask);
 	for (size_t i = 0; i < sizeof(handled) / sizeof(handled[0]); i++)
 		sigaddset(&sa.sa_mask, handled[i]);
@@ -199,7 +199,7 @@ int signals_install(signals_take_fn *fn)
 		if (sud_sigaction(sig, &sa, &was))
 			err = reason_sys("sigaction");
 		else
-			handler_page.signals.old[sig] = pack(&was);
+			handler_page_data.signals.old[sig] = pack(&was);
 	}
 	atomic_store(&installed, !err);
 	return err;

@@ -366,7 +366,7 @@ static void on_sigsys(int sig, siginfo_t *si, void *ucv)
 	if (xsave_frame_has_pkru(uc))
 		gate_pkru_trusted(); /* the kernel's default PKRU shuts the selector page */
 	if (si->si_code != SYS_USER_DISPATCH || !p || p->selector != SYSCALL_DISPATCH_FILTER_BLOCK) {
-		handler_page.sud.take(sig, si, uc); /* not the filter's: a crash, if in a domain */
+		handler_page_data.sud.take(sig, si, uc); /* not the filter's: a crash, if in a domain */
 		r[REG_RAX] = -ENOSYS;
 		return;
 	}
@@ -378,14 +378,14 @@ static void on_sigsys(int sig, siginfo_t *si, void *ucv)
 		ret = as_domain(p, &c);
 		if (ret >= 0 && proc_mem(ret)) {
 			sud_raw(SYS_close, ret, 0, 0, 0, 0, 0);
-			handler_page.sud.take(SIGSYS, si, uc);
+			handler_page_data.sud.take(SIGSYS, si, uc);
 			ret = -EPERM;
 		}
 		break;
 	case DENY:
 		break;
 	case VIOLATION:
-		handler_page.sud.take(SIGSYS, si, uc); /* rewinds: recover() calls sud_allow() */
+		handler_page_data.sud.take(SIGSYS, si, uc); /* rewinds: recover() calls sud_allow() */
 		break;
 	}
 	r[REG_RAX] = ret;
@@ -440,10 +440,10 @@ static void install(void)
 
 void sud_use_pkru(int key)
 {
-	handler_page.sud.key = key;
+	handler_page_data.sud.key = key;
 }
 
-/* Whether this thread's page is under handler_page.sud.key (a page armed before mpk
+/* Whether this thread's page is under handler_page_data.sud.key (a page armed before mpk
  * was set up lies in the trusted heap: armed again). */
 static _Thread_local bool page_keyed;
 
@@ -452,12 +452,12 @@ static struct page *page_new(void)
 {
 	struct page *p;
 
-	if (!handler_page.sud.key)
+	if (!handler_page_data.sud.key)
 		return aligned_alloc(PAGE, PAGE); /* called outside domains: the trusted heap */
 	p = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (p == MAP_FAILED)
 		return NULL;
-	if (pkey_mprotect(p, PAGE, PROT_READ | PROT_WRITE, handler_page.sud.key)) {
+	if (pkey_mprotect(p, PAGE, PROT_READ | PROT_WRITE, handler_page_data.sud.key)) {
 		munmap(p, PAGE);
 		return NULL;
 	}
@@ -478,9 +478,9 @@ int sud_arm(sud_take_fn *take)
 	struct page *p, *old = page;
 	bool old_keyed = page_keyed;
 
-	if (page && (page_keyed || !handler_page.sud.key))
+	if (page && (page_keyed || !handler_page_data.sud.key))
 		return ISO_OK;
-	handler_page.sud.take = take;
+	handler_page_data.sud.take = take;
 	pthread_once(&once, install);
 	if (once_err)
 		return once_err;

@@ -44,7 +44,7 @@ static long scribble_fn(const void *in, size_t in_len, void *out, size_t out_cap
 	if (in_len != sizeof(at))
 		return -1;
 	memcpy(&at, in, sizeof(at));
-	*(volatile uintptr_t *)((char *)&handler_page + at) = 0x5c21bb1e;
+	*(volatile uintptr_t *)((char *)&handler_page_data + at) = 0x5c21bb1e;
 	return 0;
 }
 
@@ -76,12 +76,12 @@ ParameterizedTest(struct case_param *p, handler_page, no_domain_writes_it)
 	int err;
 
 	iso_call(d, null_write_fn, NULL, 0, NULL, 0, NULL, NULL); /* arms what it arms */
-	memcpy(&before, &handler_page, sizeof(before));
+	memcpy(&before, &handler_page_data, sizeof(before));
 	for (size_t i = 0; i < sizeof(at) / sizeof(at[0]); i++) {
 		err = iso_call(d, scribble_fn, &at[i], sizeof(at[i]), NULL, 0, NULL, NULL);
 		cr_assert_eq(err, ISO_EFAULT, "%s%s: a write at +%zu: %s", p->name,
 			     p->confidential ? " (confidential)" : "", at[i], iso_strerror(err));
-		cr_assert(!memcmp(&before, &handler_page, sizeof(before)),
+		cr_assert(!memcmp(&before, &handler_page_data, sizeof(before)),
 			  "%s: the handler page changed", p->name);
 	}
 	err = iso_call(d, null_write_fn, NULL, 0, NULL, 0, NULL, NULL);
