@@ -7,6 +7,7 @@
 
 #include "addrspace.h"
 #include "exclusive.h"
+#include "handler_page.h"
 #include "inproc.h"
 #include "malloc.h"
 #include "reason.h"
@@ -131,8 +132,7 @@ static size_t plan_confidential(struct inproc *d, struct inproc_thread *t, struc
 	size_t n = with(s, addrspace_trusted(&t->stack, s, max - 8), PROT_NONE), k = 0;
 
 	n = keep(s, n, max, addrspace_unprotected());
-	n = keep(s, n, max, signals_handler_pages());
-	n = keep(s, n, max, sud_handler_page());
+	n = keep(s, n, max, handler_page_region());
 	n = keep(s, n, max, region_rw(d->heap, 4096));
 	if (sel && !selector_apart(s + n))
 		n = keep(s, n, max, region_rw((void *)sel, 4096));

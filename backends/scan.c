@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -20,7 +21,9 @@
 #define SCAN_MAX 512 /* mappings remembered as scanned */
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
-static struct { uintptr_t lo, hi; } scanned[SCAN_MAX];
+/* In the trusted heap (scan_exec runs outside domains): 8 KiB in the program's data
+ * would be pages more for every mprotect switch to flush. */
+static struct scan_span { uintptr_t lo, hi; } *scanned;
 static size_t nscanned;
 
 /* Does an instruction that can set PKRU start at p (with n bytes readable)?  xrstor:
@@ -96,6 +99,10 @@ int scan_exec(size_t *patched)
 
 	*patched = 0;
 	pthread_mutex_lock(&lock);
+	if (!scanned && !(scanned = calloc(SCAN_MAX, sizeof(*scanned)))) {
+		pthread_mutex_unlock(&lock);
+		return reason_set(ISO_ENOMEM, "no memory for the scanned mappings");
+	}
 	maps = fopen("/proc/self/maps", "re");
 	if (!maps) {
 		pthread_mutex_unlock(&lock);

@@ -2,37 +2,53 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <stdatomic.h>
+#include <string.h>
 
 #include "arch-x86.h"
 #include "gate.h"
+#include "handler_page.h"
 #include "iso.h"
 #include "reason.h"
 #include "route.h"
 #include "signals.h"
 #include "sud.h"
 
-#define PAGE 4096u
-
 static const int handled[] = { SIGSEGV, SIGBUS, SIGABRT, SIGILL, SIGFPE, SIGTRAP };
 
-/* Read only after the handler has restored trusted rights, and written only outside
- * domains: the program's data, which a domain can read (mpk: the trusted key,
- * write-disabled; mprotect: read-only) but never write, on pages of their own that a
- * confidential mprotect domain leaves readable (signals_handler_pages). */
-static struct {
-	signals_take_fn *fn;
-	struct sigaction old[_NSIG]; /* the program's handlers, and those isobench replaced */
-} __attribute__((aligned(PAGE))) take;
+/* The program's handlers and isobench's take live in handler_page_data.signals
+ * (handler_page.h says where and why). */
+
+/* glibc's struct sigaction to the kernel's form and back: the bits of sa_mask past
+ * the kernel's 64 signals are never delivered (glibc's own sigaction leaves them
+ * unset in what it returns too). */
+static struct handler_page_action pack(const struct sigaction *a)
+{
+	struct handler_page_action o = { .handler = (void *)a->sa_sigaction,
+					  .restorer = a->sa_restorer,
+					  .flags = a->sa_flags };
+
+	memcpy(&o.mask, &a->sa_mask, sizeof(o.mask));
+	return o;
+}
+
+static struct sigaction unpack(const struct handler_page_action *o)
+{
+	struct sigaction a = { .sa_flags = o->flags, .sa_restorer = o->restorer };
+
+	a.sa_sigaction = (void (*)(int, siginfo_t *, void *))o->handler;
+	memcpy(&a.sa_mask, &o->mask, sizeof(o->mask));
+	return a;
+}
 
 static void chain(int sig, siginfo_t *si, void *uc)
 {
-	struct sigaction *o = &take.old[sig];
-	void (*handler)(int) = o->sa_handler;
-	void (*action)(int, siginfo_t *, void *) = o->sa_sigaction;
-	bool info = o->sa_flags & SA_SIGINFO;
+	struct handler_page_action *o = &handler_page_data.signals.old[sig];
+	void (*handler)(int) = (void (*)(int))o->handler;
+	void (*action)(int, siginfo_t *, void *) = (void (*)(int, siginfo_t *, void *))o->handler;
+	bool info = o->flags & SA_SIGINFO;
 
-	if (o->sa_flags & SA_RESETHAND)
-		*o = (struct sigaction){ .sa_handler = SIG_DFL };
+	if (o->flags & SA_RESETHAND)
+		*o = (struct handler_page_action){ .handler = (void *)SIG_DFL };
 	if (info) {
 		action(sig, si, uc);
 	} else if (handler == SIG_DFL || handler == SIG_IGN) {
@@ -85,13 +101,14 @@ static void as_installed(int sig, const struct sigaction *kernel, struct sigacti
 {
 	bool ours = (kernel->sa_flags & SA_SIGINFO) && kernel->sa_sigaction == on_program;
 
-	*out = ours ? take.old[sig] : *kernel;
+	*out = ours ? unpack(&handler_page_data.signals.old[sig]) : *kernel;
 }
 
 /* A signal isobench does not take: the program's handler goes in behind on_program. */
 static int install_program(int sig, const struct sigaction *act, struct sigaction *old)
 {
-	struct sigaction kernel, prev = take.old[sig], was;
+	struct sigaction kernel, was;
+	struct handler_page_action prev = handler_page_data.signals.old[sig];
 
 	if (!act) {
 		if (__sigaction(sig, NULL, &was))
@@ -107,15 +124,15 @@ static int install_program(int sig, const struct sigaction *act, struct sigactio
 		kernel.sa_sigaction = on_program;
 		kernel.sa_flags |= SA_SIGINFO | SA_ONSTACK;
 	}
-	take.old[sig] = *act; /* before the kernel can deliver to on_program */
+	handler_page_data.signals.old[sig] = pack(act); /* before the kernel can deliver to on_program */
 	if (sud_sigaction(sig, &kernel, &was)) {
-		take.old[sig] = prev;
+		handler_page_data.signals.old[sig] = prev;
 		return -1;
 	}
 	if (old) {
-		take.old[sig] = prev;
+		handler_page_data.signals.old[sig] = prev;
 		as_installed(sig, &was, old);
-		take.old[sig] = *act;
+		handler_page_data.signals.old[sig] = pack(act);
 	}
 	return 0;
 }
@@ -135,9 +152,9 @@ int sigaction(int sig, const struct sigaction *act, struct sigaction *old)
 	if (!owned(sig))
 		return install_program(sig, act, old);
 	if (old)
-		*old = take.old[sig];
+		*old = unpack(&handler_page_data.signals.old[sig]);
 	if (act)
-		take.old[sig] = *act;
+		handler_page_data.signals.old[sig] = pack(act);
 	return 0;
 }
 
@@ -160,7 +177,7 @@ static void on_signal(int sig, siginfo_t *si, void *uc)
 {
 	/* The kernel runs handlers with its default PKRU, which shuts the trusted key. */
 	signals_trusted_rights(uc);
-	if (!take.fn(sig, si, uc))
+	if (!handler_page_data.signals.fn(sig, si, uc))
 		chain(sig, si, uc);
 }
 
@@ -168,18 +185,22 @@ int signals_install(signals_take_fn *fn)
 {
 	struct sigaction sa = { .sa_sigaction = on_signal,
 				.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_RESTART };
+	struct sigaction was;
 	int err = ISO_OK;
 
-	take.fn = fn;
+	handler_page_data.signals.fn = fn;
 	sigemptyset(&sa.sa_mask);
 	for (size_t i = 0; i < sizeof(handled) / sizeof(handled[0]); i++)
 		sigaddset(&sa.sa_mask, handled[i]);
 	sigaddset(&sa.sa_mask, SIGNALS_WATCHDOG);
-	for (size_t i = 0; i < sizeof(handled) / sizeof(handled[0]); i++)
-		if (sud_sigaction(handled[i], &sa, &take.old[handled[i]]))
+	for (size_t i = 0; i <= sizeof(handled) / sizeof(handled[0]); i++) {
+		int sig = i < sizeof(handled) / sizeof(handled[0]) ? handled[i] : SIGNALS_WATCHDOG;
+
+		if (sud_sigaction(sig, &sa, &was))
 			err = reason_sys("sigaction");
-	if (sud_sigaction(SIGNALS_WATCHDOG, &sa, &take.old[SIGNALS_WATCHDOG]))
-		err = reason_sys("sigaction");
+		else
+			handler_page_data.signals.old[sig] = pack(&was);
+	}
 	atomic_store(&installed, !err);
 	return err;
 }
@@ -190,9 +211,4 @@ void signals_trusted_rights(const void *uc)
 {
 	if (xsave_frame_has_pkru(uc))
 		gate_pkru_trusted();
-}
-
-struct region signals_handler_pages(void)
-{
-	return region_rw((char *)&take, (sizeof(take) + PAGE - 1) / PAGE * PAGE);
 }

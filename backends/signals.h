@@ -25,10 +25,6 @@ int signals_install(signals_take_fn *take);
  * (the child's data carries the program's keys, and the kernel reads it, the robust
  * futex list, as the child dies). */
 void signals_trusted_rights(const void *uc);
-/* The pages the handlers read with trusted rights (isobench's take, the program's
- * handlers): a confidential mprotect domain keeps them readable (pointers, no secret). */
-struct region signals_handler_pages(void);
-
 /*
  * signals.c interposes sigaction and signal.  Every handler the program installs for
  * another signal runs behind a wrapper that restores trusted rights (mpk), on the

@@ -22,6 +22,7 @@
 
 #include "arch-x86.h"
 #include "gate.h"
+#include "handler_page.h"
 #include "iso.h"
 #include "reason.h"
 #include "signals.h"
@@ -96,13 +97,6 @@ struct page {
 };
 
 static _Thread_local struct page *page; /* TLS: readable whatever rights are in force */
-
-/* Read with trusted rights, written outside domains: the program's data, on a page of
- * its own that a confidential mprotect domain leaves readable (sud_handler_page). */
-static struct {
-	int key;   /* mpk: the key of selector pages (sud_use_pkru) */
-	sud_take_fn *take;
-} __attribute__((aligned(PAGE))) handler;
 
 /* ---- the policy ----------------------------------------------------------------- */
 
@@ -372,7 +366,7 @@ static void on_sigsys(int sig, siginfo_t *si, void *ucv)
 	if (xsave_frame_has_pkru(uc))
 		gate_pkru_trusted(); /* the kernel's default PKRU shuts the selector page */
 	if (si->si_code != SYS_USER_DISPATCH || !p || p->selector != SYSCALL_DISPATCH_FILTER_BLOCK) {
-		handler.take(sig, si, uc); /* not the filter's: a crash, if in a domain */
+		handler_page_data.sud.take(sig, si, uc); /* not the filter's: a crash, if in a domain */
 		r[REG_RAX] = -ENOSYS;
 		return;
 	}
@@ -384,14 +378,14 @@ static void on_sigsys(int sig, siginfo_t *si, void *ucv)
 		ret = as_domain(p, &c);
 		if (ret >= 0 && proc_mem(ret)) {
 			sud_raw(SYS_close, ret, 0, 0, 0, 0, 0);
-			handler.take(SIGSYS, si, uc);
+			handler_page_data.sud.take(SIGSYS, si, uc);
 			ret = -EPERM;
 		}
 		break;
 	case DENY:
 		break;
 	case VIOLATION:
-		handler.take(SIGSYS, si, uc); /* rewinds: recover() calls sud_allow() */
+		handler_page_data.sud.take(SIGSYS, si, uc); /* rewinds: recover() calls sud_allow() */
 		break;
 	}
 	r[REG_RAX] = ret;
@@ -446,11 +440,11 @@ static void install(void)
 
 void sud_use_pkru(int key)
 {
-	handler.key = key;
+	handler_page_data.sud.key = key;
 }
 
-/* Whether this thread's page is under handler.key (a page armed before mpk was set up
- * lies in the trusted heap: armed again). */
+/* Whether this thread's page is under handler_page_data.sud.key (a page armed before mpk
+ * was set up lies in the trusted heap: armed again). */
 static _Thread_local bool page_keyed;
 
 /* A selector page: mpk's under its key, mapped alone; else from the trusted heap. */
@@ -458,12 +452,12 @@ static struct page *page_new(void)
 {
 	struct page *p;
 
-	if (!handler.key)
+	if (!handler_page_data.sud.key)
 		return aligned_alloc(PAGE, PAGE); /* called outside domains: the trusted heap */
 	p = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (p == MAP_FAILED)
 		return NULL;
-	if (pkey_mprotect(p, PAGE, PROT_READ | PROT_WRITE, handler.key)) {
+	if (pkey_mprotect(p, PAGE, PROT_READ | PROT_WRITE, handler_page_data.sud.key)) {
 		munmap(p, PAGE);
 		return NULL;
 	}
@@ -484,9 +478,9 @@ int sud_arm(sud_take_fn *take)
 	struct page *p, *old = page;
 	bool old_keyed = page_keyed;
 
-	if (page && (page_keyed || !handler.key))
+	if (page && (page_keyed || !handler_page_data.sud.key))
 		return ISO_OK;
-	handler.take = take;
+	handler_page_data.sud.take = take;
 	pthread_once(&once, install);
 	if (once_err)
 		return once_err;
@@ -541,11 +535,6 @@ void sud_allow(void)
 	if (p && p->selector != SYSCALL_DISPATCH_FILTER_ALLOW)
 		p->selector = SYSCALL_DISPATCH_FILTER_ALLOW;
 	atomic_signal_fence(memory_order_seq_cst);
-}
-
-struct region sud_handler_page(void)
-{
-	return region_rw((char *)&handler, PAGE);
 }
 
 bool sud_pause(void)

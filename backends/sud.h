@@ -39,9 +39,6 @@ void sud_block(char *lo, size_t len, uint32_t pkru);
 /* Leaving the domain, or rewinding it (with trusted rights, and under mprotect the
  * selector page writable again): the thread's calls go straight to the kernel. */
 void sud_allow(void);
-/* The page the SIGSYS handler reads with trusted rights: a confidential mprotect
- * domain keeps it readable (a pointer and a key number, no secret). */
-struct region sud_handler_page(void);
 /* A callback leaves the domain for a while (with trusted rights): its calls go straight
  * to the kernel until sud_resume, which puts back what sud_pause found. */
 bool sud_pause(void);
