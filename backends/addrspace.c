@@ -12,13 +12,14 @@
 
 #define PAGE 4096u
 
+char addrspace_unprotected_page[4096] __attribute__((aligned(4096), section("unprotected")));
 extern char __start_unprotected[], __stop_unprotected[];
 
 /* The program's data, and libiso.so's when libiso is a shared library (its state is as
  * much the trusted side's as the program's): each object's writable segment less RELRO. */
-static struct region prog[3];   /* less the unprotected section (mpk) */
+static struct region prog[3];   /* less the unprotected page (mpk) */
 static size_t nprog;
-static struct region prog_all[2]; /* the unprotected section too (mprotect) */
+static struct region prog_all[2]; /* the unprotected page too (mprotect) */
 static size_t nprog_all;
 static bool lazy;               /* the program's GOT is bound lazily */
 
@@ -135,7 +136,7 @@ size_t addrspace_trusted(const struct region *stack, struct region *out, size_t 
 	struct region heap = trusted_heap_used();
 	size_t n = 0;
 
-	/* The objects' data whole: the unprotected section is only read inside a domain. */
+	/* The objects' data whole: the unprotected page is only read inside a domain. */
 	for (size_t i = 0; i < nprog_all && n < max; i++)
 		out[n++] = prog_all[i];
 	if (n < max && heap.len)

@@ -8,12 +8,24 @@
 #include "region.h"
 
 /*
- * What a signal handler reads before it knows whose rights are in force goes in
- * this section, which no backend protects: addrspace.c leaves it out of the
- * program's data it hands mpk.  Only objects of a page-aligned type (so whole
- * pages) go there, so that leaving it out is exact.
+ * The unprotected page: the one page of the program's data that domain code may use
+ * with its own rights (key 0 under mpk: addrspace.c leaves it out of the program's
+ * data it hands mpk; mprotect's confidential plan keeps it readable).  One page,
+ * page-aligned, in a section of its own; each user has a slot at a fixed offset, so
+ * that it stays one page (one present page for mprotect to switch) whatever order the
+ * linker puts the files in, and a slot's address is a constant, read from nowhere.
+ * A slot's type is declared may_alias: the page is a char array.
  */
-#define ADDRSPACE_UNPROTECTED __attribute__((section("unprotected")))
+enum addrspace_slot {
+	ADDRSPACE_SLOT_STDIO = 0,       /* domain_stdio.c: stdout and stderr */
+	ADDRSPACE_SLOT_ROUTE = 64,      /* route.c: the allocator's way out */
+	ADDRSPACE_SLOT_EXCLUSIVE = 128, /* exclusive.c: mprotect's lock page */
+	ADDRSPACE_SLOT_END = 192,
+};
+
+extern char addrspace_unprotected_page[4096];
+
+#define ADDRSPACE_SLOT(type, slot) (*(type *)(addrspace_unprotected_page + (slot)))
 
 struct dl_phdr_info;
 
@@ -26,13 +38,13 @@ void addrspace_find_program(void);
  * heap's used part, the calling thread's stack (len 0: none).  Returns how many it
  * wrote (at most max). */
 size_t addrspace_trusted(const struct region *stack, struct region *out, size_t max);
-/* The unprotected section (len 0: none): what signal handlers read first thing. */
+/* The unprotected page (len 0: none): what domain code uses with its own rights. */
 struct region addrspace_unprotected(void);
 /* Is the program bound lazily (linked without -z now, LD_BIND_NOW unset)? */
 bool addrspace_lazy(void);
 /* The program's writable data (len 0: not found yet). */
 struct region addrspace_program(void);
-/* The regions to tag once (mpk): the program's data less the unprotected section,
+/* The regions to tag once (mpk): the program's data less the unprotected page,
  * the whole trusted heap range. */
 size_t addrspace_static(struct region *out, size_t max);
 /* This thread's stack, less the TLS block glibc puts at the top of a thread's stack

@@ -39,9 +39,12 @@ static struct {
 /* stdout and stderr as the program started: the variables may lie in the program's
  * data (copy relocations), which a confidential domain cannot read.  A domain that
  * writes these gets its own output misdirected, with its own rights. */
-static struct {
+struct __attribute__((may_alias)) domain_stdio_std {
 	FILE *out, *err;
-} __attribute__((aligned(4096))) std ADDRSPACE_UNPROTECTED;
+};
+_Static_assert(sizeof(struct domain_stdio_std) <= ADDRSPACE_SLOT_ROUTE - ADDRSPACE_SLOT_STDIO,
+	       "stdio's slot of the unprotected page");
+#define std ADDRSPACE_SLOT(struct domain_stdio_std, ADDRSPACE_SLOT_STDIO)
 
 #define STD(f) (route_thread.heap ? std.f : std##f)
 

@@ -23,10 +23,13 @@ struct excl {
 };
 
 /* Read by another thread's fault handler while a call runs, which may have made the
- * program's data inaccessible (a confidential domain): in the unprotected section. */
-static struct {
+ * program's data inaccessible (a confidential domain): in the unprotected page. */
+struct __attribute__((may_alias)) exclusive_shared {
 	struct excl *p;
-} __attribute__((aligned(4096))) shared ADDRSPACE_UNPROTECTED;
+};
+_Static_assert(sizeof(struct exclusive_shared) <= ADDRSPACE_SLOT_END - ADDRSPACE_SLOT_EXCLUSIVE,
+	       "exclusive's slot of the unprotected page");
+#define shared ADDRSPACE_SLOT(struct exclusive_shared, ADDRSPACE_SLOT_EXCLUSIVE)
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 static int init_err;
 static _Thread_local bool held;

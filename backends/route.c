@@ -6,11 +6,14 @@ _Thread_local struct route route_thread;
 bool route_in_child;
 
 /* Set once, before any domain runs, and called only from domain code, with the
- * domain's rights: in the unprotected section, which a confidential domain can read
+ * domain's rights: in the unprotected page, which a confidential domain can read
  * (one that writes it only calls what it could call anyway). */
-static struct {
+struct __attribute__((may_alias)) route_way_out {
 	void (*fn)(int err) __attribute__((noreturn));
-} __attribute__((aligned(4096))) on_violation ADDRSPACE_UNPROTECTED;
+};
+_Static_assert(sizeof(struct route_way_out) <=
+	       ADDRSPACE_SLOT_EXCLUSIVE - ADDRSPACE_SLOT_ROUTE, "route's slot of the unprotected page");
+#define on_violation ADDRSPACE_SLOT(struct route_way_out, ADDRSPACE_SLOT_ROUTE)
 
 void route_on_violation(void (*fn)(int err) __attribute__((noreturn)))
 {
