@@ -43,6 +43,7 @@ static int spawn(struct process_domain *d)
 	collect(d, false);
 	process_standby_quiesce(d);
 	memset(c, 0, sizeof(*c));
+	d->wait.published = 0; /* as the channel's parent_on now */
 	atomic_store(&c->state, DONE);
 	d->seq = 0;
 	d->parent = getpid(); /* the program may have forked since the domain was made */
@@ -223,7 +224,7 @@ static void post(struct process_domain *d)
 	struct chan *c = PROCESS_CHAN(d);
 
 	atomic_store_explicit(&c->state, (uint32_t)d->pid, memory_order_relaxed);
-	atomic_store_explicit(&c->parent_on, process_wait_here(), memory_order_relaxed);
+	process_wait_publish(&d->wait, &c->parent_on);
 	atomic_store(&c->req, ++d->seq);
 	if (atomic_load(&c->child_sleeping))
 		process_futex(&c->req, FUTEX_WAKE, 1, NULL);

@@ -31,14 +31,14 @@
 struct chan {
 	_Alignas(64) _Atomic uint32_t req;  /* parent -> child; child's futex */
 	_Atomic uint32_t child_sleeping;
-	_Atomic uint32_t parent_on;          /* process_wait_here() where the parent last posted */
+	_Atomic uint32_t parent_on;          /* where the parent last posted (process_wait_publish) */
 	iso_fn *fn;
 	const void *in;
 	size_t in_len;
 	void *out;
 	size_t out_cap;
 	_Alignas(64) _Atomic uint32_t state; /* child -> parent; parent's futex */
-	_Atomic uint32_t child_on;           /* process_wait_here() where the child last ran */
+	_Atomic uint32_t child_on;           /* where the child last ran (process_wait_publish) */
 	struct robust_list entry;            /* the child's only robust-list entry */
 	size_t out_len;
 	long ret;

@@ -35,7 +35,7 @@ static void child_wait_request(struct process_domain *d, uint32_t seen)
 	if (max > CHILD_IDLE_SPIN_NS)
 		max = CHILD_IDLE_SPIN_NS;
 	budget = process_wait_budget(&learn, max, atomic_load(&c->parent_on));
-	atomic_store_explicit(&c->child_on, process_wait_here(), memory_order_relaxed);
+	process_wait_publish(&learn, &c->child_on);
 	for (unsigned i = 0; budget > 0; i++) {
 		if (atomic_load_explicit(&c->req, memory_order_acquire) != seen) {
 			process_wait_learn(&learn, max, true);
@@ -62,7 +62,7 @@ static void child_wait_request(struct process_domain *d, uint32_t seen)
 			break;
 	}
 	atomic_store_explicit(&c->child_sleeping, 0, memory_order_relaxed);
-	atomic_store_explicit(&c->child_on, process_wait_here(), memory_order_relaxed);
+	process_wait_publish(&learn, &c->child_on);
 }
 
 /*

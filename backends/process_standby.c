@@ -161,7 +161,7 @@ int process_standby_take(struct process_domain *d, pthread_mutex_t *lock,
 	}
 	/* Where the caller runs: a standby woken onto its CPU does not spin there for
 	 * the first request, keeping the caller from posting it (some 230 us). */
-	atomic_store(&PROCESS_CHAN(d)->parent_on, process_wait_here());
+	process_wait_publish(&d->wait, &PROCESS_CHAN(d)->parent_on);
 	atomic_store(&s->owner, (uint32_t)pid);
 	atomic_store(&s->go, (uint32_t)pid);
 	process_futex(&s->go, FUTEX_WAKE, INT_MAX, NULL);

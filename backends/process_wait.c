@@ -1,6 +1,7 @@
 /* process_wait.c: the hybrid wait policy's learning (process_wait.h): spin only while it can pay. */
 #define _GNU_SOURCE
 #include <sched.h>
+#include <stdatomic.h>
 
 #include "process_wait.h"
 
@@ -51,6 +52,16 @@ void process_wait_learn(struct process_wait *w, int64_t max_ns, bool spun)
 		w->budget_ns /= 2;
 		if (w->budget_ns < PROCESS_WAIT_MIN_NS)
 			w->budget_ns = 0;
+	}
+}
+
+void process_wait_publish(struct process_wait *w, _Atomic uint32_t *word)
+{
+	uint32_t here = process_wait_here();
+
+	if (here != w->published) {
+		w->published = here;
+		atomic_store_explicit(word, here, memory_order_relaxed);
 	}
 }
 

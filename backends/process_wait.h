@@ -27,6 +27,7 @@
 struct process_wait {
 	int64_t budget_ns; /* the next wait's spin */
 	uint32_t waits;    /* waits since the budget fell to zero */
+	uint32_t published; /* what this side last stored of its CPU (process_wait_publish) */
 	bool started;
 	bool probing;      /* the current wait is a probe */
 };
@@ -49,6 +50,13 @@ bool process_wait_peer_here(uint32_t peer);
 /* At each tick of a spin: stop now?  Yes if the peer has been put on this CPU
  * (it waits behind the spin), unless the spin is a probe. */
 bool process_wait_stop(const struct process_wait *w, uint32_t peer);
+
+/* Store process_wait_here() in `word` (this side's CPU in the channel) only when it
+ * differs from what this side last stored there: the word shares a cache line the
+ * peer polls, and a store on every call took that line from the peer once more per
+ * round trip (call-null on process +12 %).  Only this side writes `word`; where the
+ * channel is zeroed, w->published must be zeroed with it. */
+void process_wait_publish(struct process_wait *w, _Atomic uint32_t *word);
 
 /* Where this thread runs, for the peer to read: its CPU + 1 (a vDSO/rseq read), or
  * 0 where that is unknown or the thread is about to sleep. */

@@ -17,6 +17,7 @@
 #include <criterion/parameterized.h>
 
 #include "../../backends/arch-x86.h"
+#include "../../backends/process.h"
 #include "../../backends/process_standby.h"
 #include "../../backends/process_wait.h"
 #include "iso.h"
@@ -748,6 +749,50 @@ Test(process_wait, budget_learns_from_recent_waits)
 	cr_assert_eq(process_wait_budget(&w, max, 0), max, "answers again: the full spin");
 	cr_assert_eq(process_wait_budget(&w, 0, 0), 0, "futex policy: never a spin");
 	cr_assert_eq(process_wait_budget(&w, INT64_MAX, 0), INT64_MAX, "spin policy: always");
+}
+
+/*
+ * Each side stores its CPU in the channel only when it changed: the words share the
+ * lines the peer polls (parent_on: `req`'s, child_on: `state`'s), and a store at
+ * every call took the line from the polling peer once more per round trip (call-null
+ * +12 %).  Caller and child pinned to two CPUs; words set to a value no side would
+ * store stay as they are over 50 calls, where every call used to overwrite both.
+ */
+Test(process_wait, each_side_publishes_its_cpu_only_when_it_moved, .timeout = 30)
+{
+	struct iso_domain *d = open_process(0, ISO_WAIT_HYBRID);
+	struct chan *c = PROCESS_CHAN((struct process_domain *)d);
+	cpu_set_t mine, one;
+	int cpu[2] = { -1, -1 }, n = 0;
+	long ret = 0;
+
+	cr_assert_eq(sched_getaffinity(0, sizeof(mine), &mine), 0);
+	for (int i = 0; i < CPU_SETSIZE && n < 2; i++)
+		if (CPU_ISSET(i, &mine))
+			cpu[n++] = i;
+	if (n < 2) {
+		iso_domain_destroy(d);
+		cr_skip_test("needs two CPUs");
+	}
+	CPU_ZERO(&one);
+	CPU_SET(cpu[0], &one);
+	cr_assert_eq(sched_setaffinity(0, sizeof(one), &one), 0, "%s", strerror(errno));
+	CPU_ZERO(&one);
+	CPU_SET(cpu[1], &one);
+	cr_assert_eq(sched_setaffinity(iso_domain_pid(d), sizeof(one), &one), 0, "%s",
+		     strerror(errno));
+	for (int i = 0; i < 10; i++) /* both sides settle on their CPUs */
+		cr_assert_eq(iso_call(d, null_fn, NULL, 0, NULL, 0, NULL, &ret), ISO_OK);
+	cr_assert_eq(atomic_load(&c->parent_on), (uint32_t)cpu[0] + 1, "the caller's CPU");
+	cr_assert_eq(atomic_load(&c->child_on), (uint32_t)cpu[1] + 1, "the child's CPU");
+	atomic_store(&c->parent_on, 1000);
+	atomic_store(&c->child_on, 1000);
+	for (int i = 0; i < 50; i++)
+		cr_assert_eq(iso_call(d, null_fn, NULL, 0, NULL, 0, NULL, &ret), ISO_OK);
+	cr_expect_eq(atomic_load(&c->parent_on), 1000, "the caller stored its CPU again");
+	cr_expect_eq(atomic_load(&c->child_on), 1000, "the child stored its CPU again");
+	sched_setaffinity(0, sizeof(mine), &mine);
+	iso_domain_destroy(d);
 }
 
 /* ---- standbys (process_standby.c) -------------------------------------------------- */
