@@ -12,7 +12,6 @@
 
 #define PAGE 4096u
 
-char addrspace_unprotected_page[4096] __attribute__((aligned(4096), section("unprotected")));
 extern char __start_unprotected[], __stop_unprotected[];
 
 /* The program's data, and libiso.so's when libiso is a shared library (its state is as

@@ -9,7 +9,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
-#include "addrspace.h"
+#include "unprotected.h"
 #include "domain_stdio.h"
 #include "route.h"
 
@@ -42,9 +42,9 @@ static struct {
 struct __attribute__((may_alias)) domain_stdio_std {
 	FILE *out, *err;
 };
-_Static_assert(sizeof(struct domain_stdio_std) <= ADDRSPACE_SLOT_ROUTE - ADDRSPACE_SLOT_STDIO,
+_Static_assert(sizeof(struct domain_stdio_std) <= UNPROTECTED_SLOT_ROUTE - UNPROTECTED_SLOT_STDIO,
 	       "stdio's slot of the unprotected page");
-#define std ADDRSPACE_SLOT(struct domain_stdio_std, ADDRSPACE_SLOT_STDIO)
+#define std UNPROTECTED_SLOT(struct domain_stdio_std, UNPROTECTED_SLOT_STDIO)
 
 #define STD(f) (route_thread.heap ? std.f : std##f)
 

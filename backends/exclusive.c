@@ -9,7 +9,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "addrspace.h"
+#include "unprotected.h"
 #include "exclusive.h"
 #include "iso.h"
 #include "reason.h"
@@ -27,9 +27,9 @@ struct excl {
 struct __attribute__((may_alias)) exclusive_shared {
 	struct excl *p;
 };
-_Static_assert(sizeof(struct exclusive_shared) <= ADDRSPACE_SLOT_END - ADDRSPACE_SLOT_EXCLUSIVE,
+_Static_assert(sizeof(struct exclusive_shared) <= UNPROTECTED_SLOT_END - UNPROTECTED_SLOT_EXCLUSIVE,
 	       "exclusive's slot of the unprotected page");
-#define shared ADDRSPACE_SLOT(struct exclusive_shared, ADDRSPACE_SLOT_EXCLUSIVE)
+#define shared UNPROTECTED_SLOT(struct exclusive_shared, UNPROTECTED_SLOT_EXCLUSIVE)
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 static int init_err;
 static _Thread_local bool held;

@@ -1,5 +1,5 @@
 /* route.c: the thread state that routes malloc (route.h), and what a domain's misuse of the allocator does. */
-#include "addrspace.h"
+#include "unprotected.h"
 #include "route.h"
 
 _Thread_local struct route route_thread;
@@ -12,8 +12,8 @@ struct __attribute__((may_alias)) route_way_out {
 	void (*fn)(int err) __attribute__((noreturn));
 };
 _Static_assert(sizeof(struct route_way_out) <=
-	       ADDRSPACE_SLOT_EXCLUSIVE - ADDRSPACE_SLOT_ROUTE, "route's slot of the unprotected page");
-#define on_violation ADDRSPACE_SLOT(struct route_way_out, ADDRSPACE_SLOT_ROUTE)
+	       UNPROTECTED_SLOT_EXCLUSIVE - UNPROTECTED_SLOT_ROUTE, "route's slot of the unprotected page");
+#define on_violation UNPROTECTED_SLOT(struct route_way_out, UNPROTECTED_SLOT_ROUTE)
 
 void route_on_violation(void (*fn)(int err) __attribute__((noreturn)))
 {
