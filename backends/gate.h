@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "arch-x86.h"
 #include "iso.h"
 
 /* What the gate needs; offsets are fixed by gate.S. */
@@ -41,6 +42,18 @@ long gate_mpk_out(void *arg);
 extern long (*gate_out_fn)(void *arg, uint32_t pkru);
 /* PKRU := 0, every key open: the trusted side's rights (the fault handler's way back). */
 void gate_pkru_trusted(void);
+
+/* A signal handler's first step, given its ucontext: trusted rights where the kernel
+ * has protection keys on (it runs handlers with a PKRU that shuts the trusted key
+ * under mpk).  Read off the signal frame (xsave_frame_has_pkru), so that nothing a
+ * domain can write decides it.  Every handler of isobench's runs it, a process
+ * child's too (the child's data carries the program's keys, and the kernel reads it,
+ * the robust futex list, as the child dies). */
+static inline void gate_handler_rights(const void *uc)
+{
+	if (xsave_frame_has_pkru(uc))
+		gate_pkru_trusted();
+}
 
 /* The gate's code: the only WRPKRU instructions isobench lets domains reach. */
 extern const char gate_text_start[], gate_text_end[];

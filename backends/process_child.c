@@ -13,6 +13,7 @@
 #include "addrspace.h"
 #include "arch-x86.h"
 #include "exit.h"
+#include "gate.h"
 #include "process.h"
 #include "route.h"
 #include "seccomp.h"
@@ -135,7 +136,7 @@ static void on_fatal(int sig, siginfo_t *si, void *uc)
 	struct sigaction dfl = { .sa_handler = SIG_DFL };
 	sigset_t one;
 
-	signals_trusted_rights(uc); /* child_chan, and the kernel's robust-list walk at death */
+	gate_handler_rights(uc); /* child_chan, and the kernel's robust-list walk at death */
 	fault_record(&child_chan->fault, sig, si, uc);
 	__sigaction(sig, &dfl, NULL);
 	sigemptyset(&one);
@@ -294,14 +295,13 @@ static _Noreturn void leave_program_stacks(struct process_domain *d,
 					   const struct process_domain *all, char *stack)
 {
 	static ucontext_t uc;
-	struct region *shut = program_stacks;
 
 	if (getcontext(&uc))
 		_exit(127);
-	addrspace_stack(&shut[0]);
-	addrspace_main_stack(&shut[1]);
+	addrspace_stack(&program_stacks[0]);
+	addrspace_main_stack(&program_stacks[1]);
 	for (size_t i = 0; i < 2; i++)
-		if (!shut[i].len)
+		if (!program_stacks[i].len)
 			_exit(127); /* never run a domain that could resume the program */
 	child_domain = d;
 	child_all = all;

@@ -4,7 +4,6 @@
 #include <stdatomic.h>
 #include <string.h>
 
-#include "arch-x86.h"
 #include "gate.h"
 #include "handler_page.h"
 #include "iso.h"
@@ -87,7 +86,7 @@ static bool owned(int sig)
  */
 static void on_program(int sig, siginfo_t *si, void *uc)
 {
-	signals_trusted_rights(uc);
+	gate_handler_rights(uc);
 	chain(sig, si, uc);
 }
 
@@ -176,7 +175,7 @@ sighandler_t signal(int sig, sighandler_t handler)
 static void on_signal(int sig, siginfo_t *si, void *uc)
 {
 	/* The kernel runs handlers with its default PKRU, which shuts the trusted key. */
-	signals_trusted_rights(uc);
+	gate_handler_rights(uc);
 	if (!handler_page_data.signals.fn(sig, si, uc))
 		chain(sig, si, uc);
 }
@@ -203,12 +202,4 @@ int signals_install(signals_take_fn *fn)
 	}
 	atomic_store(&installed, !err);
 	return err;
-}
-
-/* Where the kernel has protection keys on, trusted rights (PKRU 0): the frame says so,
- * so that nothing a domain can write decides it. */
-void signals_trusted_rights(const void *uc)
-{
-	if (xsave_frame_has_pkru(uc))
-		gate_pkru_trusted();
 }

@@ -19,12 +19,6 @@ typedef bool signals_take_fn(int sig, siginfo_t *si, void *uc);
 /* Take over the fault signals and SIGNALS_WATCHDOG for take, once per process.
  * ISO_OK, or ISO_ESYS with the reason. */
 int signals_install(signals_take_fn *take);
-/* A signal handler's first step, given its ucontext: trusted rights (PKRU 0) where the
- * kernel has protection keys on, as it runs handlers with a PKRU that shuts the
- * trusted key under mpk.  Every handler of isobench's runs it, a process child's too
- * (the child's data carries the program's keys, and the kernel reads it, the robust
- * futex list, as the child dies). */
-void signals_trusted_rights(const void *uc);
 /*
  * signals.c interposes sigaction and signal.  Every handler the program installs for
  * another signal runs behind a wrapper that restores trusted rights (mpk), on the

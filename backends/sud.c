@@ -20,7 +20,6 @@
 #include <ucontext.h>
 #include <unistd.h>
 
-#include "arch-x86.h"
 #include "gate.h"
 #include "handler_page.h"
 #include "iso.h"
@@ -363,8 +362,7 @@ static void on_sigsys(int sig, siginfo_t *si, void *ucv)
 	struct page *p = page;
 	long ret = -EPERM;
 
-	if (xsave_frame_has_pkru(uc))
-		gate_pkru_trusted(); /* the kernel's default PKRU shuts the selector page */
+	gate_handler_rights(uc); /* the kernel's default PKRU shuts the selector page */
 	if (si->si_code != SYS_USER_DISPATCH || !p || p->selector != SYSCALL_DISPATCH_FILTER_BLOCK) {
 		handler_page_data.sud.take(sig, si, uc); /* not the filter's: a crash, if in a domain */
 		r[REG_RAX] = -ENOSYS;
