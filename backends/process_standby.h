@@ -77,10 +77,11 @@ void process_standby_stop(struct process_domain *d);
 /* In every child, after it dropped what it must not keep: closes each domain's
  * socket to its zygote; in a zygote, serves standbys and returns only in a
  * standby that has been told to take over (having called `watch` in it where the
- * zygote leads no group, and `confine` first thing: each standby is confined under
- * its own pid, the zygote, which never runs domain code, not at all). */
+ * zygote leads no group, and `prepare` first thing: each standby is confined under
+ * its own pid, the zygote, which never runs domain code, not at all, and pages in
+ * what a crash runs). */
 void process_zygote_serve(struct process_domain *d, const struct process_domain *all,
-			  void (*confine)(const struct process_domain *d),
+			  void (*prepare)(const struct process_domain *d),
 			  void (*watch)(pid_t parent));
 /* The program died: a zygote ends its process group (its standbys and the
  * children they became).  Anything else: nothing to do. */
