@@ -246,19 +246,38 @@ static _Noreturn void child_exit(int status)
 
 /*
  * The seccomp filter and Landlock (seccomp.h), once, under this process's own pid
- * (the filter lets it signal only itself): never in a zygote, which runs no domain
- * code and must end its standbys' group when the program dies.  A watcher thread
- * made before is under the filter (TSYNC), not Landlock: it only polls a pidfd.
+ * (the filter lets it signal only itself), unless it is a clone of a zygote that
+ * confined itself for all its clones (seccomp_confine_tree): then a Landlock domain
+ * of its own is all it adds.  A watcher thread made before is under the filter
+ * (TSYNC), not Landlock: it only polls a pidfd.
  */
+static bool confined, tree_confined;
+
 static void confine(const struct process_domain *d)
 {
-	static bool confined;
-
 	if (confined || d->opt.harden != ISO_HARDEN_ON)
 		return;
-	if (seccomp_confine_child())
+	if (tree_confined ? seccomp_confine_branch() : seccomp_confine_child())
 		_exit(127); /* never run a domain unconfined */
 	confined = true;
+}
+
+/*
+ * A zygote, before it makes its watcher thread (Landlock binds only the threads made
+ * after): confined with all it will clone where the kernel allows, so that a standby
+ * is born under the filter.  The zygote runs no domain code; each clone enters a
+ * Landlock domain of its own below the zygote's (confine), out of reach of the zygote
+ * and of the other clones.
+ */
+static void confine_zygote(const struct process_domain *d)
+{
+	int r;
+
+	if (d->opt.harden != ISO_HARDEN_ON)
+		return;
+	if ((r = seccomp_confine_tree(d->parent)) < 0)
+		_exit(127); /* the parent sees the zygote gone and forks children itself */
+	tree_confined = r == 0;
 }
 
 /* A standby, before it waits to be named: confined, its crash path paged in. */
@@ -348,6 +367,8 @@ _Noreturn void process_child_main(struct process_domain *d, const struct process
 		_exit(0);
 	if (stack == MAP_FAILED || mprotect(stack, GUARD, PROT_NONE))
 		_exit(127);
+	if (d->sb.zfd >= 0)
+		confine_zygote(d);
 	watch_parent(d->parent);
 	crash_quietly(PROCESS_CHAN(d));
 	drop_secrets();

@@ -136,6 +136,93 @@ ParameterizedTest(struct backend_param *p, harden, trusted_proc_mem_is_shut)
 	iso_domain_destroy(off);
 }
 
+/* ---- a process child and its zygote ------------------------------------------------ */
+
+static long pgrp_fn(const void *in, size_t in_len, void *out, size_t out_cap, size_t *out_len)
+{
+	(void)in, (void)in_len, (void)out, (void)out_cap, (void)out_len;
+	return getpgrp();
+}
+
+/* Landlock's ABI version here, 0 without it. */
+static long landlock_abi(void)
+{
+	long abi = syscall(SYS_landlock_create_ruleset, NULL, 0, 1 /* _VERSION */);
+
+	return abi < 0 ? 0 : abi;
+}
+
+ParameterizedTestParameters(harden, a_child_cannot_reach_its_zygote)
+{
+	return cr_make_param_array(struct backend_param, params,
+				   backend_params_kind(params, 8, BACKEND_PROCESS));
+}
+
+/*
+ * A child is a clone of its domain's zygote, which leads the process group the child
+ * is in.  Where Landlock has a signal scope the zygote confines itself for all its
+ * clones, and each clone enters a Landlock domain of its own below the zygote's: it
+ * can neither open the zygote's /proc/<pid>/mem (root or not) nor signal it (EPERM).
+ * Elsewhere each child's filter kills it at a signal to any process but itself.
+ */
+ParameterizedTest(struct backend_param *p, harden, a_child_cannot_reach_its_zygote)
+{
+	struct iso_domain *d = open_h(p->name, ISO_HARDEN_ON);
+	long zygote = 0, ret = 1;
+	pid_t z;
+	int err;
+
+	cr_assert_eq(iso_call(d, pgrp_fn, NULL, 0, NULL, 0, NULL, &zygote), ISO_OK);
+	z = (pid_t)zygote;
+	cr_assert(z > 0 && z != getpgrp() && z != iso_domain_pid(d),
+		  "%s: the child's group (%d) is not its zygote's", p->name, (int)z);
+	err = iso_call(d, proc_mem_fn, &z, sizeof(z), NULL, 0, NULL, &ret);
+	cr_assert(err == ISO_OK && ret == -EACCES, "%s: /proc/<zygote>/mem: %s, %ld", p->name,
+		  iso_strerror(err), ret);
+	err = iso_call(d, kill_fn, &z, sizeof(z), NULL, 0, NULL, &ret);
+	if (landlock_abi() >= 6)
+		cr_assert(err == ISO_OK && ret == -EPERM, "%s: kill(zygote, 0): %s, %ld", p->name,
+			  iso_strerror(err), ret);
+	else
+		cr_assert_eq(err, ISO_ECRASH, "%s: kill(zygote, 0): %s", p->name,
+			     iso_strerror(err));
+	cr_assert_eq(iso_call(d, pgrp_fn, NULL, 0, NULL, 0, NULL, &ret), ISO_OK);
+	iso_domain_destroy(d);
+}
+
+static long kill_group_fn(const void *in, size_t in_len, void *out, size_t out_cap,
+			  size_t *out_len)
+{
+	(void)in, (void)in_len, (void)out, (void)out_cap, (void)out_len;
+	return kill(0, SIGKILL) ? -errno : 0;
+}
+
+ParameterizedTestParameters(harden, a_child_ends_only_its_own_group)
+{
+	return cr_make_param_array(struct backend_param, params,
+				   backend_params_kind(params, 8, BACKEND_PROCESS));
+}
+
+/* kill(0, SIGKILL), which a zygote's filter lets through for the zygote's own end of
+ * its group, ends the domain's processes (the child, its zygote, the standbys) and
+ * nothing of the program's: the call fails, the next one runs in a child forked anew. */
+ParameterizedTest(struct backend_param *p, harden, a_child_ends_only_its_own_group)
+{
+	struct iso_domain *d = open_h(p->name, ISO_HARDEN_ON);
+	long ret = 0;
+
+	for (int i = 0; i < 3; i++) {
+		int err = iso_call(d, kill_group_fn, NULL, 0, NULL, 0, NULL, &ret);
+
+		cr_assert_eq(err, ISO_ECRASH, "%s, round %d: %s, %ld", p->name, i,
+			     iso_strerror(err), ret);
+		cr_assert_eq(iso_call(d, pgrp_fn, NULL, 0, NULL, 0, NULL, &ret), ISO_OK,
+			     "%s, round %d: the domain did not come back", p->name, i);
+		cr_assert_neq(ret, getpgrp());
+	}
+	iso_domain_destroy(d);
+}
+
 static long ptrace_fn(const void *in, size_t in_len, void *out, size_t out_cap, size_t *out_len)
 {
 	(void)out, (void)out_cap, (void)out_len;
