@@ -81,14 +81,22 @@ static void cleanup(void)
 	}
 }
 
-Test(bench_plugin, abi2_loads_with_its_settle, .fini = cleanup)
+/* The workload `name` of the plugin built from src: loaded, found in the registry. */
+static const struct workload *load(const char *src, const char *name)
 {
 	const struct workload *w;
 	char why[256] = "";
 
-	cr_assert_eq(plugin_load(build("abi2", abi2_src, ""), why, sizeof(why)), 0, "%s", why);
-	w = workload_find("v2-work");
-	cr_assert_not_null(w);
+	cr_assert_eq(plugin_load(build(name, src, ""), why, sizeof(why)), 0, "%s", why);
+	w = workload_find(name);
+	cr_assert_not_null(w, "%s is not in the registry", name);
+	return w;
+}
+
+Test(bench_plugin, abi2_loads_with_its_settle, .fini = cleanup)
+{
+	const struct workload *w = load(abi2_src, "v2-work");
+
 	cr_assert_eq(w->default_iters, 5);
 	cr_assert_not_null(w->settle);
 	cr_assert_eq(w->settle(NULL, NULL), 42);
@@ -96,19 +104,15 @@ Test(bench_plugin, abi2_loads_with_its_settle, .fini = cleanup)
 
 Test(bench_plugin, abi1_loads_as_a_copy_without_settle, .fini = cleanup)
 {
-	const struct workload *w;
-	char why[256] = "";
+	const struct workload *w = load(abi1_src, "v1-work");
 
-	cr_assert_eq(plugin_load(build("abi1", abi1_src, ""), why, sizeof(why)), 0, "%s", why);
-	w = workload_find("v1-work");
-	cr_assert_not_null(w);
 	cr_assert_null(workload_find("v1-next"));
 	cr_assert_null(w->settle, "settle read past the ABI 1 struct");
 	cr_assert_str_eq(w->summary, "abi 1");
 	cr_assert_eq(w->default_size, 3);
 	cr_assert_eq(w->default_iters, 7);
 	cr_assert_eq(w->run(NULL, NULL, 2), 42);
-	cr_assert_eq(w->teardown != NULL && w->setup != NULL, true);
+	cr_assert(w->teardown && w->setup);
 }
 
 Test(bench_plugin, other_abis_are_refused, .fini = cleanup)

@@ -63,21 +63,30 @@ static const struct workload settling = { .name = "settling", .summary = "test",
 					  .default_iters = 1, .setup = t_setup, .run = t_run,
 					  .teardown = t_teardown, .settle = t_settle };
 
-/* The workload on none: --warmup=2, --repetitions=5, --rounds=2, one call a batch. */
+/* The harness's measuring loop over argv's rows (w, if not NULL, in place of the first
+ * workload), into r. */
+static void measure(int argc, char **argv, const struct workload *w, struct results *r)
+{
+	static struct config c; /* the rows name its backends */
+
+	optind = 0;
+	cr_assert_eq(cli_parse(argc, argv, &c), 0);
+	if (w)
+		c.workloads[0] = w;
+	*r = (struct results){ .rows = NULL };
+	tsc_init(&r->tsc);
+	measure_all(&c, r);
+}
+
+/* The test workload on none: --warmup=2, --repetitions=5, --rounds=2, one call a batch. */
 static void run(struct results *r)
 {
 	char *argv[] = { "harness", "--backend=none", "--workload=call-null", "--iterations=1",
 			 "--warmup=2", "--repetitions=5", "--rounds=2", "--quiet", NULL };
-	static struct config c;
 
-	optind = 0;
-	cr_assert_eq(cli_parse(8, argv, &c), 0);
-	c.workloads[0] = &settling;
-	*r = (struct results){ .rows = NULL };
-	tsc_init(&r->tsc);
 	settles = runs = unsettled = 0;
 	settled = false;
-	measure_all(&c, r);
+	measure(8, argv, &settling, r);
 }
 
 Test(bench_settle, before_every_timed_and_warmup_batch)
@@ -140,14 +149,10 @@ Test(bench_settle, rewind_once_gives_rows, .timeout = 60)
 	char *argv[] = { "harness", "--backend=none,process,mprotect", "--workload=rewind-once",
 			 "--warmup=1", "--repetitions=3", "--rounds=2", "--quiet", NULL };
 	static const char *const want[] = { "process", "mprotect" };
-	static struct config c;
-	struct results r = { .rows = NULL };
+	struct results r;
 	size_t asked = 0;
 
-	optind = 0;
-	cr_assert_eq(cli_parse(7, argv, &c), 0);
-	tsc_init(&r.tsc);
-	measure_all(&c, &r);
+	measure(7, argv, NULL, &r);
 	cr_assert_eq(r.nfailed, 0, "%s", r.nfailed ? r.failed[0].what : "");
 	for (size_t k = 0; k < 2; k++) {
 		bool found = false;
