@@ -48,6 +48,12 @@ static void fail_workload(struct results *r, const struct plan_row *pr, int err)
 	fail(r, pr, workload_strerror(err), err == WL_EWRONG ? NULL : iso_reason());
 }
 
+/* The workload's untimed settle before a batch (isobench/workload.h), if it has one. */
+static int settle(const struct workload *w, void *state, struct iso_domain *d)
+{
+	return w->settle ? w->settle(state, d) : ISO_OK;
+}
+
 /* ---- sizing a batch ---------------------------------------------------------------- */
 
 /*
@@ -66,7 +72,7 @@ static int size_batch(const struct workload *w, void *state, struct iso_domain *
 	int err = w->run(state, d, PROBE_CALLS);
 	double per_call = INFINITY;
 
-	for (int k = 0; k < 3 && !err; k++) {
+	for (int k = 0; k < 3 && !err && !(err = settle(w, state, d)); k++) {
 		uint64_t t0 = tsc_begin();
 
 		err = w->run(state, d, PROBE_CALLS);
@@ -224,6 +230,8 @@ static int timed_batch(struct trial *t, size_t i)
 	uint64_t cpu0, child0;
 	int err;
 
+	if ((err = settle(t->pr->wl, t->state, t->d)))
+		return err;
 	counters_start(&t->child);
 	counters_start(&t->self);
 	child0 = cpucost_child(&t->cpu);
@@ -332,7 +340,8 @@ static int open_round(struct trial *t, unsigned round)
 	if (!t->iters)
 		err = size_batch(w, t->state, t->d, t->r->tsc.ghz, &t->iters);
 	for (unsigned i = 0; !err && i < t->c->warmup; i++)
-		err = w->run(t->state, t->d, t->iters);
+		if (!(err = settle(w, t->state, t->d)))
+			err = w->run(t->state, t->d, t->iters);
 	unpin(t->pinned);
 	if (err)
 		fail_workload(t->r, t->pr, err);

@@ -8,7 +8,7 @@ extern const struct workload wl_call_null, wl_call_write, wl_call_args, wl_call_
 extern const struct workload wl_records_raw, wl_records_msgpack, wl_records_inplace;
 extern const struct workload wl_snappy_compress, wl_snappy_uncompress,
 	wl_snappy_compress_random, wl_snappy_uncompress_random;
-extern const struct workload wl_png_decode, wl_alloc, wl_rewind;
+extern const struct workload wl_png_decode, wl_alloc, wl_rewind, wl_rewind_once;
 extern const struct workload wl_call_args_typed, wl_call_4buf, wl_call_4buf_typed;
 extern const struct workload wl_zlib_inflate, wl_zlib_inflate_corrupt, wl_expat_parse,
 	wl_expat_parse_corrupt, wl_libxml2_parse, wl_libxml2_parse_corrupt, wl_jpeg_decode,
@@ -36,6 +36,7 @@ static const struct workload *const workloads[] = {
 	&wl_png_decode,
 	&wl_alloc,
 	&wl_rewind,
+	&wl_rewind_once,
 	&wl_zlib_inflate,
 	&wl_zlib_inflate_corrupt,
 	&wl_expat_parse,

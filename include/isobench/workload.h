@@ -24,8 +24,9 @@
 
 #include "iso.h"
 
-/* The layout of struct workload; a plugin built for another is refused. */
-#define WORKLOAD_ABI 1u
+/* The layout of struct workload.  2 added settle at the end; a plugin built for 1 still
+ * loads (its workloads have no settle), one built for any other is refused. */
+#define WORKLOAD_ABI 2u
 
 /* A workload's result was wrong: an error, never a data point. */
 #define WORKLOAD_EWRONG (-100)
@@ -44,6 +45,11 @@ struct workload {
 	 * WORKLOAD_EWRONG. */
 	int (*run)(void *state, struct iso_domain *d, uint64_t iters);
 	void (*teardown)(void *state);
+	/* Optional (NULL: nothing to do), untimed: brings the domain to the state a batch
+	 * starts from, before every batch the harness times and every warm-up batch, outside
+	 * the timed span and the CPU time counted.  ISO_OK, or an error that ends the row as
+	 * run's would.  Added in ABI 2: fields after it would need ABI 3. */
+	int (*settle)(void *state, struct iso_domain *d);
 };
 
 #endif

@@ -36,6 +36,9 @@ ParameterizedTest(struct backend_param *p, workloads, run_100_iterations, .timeo
 			continue; /* documented: the workload does not apply to this backend */
 		cr_assert_eq(err, ISO_OK, "%s on %s: setup: %s (%s)", w->name, p->name,
 			     workload_strerror(err), iso_reason());
+		if (w->settle && (err = w->settle(state, d)))
+			cr_assert_fail("%s on %s: settle: %s (%s)", w->name, p->name,
+				       workload_strerror(err), iso_reason());
 		err = w->run(state, d, 100);
 		cr_assert_eq(err, ISO_OK, "%s on %s: %s (%s)", w->name, p->name,
 			     workload_strerror(err), iso_reason());

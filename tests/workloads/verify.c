@@ -43,6 +43,8 @@ static struct tamper_case cases[] = {
 	{ "copy-out", "process", 1024, 1 },
 	{ "rewind", "process", 0, 1 },
 	{ "rewind", "mprotect", 0, 1 },
+	{ "rewind-once", "process", 0, 1 },
+	{ "rewind-once", "mprotect", 0, 1 },
 };
 
 ParameterizedTestParameters(wl_verify, corrupted_result_is_caught)
@@ -158,4 +160,35 @@ Test(wl_verify, rewind_declines_none)
 	cr_assert_eq(iso_domain_create("none", NULL, &d), ISO_OK);
 	cr_assert_eq(w->setup(d, 0, &state), ISO_ENOTSUP);
 	iso_domain_destroy(d);
+}
+
+/* rewind-once's settle checks its good call's answer: a lie is WL_EWRONG; an honest
+ * settle leaves a domain whose next call faults as expected. */
+Test(wl_verify, rewind_once_settle_checks_its_call, .timeout = 30)
+{
+	static const char *const backends[] = { "process", "mprotect" };
+	const struct workload *w = workload_find("rewind-once");
+
+	cr_assert_not_null(w);
+	cr_assert_not_null(w->settle);
+	for (size_t b = 0; b < sizeof(backends) / sizeof(backends[0]); b++) {
+		if (!backend_wanted(backends[b]) || iso_backend_probe(backends[b]) != ISO_OK)
+			continue;
+		for (long tamper = 1; tamper >= 0; tamper--) {
+			struct iso_domain *d = NULL;
+			void *state = NULL;
+
+			wl_tamper = tamper; /* before create: a child sees it as of its fork */
+			cr_assert_eq(iso_domain_create(backends[b], NULL, &d), ISO_OK, "%s",
+				     iso_reason());
+			cr_assert_eq(w->setup(d, 0, &state), ISO_OK);
+			cr_assert_eq(w->settle(state, d), tamper ? WL_EWRONG : ISO_OK,
+				     "%s, tamper %ld", backends[b], tamper);
+			if (!tamper)
+				cr_assert_eq(w->run(state, d, 1), ISO_OK, "%s", backends[b]);
+			w->teardown(state);
+			iso_domain_destroy(d);
+		}
+	}
+	wl_tamper = 0;
 }
