@@ -136,7 +136,7 @@ void cli_usage(FILE *f)
 	      "batch, from the TSC.  ratio (ratio_lo..ratio_hi: its 95% bootstrap interval) is\n"
 	      "the median of the paired batches' ratios to the baseline's; overhead_pct is\n"
 	      "(ratio - 1) x 100.  cpu_ns: CPU time per call, the caller's and a process\n"
-	      "domain's child's.  Without a PMU, cycles come from the TSC (counter `tsc`).\n"
+	      "domain's processes'.  Without a PMU, cycles come from the TSC (counter `tsc`).\n"
 	      "Exit status: 0 ok, 1 a run failed, 2 bad usage.\n",
 	      f);
 }

@@ -140,7 +140,7 @@ static void table(FILE *f, const struct config *c, const struct results *r)
 		fprintf(f, "skipped %s: %s\n", r->skipped[i].backend, r->skipped[i].reason);
 	fprintf(f, "units: ns per call (median and percentiles over %u batches a row, "
 		   "interleaved with the other backends'); cpu_ns: CPU time per call, the caller's "
-		   "and a process domain's child's; x_%s: the median of the paired batches' ratios, "
+		   "and a process domain's processes'; x_%s: the median of the paired batches' ratios, "
 		   "95%% bootstrap interval; calls: timed calls\n",
 		c->repetitions * c->rounds, plan_baseline(c));
 	if (any_sized(r))

@@ -134,15 +134,14 @@ struct trial {
 	struct iso_domain *d;   /* NULL for a reference */
 	void *state;            /* the workload's */
 	struct counter_group self, child;
-	struct cpucost cpu;     /* the domain's child, where it has one */
+	struct cpucost cpu;     /* the domain's processes, where it has its own */
 	bool in_child;          /* the domain runs in another process, counted there too */
 	bool open;              /* domain and state live this round */
 	bool dropped;           /* failed or not applicable: no row */
 	int pinned;             /* the CPU, or -1 */
 	uint64_t iters;         /* calls per batch (this round's) */
 	uint64_t first_iters;   /* the first round's, reported */
-	double child_s;         /* the child's CPU time over its rounds (sysload's own time) */
-	uint64_t child_at_open;
+	double child_s;         /* its processes' CPU time over its rounds (sysload's own time) */
 	double *ns;             /* per batch: ns per call... */
 	double *cpu_ns;         /* ...CPU ns per call... */
 	double *ev, *cev;       /* ...and events per call, the caller's and the child's */
@@ -192,8 +191,8 @@ static int open_counters(struct trial *t)
 	pid_t pid = t->d ? iso_domain_pid(t->d) : getpid();
 
 	t->in_child = pid != getpid();
-	if (t->in_child && cpucost_open(&t->cpu, pid) == 0)
-		t->child_at_open = cpucost_child(&t->cpu);
+	if (t->in_child)
+		cpucost_open(&t->cpu, t->d);
 	if (!p->n)
 		return ISO_OK;
 	if (counters_open(&t->self, p, 0)) {
@@ -234,7 +233,7 @@ static int timed_batch(struct trial *t, size_t i)
 		return err;
 	counters_start(&t->child);
 	counters_start(&t->self);
-	child0 = cpucost_child(&t->cpu);
+	child0 = cpucost_domain(&t->cpu, false);
 	cpu0 = cpucost_self();
 
 	uint64_t t0 = tsc_begin();
@@ -243,7 +242,7 @@ static int timed_batch(struct trial *t, size_t i)
 	double ticks = (double)(tsc_end() - t0) - tsc->overhead_ticks;
 	uint64_t cpu = cpucost_self() - cpu0;
 
-	cpu += cpucost_child(&t->cpu) - child0;
+	cpu += cpucost_domain(&t->cpu, true) - child0; /* only this domain ran since */
 	counters_stop(&t->self, p, ev);
 	counters_stop(&t->child, p, cev);
 	t->ns[i] = ticks / tsc->ghz / (double)t->iters;
@@ -304,8 +303,7 @@ static void summarise(const struct trial *t, struct row *row, double *scratch)
 /* The end of a round: domain, state and counters gone, the samples kept. */
 static void close_round(struct trial *t)
 {
-	if (t->cpu.open)
-		t->child_s += (double)(cpucost_child(&t->cpu) - t->child_at_open) * 1e-9;
+	t->child_s += (double)cpucost_domain(&t->cpu, false) * 1e-9;
 	cpucost_close(&t->cpu);
 	counters_close(&t->child);
 	counters_close(&t->self);
@@ -342,6 +340,7 @@ static int open_round(struct trial *t, unsigned round)
 	for (unsigned i = 0; !err && i < t->c->warmup; i++)
 		if (!(err = settle(w, t->state, t->d)))
 			err = w->run(t->state, t->d, t->iters);
+	cpucost_domain(&t->cpu, true); /* the children collected since open were this domain's */
 	unpin(t->pinned);
 	if (err)
 		fail_workload(t->r, t->pr, err);
