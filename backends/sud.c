@@ -231,14 +231,25 @@ static long as_domain_fn(const void *in, size_t in_len, void *out, size_t out_ca
 	return sud_raw(c->nr, c->a[0], c->a[1], c->a[2], c->a[3], c->a[4], c->a[5]);
 }
 
-/* c with the domain's rights: mpk through the gate, on a stack of the handler's own
- * (the alternate signal stack, key 0); mprotect's rights are in force already.  A
- * fault there (a bad pointer) is the domain's, and rewinds it. */
+/* How far below this handler's frames as_domain starts the gate's stack: past its own
+ * locals and the gate's frame (the pushes of gate_mpk_enter), a few hundred bytes. */
+#define AS_DOMAIN_GAP 1024
+
+/*
+ * c with the domain's rights: mpk through the gate, on the alternate signal stack (key
+ * 0), below every frame of this handler's, the gate's own included.  A signal that
+ * comes while the call runs (the watchdog's tick, one the domain raised) is delivered
+ * there too, its frame written below the stack pointer: a stack above the gate's frame
+ * (it was a local array here) had the frame overwrite what the gate returns through,
+ * and the handler's return jumped to whatever the signal frame held (pc 0, seen under
+ * QEMU on Linux 6.1 and 6.12).  A fault there (a bad pointer) is the domain's, and
+ * rewinds it.
+ */
 static long as_domain(const struct page *p, struct call *c)
 {
-	char stack[2048] __attribute__((aligned(16)));
+	uintptr_t top = ((uintptr_t)__builtin_frame_address(0) - AS_DOMAIN_GAP) & ~(uintptr_t)15;
 	struct gate g = { .fn = as_domain_fn, .in = c, .in_len = sizeof(*c), .out_len = NULL,
-			  .stack = stack + sizeof(stack), .pkru = p->pkru };
+			  .stack = (void *)top, .pkru = p->pkru };
 
 	if (!p->pkru) /* mprotect */
 		return as_domain_fn(c, sizeof(*c), NULL, 0, NULL);
