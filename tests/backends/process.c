@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -999,6 +1000,37 @@ Test(standby, thousand_crashes_leave_no_zombie, .timeout = 60)
 	assert_round_trip(d);
 	iso_domain_destroy(d);
 	assert_no_leaks(before);
+}
+
+/* A crashed child has marked its death and woken the parent before it exits: its
+ * teardown of its copy of the program (here 256 MiB of it) runs at SCHED_IDLE, after
+ * the parent, the standby and the zygote.  Seen while it is still tearing down (a
+ * zombie by then says nothing: tried again). */
+Test(standby, a_crashed_child_tears_down_at_idle_priority, .timeout = 30)
+{
+	size_t big = (size_t)256 << 20;
+	char *mem = mmap(NULL, big, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	struct iso_domain *d;
+	int seen = 0;
+
+	cr_assert_neq(mem, MAP_FAILED);
+	memset(mem, 1, big); /* before the zygote's fork: every child has it to tear down */
+	d = open_process(2000, ISO_WAIT_HYBRID);
+	for (int i = 0; i < 20 && !seen; i++) {
+		pid_t old = child_pid(d), ppid = 0;
+		int err = iso_call(d, segv_fn, NULL, 0, NULL, 0, NULL, NULL), policy;
+
+		cr_assert_eq(err, ISO_ECRASH, "got %s (%s)", iso_strerror(err), iso_reason());
+		policy = sched_getscheduler(old);
+		if (policy >= 0 && proc_state(old, &ppid) != 'Z') {
+			cr_assert_eq(policy, SCHED_IDLE, "the crashed child %d tears down at policy %d",
+				     (int)old, policy);
+			seen++;
+		}
+	}
+	cr_assert(seen, "no crashed child was seen still tearing down in 20 crashes");
+	iso_domain_destroy(d);
+	munmap(mem, big);
 }
 
 /* Standbys and zygote killed from outside while the active child works: the crash
