@@ -1002,6 +1002,24 @@ Test(standby, thousand_crashes_leave_no_zombie, .timeout = 60)
 	assert_no_leaks(before);
 }
 
+/* The zygote runs SCHED_BATCH (a clone it is asked for does not preempt the caller);
+ * the children it clones, standbys and those that took over, run as the program does. */
+Test(standby, children_run_as_the_program_the_zygote_batch)
+{
+	struct iso_domain *d = open_process(2000, ISO_WAIT_HYBRID);
+
+	cr_assert_eq(sched_getscheduler(0), SCHED_OTHER);
+	for (int i = 0; i < 3; i++) {
+		pid_t child = child_pid(d), zygote = getpgid(child);
+
+		cr_assert(zygote > 0 && zygote != getpgrp(), "the child leads no zygote's group");
+		cr_assert_eq(sched_getscheduler(child), SCHED_OTHER, "round %d: the child", i);
+		cr_assert_eq(sched_getscheduler(zygote), SCHED_BATCH, "round %d: the zygote", i);
+		cr_assert_eq(iso_call(d, segv_fn, NULL, 0, NULL, 0, NULL, NULL), ISO_ECRASH);
+	}
+	iso_domain_destroy(d);
+}
+
 /* A crashed child has marked its death and woken the parent before it exits: its
  * teardown of its copy of the program (here 256 MiB of it) runs at SCHED_IDLE, after
  * the parent, the standby and the zygote.  Seen while it is still tearing down (a
