@@ -147,6 +147,9 @@ static void on_fatal(int sig, siginfo_t *si, void *uc)
 
 	gate_handler_rights(uc); /* child_chan, and the kernel's robust-list walk at death */
 	c = child_chan;
+	if (!c) /* a thread of the domain's own: the serving thread's robust list tells */
+		for (;;)
+			syscall(SYS_exit_group, 128 + sig);
 	fault_record(&c->fault, sig, si, uc);
 	self = (uint32_t)getpid();
 	v = atomic_load(&c->state);

@@ -1002,6 +1002,47 @@ Test(standby, thousand_crashes_leave_no_zombie, .timeout = 60)
 	assert_no_leaks(before);
 }
 
+static void *segv_thread(void *arg)
+{
+	volatile int *volatile p = NULL;
+
+	(void)arg;
+	*p = 1;
+	return NULL;
+}
+
+static long crash_in_thread_fn(const void *in, size_t in_len, void *out, size_t out_cap,
+			       size_t *out_len)
+{
+	pthread_t t;
+
+	(void)in, (void)in_len, (void)out, (void)out_cap, (void)out_len;
+	if (pthread_create(&t, NULL, segv_thread, NULL))
+		return -1;
+	pthread_join(t, NULL);
+	return 0;
+}
+
+/* A thread the domain made crashes (its fault handler has no channel: the serving
+ * thread's death tells the parent): the call ends ISO_ECRASH well before the
+ * watchdog, and a standby answers the next. */
+Test(standby, a_crash_in_a_domain_thread_ends_the_call)
+{
+	struct iso_domain *d = open_process(2000, ISO_WAIT_HYBRID);
+
+	for (int i = 0; i < 5; i++) {
+		int64_t t = now_ms();
+		int err = iso_call(d, crash_in_thread_fn, NULL, 0, NULL, 0, NULL, NULL);
+
+		cr_assert_eq(err, ISO_ECRASH, "round %d: %s (%s)", i, iso_strerror(err),
+			     iso_reason());
+		cr_assert_lt(now_ms() - t, 1000, "round %d: the crash was told only by the watchdog",
+			     i);
+		(void)child_pid(d);
+	}
+	iso_domain_destroy(d);
+}
+
 /* The zygote runs SCHED_BATCH (a clone it is asked for does not preempt the caller);
  * the children it clones, standbys and those that took over, run as the program does. */
 Test(standby, children_run_as_the_program_the_zygote_batch)
