@@ -132,26 +132,19 @@ static void drop_secrets(void)
 static _Thread_local struct chan *child_chan;
 
 /*
- * Tell the parent what killed us (signal, address, pc), then die at once.  The record
- * names the signal: a second delivery of it, by the default action, would only add
- * some 20 us to every crash.  And the parent hears of the death from here, marking
- * `state` as the kernel's robust-list walk would (FUTEX_OWNER_DIED on our own pid):
- * the walk comes only after exit_group has stopped the other threads and walked
- * every mapping for accounting, 15-20 us later.  From here on this thread writes
- * nothing the parent reads, and the walk, finding `state` moved on, leaves it alone.
+ * Tell the parent what killed us (signal, address, pc).  The record names the signal:
+ * a second delivery of it, by the default action, would only add some 20 us to every
+ * crash.  And the parent hears of the death from here, marking `state` as the kernel's
+ * robust-list walk would (FUTEX_OWNER_DIED on our own pid): the walk comes only after
+ * exit_group has stopped the other threads and walked every mapping for accounting,
+ * 15-20 us later.  From here on this thread writes nothing the parent reads, and the
+ * walk, finding `state` moved on, leaves it alone.
  */
-static void on_fatal(int sig, siginfo_t *si, void *uc)
+static void tell_death(struct chan *c, int sig, siginfo_t *si, void *uc)
 {
-	struct chan *c;
-	uint32_t v, self;
+	uint32_t self = (uint32_t)getpid(), v;
 
-	gate_handler_rights(uc); /* child_chan, and the kernel's robust-list walk at death */
-	c = child_chan;
-	if (!c) /* a thread of the domain's own: the serving thread's robust list tells */
-		for (;;)
-			syscall(SYS_exit_group, 128 + sig);
 	fault_record(&c->fault, sig, si, uc);
-	self = (uint32_t)getpid();
 	v = atomic_load(&c->state);
 	while ((v & FUTEX_TID_MASK) == self && !(v & FUTEX_OWNER_DIED) &&
 	       !atomic_compare_exchange_weak(&c->state, &v, v | FUTEX_OWNER_DIED))
@@ -163,6 +156,15 @@ static void on_fatal(int sig, siginfo_t *si, void *uc)
 	if ((v & FUTEX_TID_MASK) == self && (v & FUTEX_WAITERS))
 		process_futex(&c->state, FUTEX_WAKE, 1, NULL);
 	sched_yield();
+}
+
+/* A fatal signal: the parent told (unless it came in a thread of the domain's own,
+ * without a channel: the serving thread's robust list tells then), and death at once. */
+static void on_fatal(int sig, siginfo_t *si, void *uc)
+{
+	gate_handler_rights(uc); /* child_chan, and the kernel's robust-list walk at death */
+	if (child_chan)
+		tell_death(child_chan, sig, si, uc);
 	for (;;)
 		syscall(SYS_exit_group, 128 + sig);
 }
@@ -179,7 +181,8 @@ static char *alt_stack; /* crash_quietly's, or NULL */
 static void prefault_crash_path(void)
 {
 	static void (*const code[])(void) = {
-		(void (*)(void))on_fatal, (void (*)(void))fault_record,
+		(void (*)(void))on_fatal, (void (*)(void))tell_death,
+		(void (*)(void))fault_record,
 	};
 
 	if (alt_stack)

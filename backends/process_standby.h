@@ -68,7 +68,8 @@ void process_standby_refill(struct process_domain *d);
 /* A child the caller forked itself is the one that may answer. */
 void process_standby_own(struct process_domain *d, pid_t pid);
 /* Before the channel is reused: a child killed in a call may still run for a few
- * microseconds; wait until the kernel has marked it dead in `state`. */
+ * microseconds; wait until it is marked dead in `state` (by the kernel, or by its own
+ * fault handler, after which it writes nothing the parent reads). */
 void process_standby_quiesce(struct process_domain *d);
 /* Destroy: the zygote and every standby killed and collected. */
 void process_standby_stop(struct process_domain *d);
