@@ -6,6 +6,7 @@
 #include "heap.h"
 #include "iso.h"
 #include "reason.h"
+#include "route.h"
 
 /* jemalloc 5.3's experimental.arenas_create_ext argument (arena_types.h, not public). */
 struct je_arena_config {
@@ -58,6 +59,13 @@ static bool purge(struct heap *h, char *lo, size_t len, int advice)
 {
 	char *a = lo, *b = lo + len;
 
+	/* A domain's malloc runs jemalloc's collection of the thread's own cache, which
+	 * frees trusted objects back to the trusted heap and may purge what that emptied.
+	 * That purge is not the domain's to make (the system call filter would rewind it
+	 * inside jemalloc, leaving the thread's allocator state half-changed): refused,
+	 * the pages stay, and a trusted caller purges them later. */
+	if (route_thread.heap && route_thread.heap != h)
+		return true;
 	if (h->huge) {
 		a = heap_huge_up(lo);
 		b = heap_huge_down(b);
