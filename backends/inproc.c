@@ -81,6 +81,16 @@ static bool take(int sig, siginfo_t *si, void *uc)
 		fault_record(&t->fault, sig, si, uc);
 		/* SIGSYS: a system call the filter refuses (sud.c) */
 		err = sig == SIGSEGV || sig == SIGBUS || sig == SIGSYS ? ISO_EFAULT : ISO_ECRASH;
+		/* One jemalloc made for the domain: the call fails (EPERM) and the domain is
+		 * rewound as the allocator returns, as for the watchdog, not inside it (a
+		 * rewind there abandons the arena, and inside an allocator hook it leaves
+		 * the thread's allocator state half-changed for good). */
+		if (sig == SIGSYS && si->si_code == SYS_USER_DISPATCH &&
+		    route_thread.malloc_depth > 0) {
+			route_thread.pending = err;
+			t->keep_fault = true;
+			return true;
+		}
 	}
 	t->mask = ((ucontext_t *)uc)->uc_sigmask;
 	t->recover();
@@ -95,7 +105,9 @@ static _Noreturn void violation(int err)
 {
 	struct inproc_thread *t = &inproc_thread;
 
-	t->fault.sig = 0;
+	if (!t->keep_fault)
+		t->fault.sig = 0;
+	t->keep_fault = false;
 	t->pending = err;
 	syscall(SYS_tgkill, getpid(), syscall(SYS_gettid), SIGNALS_WATCHDOG);
 	t->pending = 0; /* blocked by the domain (an unhardened one): the direct way */
@@ -444,6 +456,7 @@ static int rewound(struct inproc *d, struct inproc_thread *t, int err)
 	route_thread.heap = NULL;
 	route_thread.malloc_depth = 0;
 	route_thread.pending = 0;
+	t->keep_fault = false;
 	pthread_sigmask(SIG_SETMASK, &t->mask, NULL);
 	again = discard(d, in_malloc);
 	/* Adopted libraries as they were before the init hook, which runs again. */
@@ -500,6 +513,14 @@ int inproc_call(struct iso_domain *dom, iso_fn *fn, const void *in, size_t in_le
 	if (err)
 		return rewound(d, t, err);
 	r = run_inside(d, t, &g, &jb);
+	/* A rewind deferred inside the allocator that the domain returned without
+	 * leaving (it set malloc_depth itself): taken now, not in its next call.  The
+	 * call returned, so no allocator frame is live: the arena is reset as usual. */
+	if (__builtin_expect(route_thread.pending != 0, 0)) {
+		route_thread.malloc_depth = 0;
+		pthread_sigmask(SIG_SETMASK, NULL, &t->mask);
+		return rewound(d, t, route_thread.pending);
+	}
 	if (d->opt.confidential)
 		heap_thread_mark();
 	if (t->enter_err)

@@ -86,6 +86,7 @@ struct inproc_thread {
 	unsigned long wd_gen; /* gen at the watchdog's last tick */
 	sigset_t mask;        /* the signal mask to restore after a rewind */
 	struct fault fault;   /* the signal that rewound the call (sig 0: none) */
+	bool keep_fault;      /* fault is a refused call, its rewind deferred (route.h) */
 	bool ready;
 	struct region stack;  /* this thread's trusted stack */
 	/* mprotect: what the current call protected, to restore it exactly (one page). */

@@ -30,10 +30,6 @@
 #define PAGE 4096u
 #define SUD_SA_RESTORER 0x04000000 /* the kernel's; glibc's headers keep it to themselves */
 
-#ifndef SYS_USER_DISPATCH
-#define SYS_USER_DISPATCH 2 /* si_code of a SIGSYS from the dispatch */
-#endif
-
 /* ---- the allowed code range --------------------------------------------------- */
 
 /*

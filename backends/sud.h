@@ -10,6 +10,10 @@
 
 #include "region.h"
 
+#ifndef SYS_USER_DISPATCH
+#define SYS_USER_DISPATCH 2 /* si_code of a SIGSYS from the dispatch */
+#endif
+
 
 /*
  * While a hardened domain runs, its thread's selector byte says BLOCK and every

@@ -16,9 +16,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <jemalloc/jemalloc.h>
+
 #include <criterion/criterion.h>
 #include <criterion/parameterized.h>
 
+#include "../../backends/route.h"
 #include "../../backends/sud.h"
 #include "iso.h"
 #include "../support/util.h"
@@ -412,6 +415,88 @@ ParameterizedTest(struct backend_param *p, harden, other_calls_fail_with_eperm)
 		  ret);
 	iso_domain_destroy(d);
 	iso_domain_destroy(off);
+}
+
+/*
+ * A refused call made inside the allocator (jemalloc purging pages that are not the
+ * domain's, say): the call fails with EPERM and the domain is rewound as the
+ * allocator returns, not inside it, where the rewind would abandon the domain's arena
+ * (and inside an allocator hook, leave jemalloc's state for the thread half-changed).
+ * The function plays jemalloc: route_enter, the call, route_leave (or, as a domain that
+ * means harm might, no route_leave before it returns).
+ */
+struct in_malloc_arg {
+	char *trusted;
+	bool leave;
+};
+
+static long madvise_in_malloc_fn(const void *in, size_t in_len, void *out, size_t out_cap,
+				 size_t *out_len)
+{
+	struct in_malloc_arg a;
+	long r;
+
+	(void)in_len, (void)out, (void)out_cap, (void)out_len;
+	memcpy(&a, in, sizeof(a));
+	route_enter();
+	r = madvise(a.trusted, 4096, MADV_DONTNEED) ? errno : 0;
+	if (a.leave)
+		route_leave();
+	return r;
+}
+
+static long ok_fn(const void *in, size_t in_len, void *out, size_t out_cap, size_t *out_len)
+{
+	(void)in, (void)in_len, (void)out, (void)out_cap, (void)out_len;
+	return 42;
+}
+
+static unsigned narenas(void)
+{
+	unsigned n = 0;
+	size_t len = sizeof(n);
+
+	cr_assert_eq(mallctl("arenas.narenas", &n, &len, NULL, 0), 0);
+	return n;
+}
+
+ParameterizedTestParameters(harden, a_refused_call_inside_the_allocator_rewinds_as_it_returns)
+{
+	return cr_make_param_array(struct backend_param, params, inproc());
+}
+
+ParameterizedTest(struct backend_param *p, harden,
+		  a_refused_call_inside_the_allocator_rewinds_as_it_returns)
+{
+	struct iso_domain *d = open_h(p->name, ISO_HARDEN_ON);
+	char *page = aligned_alloc(4096, 4096);
+	unsigned arenas;
+
+	cr_assert_not_null(page);
+	memset(page, 7, 4096);
+	cr_assert_eq(iso_call(d, ok_fn, NULL, 0, NULL, 0, NULL, NULL), ISO_OK, "%s", iso_reason());
+	arenas = narenas();
+	for (int i = 0; i < 20; i++) {
+		struct in_malloc_arg a = { .trusted = page, .leave = i % 2 == 0 };
+		long ret = -1;
+		int err = iso_call(d, madvise_in_malloc_fn, &a, sizeof(a), NULL, 0, NULL, &ret);
+
+		cr_assert_eq(err, ISO_EFAULT, "call %d (%s route_leave): %s (%s), ret %ld", i,
+			     a.leave ? "with" : "without", iso_strerror(err), iso_reason(), ret);
+		cr_expect(strstr(iso_reason(), "SIGSYS") && strstr(iso_reason(), "madvise"),
+			  "call %d: %s", i, iso_reason());
+		ret = -1;
+		err = iso_call(d, ok_fn, NULL, 0, NULL, 0, NULL, &ret);
+		cr_assert(err == ISO_OK && ret == 42, "the call after %d: %s (%s)", i,
+			  iso_strerror(err), iso_reason());
+	}
+	for (int i = 0; i < 4096; i++)
+		cr_assert_eq(page[i], 7, "the trusted page was given back (byte %d)", i);
+	/* Rewound with jemalloc left as it was: the domain's arena reset, none abandoned. */
+	cr_expect_eq(narenas(), arenas, "%u arenas after the rewinds, %u before", narenas(),
+		     arenas);
+	free(page);
+	iso_domain_destroy(d);
 }
 
 /* Every signal blocked, then a fault: the filter keeps the faults open, so the fault
