@@ -135,7 +135,9 @@ static int wait_reply(struct process_domain *d)
 	struct chan *c = PROCESS_CHAN(d);
 	const uint32_t busy = (uint32_t)d->pid;
 	int64_t start = 0, max = process_spin_ns(&d->opt), deadline = INT64_MAX, t;
-	int64_t spin = process_wait_budget(&d->wait, max, atomic_load(&c->child_on));
+	/* A child woken on this CPU runs once this side sleeps: no spin, nothing learned. */
+	int64_t spin = d->woke_here ? 0
+				    : process_wait_budget(&d->wait, max, atomic_load(&c->child_on));
 	uint32_t v;
 
 	if (d->opt.timeout_ms || spin != INT64_MAX)
@@ -164,7 +166,8 @@ static int wait_reply(struct process_domain *d)
 				goto died;
 		}
 	}
-	process_wait_learn(&d->wait, max, false);
+	if (!d->woke_here)
+		process_wait_learn(&d->wait, max, false);
 	for (;;) {
 		struct timespec ts;
 		uint32_t expect = busy;
@@ -218,16 +221,101 @@ static void follow_caller(struct process_domain *d)
 		d->child_cpu = cpu;
 }
 
-/* Post the request in the channel and wake the child. */
-static void post(struct process_domain *d)
+/*
+ * Hybrid: a child asleep for WAKE_HERE_NS or more is woken on the caller's CPU, as
+ * handoff does, for this one call.  Its own CPU has likely gone idle, and an idle
+ * vCPU that the host parked takes 20-50 us to wake (this VM), against 11-16 us for
+ * a whole call woken here.  After the call the child would stay beside the caller
+ * (the scheduler wakes a task where it last ran) and every call of a burst would be
+ * a futex round trip: so it is sent off the caller's CPU, woken there without a
+ * request (it then spins where it runs, process_child.c), and may run anywhere again
+ * from the next call on (one more system call, on that call).  Even so a call that
+ * follows at once waits for that wake-up (some 40 us), so the policy learns: after a
+ * call woken here that the next call followed within WAKE_HERE_NS, idle calls wake
+ * the child where it is again, until one is followed by a pause.  The child's
+ * `slept_at` is only a hint (the child can write it): at worst a call is placed badly.
+ */
+#define WAKE_HERE_NS 200000LL
+
+static void set_child_cpus(struct process_domain *d, const cpu_set_t *set)
+{
+	sched_setaffinity(d->pid, sizeof(*set), set);
+}
+
+static void idle_call_begin(struct process_domain *d)
+{
+	if (d->opt.wait != ISO_WAIT_HYBRID)
+		return;
+	if (d->sent_off == d->pid) /* the call after one woken here: anywhere again */
+		set_child_cpus(d, &d->child_cpus);
+	d->sent_off = 0;
+	if (d->idle_pid == d->pid) /* the call after an idle one: soon after? */
+		d->idle_burst = process_now_ns() - d->idle_end < WAKE_HERE_NS;
+	d->idle_pid = 0;
+}
+
+/* The request is posted and the child asleep: long enough for this call to wake it
+ * here?  (Not read before the request is written: the word shares the line the child
+ * spins on, and reading it first made every call some 100 ns slower.) */
+static void wake_here_asleep(struct process_domain *d)
+{
+	struct chan *c = PROCESS_CHAN(d);
+	int cpu;
+	cpu_set_t one;
+
+	if (d->opt.wait != ISO_WAIT_HYBRID ||
+	    process_now_ns() - atomic_load_explicit(&c->slept_at, memory_order_relaxed) <
+		    WAKE_HERE_NS)
+		return;
+	d->idle_pid = d->pid;
+	cpu = sched_getcpu();
+	if (d->idle_burst || cpu < 0 || cpu >= CPU_SETSIZE ||
+	    sched_getaffinity(d->pid, sizeof(d->child_cpus), &d->child_cpus))
+		return;
+	CPU_ZERO(&one);
+	CPU_SET(cpu, &one);
+	if (sched_setaffinity(d->pid, sizeof(one), &one) == 0) {
+		d->woke_here = d->pid;
+		d->here = cpu;
+	}
+}
+
+/* After an idle call: a child woken here, if the same one is still there, is sent to
+ * its other CPUs (all of them if it has no other); and when the call ended is noted. */
+static void idle_call_end(struct process_domain *d)
+{
+	struct chan *c = PROCESS_CHAN(d);
+	cpu_set_t off = d->child_cpus;
+
+	if (d->woke_here && d->woke_here == d->pid) {
+		CPU_CLR(d->here, &off);
+		if (CPU_COUNT(&off) == 0) {
+			set_child_cpus(d, &d->child_cpus);
+		} else {
+			set_child_cpus(d, &off);
+			d->sent_off = d->pid;
+			if (atomic_load(&c->child_sleeping))
+				process_futex(&c->req, FUTEX_WAKE, 1, NULL);
+		}
+	}
+	d->woke_here = 0;
+	d->idle_end = process_now_ns();
+}
+
+/* Post the request in the channel and wake the child (`first`: a call's first
+ * request, not a callback's return). */
+static void post(struct process_domain *d, bool first)
 {
 	struct chan *c = PROCESS_CHAN(d);
 
 	atomic_store_explicit(&c->state, (uint32_t)d->pid, memory_order_relaxed);
 	process_wait_publish(&d->wait, &c->parent_on);
 	atomic_store(&c->req, ++d->seq);
-	if (atomic_load(&c->child_sleeping))
+	if (atomic_load(&c->child_sleeping)) {
+		if (first)
+			wake_here_asleep(d);
 		process_futex(&c->req, FUTEX_WAKE, 1, NULL);
+	}
 }
 
 /* The child asked for a callback (callback.c) and waits: run it here, then hand its
@@ -242,7 +330,7 @@ static int serve_callback(struct process_domain *d)
 	memcpy(args, c->cb_args, sizeof(args));
 	atomic_store(&c->cb_pending, 0);
 	c->cb_ret = backend_callback ? backend_callback(slot, args, &d->base) : ISO_EINVAL;
-	post(d);
+	post(d, false);
 	return wait_reply(d);
 }
 
@@ -269,6 +357,7 @@ static int process_call(struct iso_domain *dom, iso_fn *fn, const void *in, size
 		return err;
 	if (d->opt.wait == ISO_WAIT_HANDOFF)
 		follow_caller(d);
+	idle_call_begin(d);
 	if (in_len && !in_shared) {
 		if (in_len >= STREAM_MIN && d->opt.wait != ISO_WAIT_HANDOFF)
 			copy_streaming(d->in_buf, in, in_len);
@@ -281,11 +370,13 @@ static int process_call(struct iso_domain *dom, iso_fn *fn, const void *in, size
 	c->out = out_shared ? out : d->out_buf;
 	c->out_cap = out_cap;
 	domain_stdio_flush();
-	post(d);
+	post(d, true);
 
 	err = wait_reply(d);
 	while (!err && atomic_load(&c->cb_pending))
 		err = serve_callback(d);
+	if (__builtin_expect(d->idle_pid != 0, 0))
+		idle_call_end(d);
 	if (err) {
 		int again = spawn(d);
 

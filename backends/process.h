@@ -3,6 +3,7 @@
 #define BACKENDS_PROCESS_H
 
 #include <linux/futex.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <sys/syscall.h>
@@ -32,6 +33,7 @@ struct chan {
 	_Alignas(64) _Atomic uint32_t req;  /* parent -> child; child's futex */
 	_Atomic uint32_t child_sleeping;
 	_Atomic uint32_t parent_on;          /* where the parent last posted (process_wait_publish) */
+	_Atomic int64_t slept_at;            /* when the child last went to sleep (process_now_ns) */
 	iso_fn *fn;
 	const void *in;
 	size_t in_len;
@@ -66,6 +68,15 @@ struct process_domain {
 	unsigned ndying;
 	pid_t parent;
 	int child_cpu; /* handoff: the CPU the child is bound to, -1 for none yet */
+	/* hybrid (process.c, wake_here): the child this call woke on the caller's CPU
+	 * (`here`), the child sent off that CPU after such a call, and the child's own
+	 * CPUs, given back at the next call; the child this call found long asleep, when
+	 * such a call last ended, and whether the next call followed it at once. */
+	pid_t woke_here, sent_off, idle_pid;
+	int here;
+	cpu_set_t child_cpus;
+	int64_t idle_end;
+	bool idle_burst;
 	unsigned secrets_gen; /* secret_gen() when the child was forked */
 	uint32_t seq;
 	struct process_wait wait; /* the hybrid policy's learned spin */

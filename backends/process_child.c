@@ -31,11 +31,13 @@ static void child_wait_request(struct process_domain *d, uint32_t seen)
 {
 	static struct process_wait learn; /* this child's own (process_wait.h) */
 	struct chan *c = PROCESS_CHAN(d);
-	int64_t max = process_spin_ns(&d->opt), start = 0, budget;
+	int64_t max = process_spin_ns(&d->opt), start, budget;
 
 	/* An idle child that spins forever would burn a core: the spin policy caps it. */
 	if (max > CHILD_IDLE_SPIN_NS)
 		max = CHILD_IDLE_SPIN_NS;
+again:
+	start = 0;
 	budget = process_wait_budget(&learn, max, atomic_load(&c->parent_on));
 	process_wait_publish(&learn, &c->child_on);
 	for (unsigned i = 0; budget > 0; i++) {
@@ -55,13 +57,17 @@ static void child_wait_request(struct process_domain *d, uint32_t seen)
 		}
 	}
 	process_wait_learn(&learn, max, false);
-	for (;;) {
-		atomic_store(&c->child_sleeping, 1);
-		if (atomic_load(&c->req) != seen)
-			break;
+	atomic_store_explicit(&c->slept_at, process_now_ns(), memory_order_relaxed);
+	atomic_store(&c->child_sleeping, 1);
+	if (atomic_load(&c->req) == seen) {
 		process_futex(&c->req, FUTEX_WAIT, seen, NULL);
-		if (atomic_load(&c->req) != seen)
-			break;
+		/* Woken with no request: the parent moved this child off its CPU after a
+		 * call it woke it for there (process.c, wake_here_end): wait where it
+		 * runs now, spinning as after any answer. */
+		if (atomic_load(&c->req) == seen) {
+			atomic_store_explicit(&c->child_sleeping, 0, memory_order_relaxed);
+			goto again;
+		}
 	}
 	atomic_store_explicit(&c->child_sleeping, 0, memory_order_relaxed);
 	process_wait_publish(&learn, &c->child_on);

@@ -680,6 +680,96 @@ Test(process_wait, hybrid_does_not_spin_against_its_own_child, .timeout = 30)
 		     "each other", (long)t);
 }
 
+/* Where the call ran. */
+static long cpu_fn(const void *in, size_t in_len, void *out, size_t out_cap, size_t *out_len)
+{
+	(void)in, (void)in_len, (void)out, (void)out_cap, (void)out_len;
+	return sched_getcpu();
+}
+
+/* The child's CPUs now. */
+static void child_cpus(struct iso_domain *d, cpu_set_t *set)
+{
+	cr_assert_eq(sched_getaffinity(iso_domain_pid(d), sizeof(*set), set), 0, "%s",
+		     strerror(errno));
+}
+
+/*
+ * A call into a child asleep for 2 ms: woken on the caller's CPU (its own may have
+ * gone idle, which a VM's host takes 20-50 us to wake); after it the child is sent
+ * off that CPU, and from the next call on may run anywhere again, so that calls close
+ * together still spin across CPUs.  The caller moves between two CPUs; before, the
+ * child woke wherever it had last run (10 of 20 here).
+ */
+Test(process_wait, a_child_asleep_is_woken_where_the_caller_runs, .timeout = 30)
+{
+	struct iso_domain *d = open_process(0, ISO_WAIT_HYBRID);
+	cpu_set_t mine, child, off;
+	int cpus[2], n = 0, here = 0;
+	long ret = 0;
+
+	cr_assert_eq(sched_getaffinity(0, sizeof(mine), &mine), 0);
+	for (int c = 0; c < CPU_SETSIZE && n < 2; c++)
+		if (CPU_ISSET(c, &mine))
+			cpus[n++] = c;
+	if (n < 2)
+		cr_skip_test("one CPU only");
+	cr_assert_eq(iso_call(d, null_fn, NULL, 0, NULL, 0, NULL, &ret), ISO_OK);
+	for (int i = 0; i < 20; i++) {
+		int cpu = cpus[i % 2];
+
+		pin_self(cpu);
+		usleep(2000); /* calls 2 ms apart: sparse, not a burst */
+		cr_assert_eq(iso_call(d, cpu_fn, NULL, 0, NULL, 0, NULL, &ret), ISO_OK, "%s",
+			     iso_reason());
+		here += ret == cpu;
+		off = mine;
+		CPU_CLR(cpu, &off);
+		child_cpus(d, &child);
+		cr_assert(CPU_EQUAL(&child, &off), "call %d: the child was not sent off CPU %d", i,
+			  cpu);
+	}
+	sched_setaffinity(0, sizeof(mine), &mine);
+	iso_domain_destroy(d);
+	cr_assert_eq(here, 20, "%d of 20 calls after 2 ms ran on the caller's CPU", here);
+}
+
+/* A call woken that way and followed at once by another: the policy learns that calls
+ * come in bursts (the second waits for the child's move, some 40 us), and wakes the
+ * child where it is after the next pause, until a call is followed by a pause again.
+ * The next call after one woken here gives the child all its CPUs back. */
+Test(process_wait, a_burst_after_a_pause_keeps_the_child_where_it_is, .timeout = 30)
+{
+	struct iso_domain *d = open_process(0, ISO_WAIT_HYBRID);
+	cpu_set_t mine, child;
+	long ret = 0;
+
+	cr_assert_eq(sched_getaffinity(0, sizeof(mine), &mine), 0);
+	if (CPU_COUNT(&mine) < 2)
+		cr_skip_test("one CPU only");
+	cr_assert_eq(iso_call(d, null_fn, NULL, 0, NULL, 0, NULL, &ret), ISO_OK);
+	for (int round = 0; round < 3; round++) {
+		bool burst = round == 0;
+
+		usleep(2000);
+		cr_assert_eq(iso_call(d, null_fn, NULL, 0, NULL, 0, NULL, &ret), ISO_OK, "%s",
+			     iso_reason());
+		child_cpus(d, &child);
+		/* Round 0 woke it here (then sent it off); round 1 came after a burst;
+		 * round 2 after round 1, which a pause followed. */
+		cr_assert_eq(CPU_EQUAL(&child, &mine), round == 1,
+			     "round %d: the child %s sent off", round, round == 1 ? "was" : "was not");
+		if (burst) {
+			cr_assert_eq(iso_call(d, null_fn, NULL, 0, NULL, 0, NULL, &ret), ISO_OK);
+			child_cpus(d, &child);
+			cr_assert(CPU_EQUAL(&child, &mine), "the child's CPUs were not given back");
+			for (int i = 0; i < 10; i++)
+				cr_assert_eq(iso_call(d, null_fn, NULL, 0, NULL, 0, NULL, &ret), ISO_OK);
+		}
+	}
+	iso_domain_destroy(d);
+}
+
 /* A call that crashes 5 ms in: the caller's spin sees the death, which is no answer
  * the spin paid for, so the budget falls and the caller stops holding a CPU while
  * its children die (the dying child, the standby and the zygote's clone need it).
