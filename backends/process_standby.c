@@ -164,7 +164,8 @@ int process_standby_take(struct process_domain *d, pthread_mutex_t *lock,
 	process_wait_publish(&d->wait, &PROCESS_CHAN(d)->parent_on);
 	atomic_store(&s->owner, (uint32_t)pid);
 	atomic_store(&s->go, (uint32_t)pid);
-	process_futex(&s->go, FUTEX_WAKE, INT_MAX, NULL);
+	syscall(SYS_futex, &s->go, FUTEX_WAKE_BITSET, INT_MAX, NULL, NULL,
+		process_standby_bit((uint32_t)pid));
 	d->pid = pid;
 	d->secrets_gen = d->sb.gen;
 	/* Its successor: at once if none is left, else after this one's first answer

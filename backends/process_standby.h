@@ -52,6 +52,13 @@ struct process_slot {
 
 #define PROCESS_SLOT(arena) ((struct process_slot *)((char *)(arena) + 4096 - 64))
 
+/* A standby's bit among those waiting on `go` (FUTEX_WAIT_BITSET): naming one wakes
+ * it, not every standby (two pids that share a bit both wake, and one sleeps again). */
+static inline uint32_t process_standby_bit(uint32_t pid)
+{
+	return 1u << (pid & 31);
+}
+
 struct process_domain;
 
 /* ---- the parent (process_standby.c) ---- */

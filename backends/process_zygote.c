@@ -44,7 +44,8 @@ static void standby_wait(struct process_domain *d)
 	uint32_t v;
 
 	while ((v = atomic_load(&s->go)) != self)
-		process_futex(&s->go, FUTEX_WAIT, v, NULL);
+		syscall(SYS_futex, &s->go, FUTEX_WAIT_BITSET, v, NULL, NULL,
+			process_standby_bit(self));
 }
 
 void process_zygote_serve(struct process_domain *d, const struct process_domain *all,

@@ -950,6 +950,54 @@ Test(standby, takes_over_after_a_timeout, .timeout = 20)
 	takes_over(hang_fn, 100, ISO_ETIMEDOUT);
 }
 
+/* How often the process has slept (voluntary context switches), or -1. */
+static long sleeps(pid_t pid)
+{
+	char path[64], line[128];
+	long n = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	if (!(f = fopen(path, "r")))
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "voluntary_ctxt_switches: %ld", &n) == 1)
+			break;
+	fclose(f);
+	return n;
+}
+
+/* A standby named after a crash is woken alone: the other, waiting beside it, sleeps
+ * on (it used to wake, see it was not named, and sleep again). */
+Test(standby, naming_one_wakes_only_it, .timeout = 20)
+{
+	struct iso_domain *d = open_process(2000, ISO_WAIT_HYBRID);
+	pid_t kids[64], waiting[8], old = child_pid(d), now;
+	long before[8];
+	int n, k = 0, err;
+
+	usleep(20000); /* the zygote has cloned the standbys by now */
+	n = live_children(kids, 64);
+	for (int i = 0; i < n && k < 8; i++)
+		if (kids[i] != old && sched_getscheduler(kids[i]) != SCHED_BATCH) /* not the zygote */
+			waiting[k++] = kids[i];
+	cr_assert_eq(k, 2, "%d standbys waiting, not 2", k);
+	for (int i = 0; i < k; i++)
+		before[i] = sleeps(waiting[i]);
+	err = iso_call(d, segv_fn, NULL, 0, NULL, 0, NULL, NULL);
+	cr_assert_eq(err, ISO_ECRASH, "got %s (%s)", iso_strerror(err), iso_reason());
+	now = child_pid(d);
+	usleep(20000);
+	for (int i = 0; i < k; i++)
+		if (waiting[i] != now)
+			cr_assert_eq(sleeps(waiting[i]), before[i],
+				     "the standby not named (%d) woke: %ld sleeps, %ld before",
+				     (int)waiting[i], sleeps(waiting[i]), before[i]);
+	cr_assert(among(now, waiting, k), "the call after the crash ran in %d, no standby",
+		  (int)now);
+	iso_domain_destroy(d);
+}
+
 /* Standbys are kept ready two at a time: a second crash right after the first
  * (before the zygote could clone a successor) still finds one that existed before
  * both. */
