@@ -236,15 +236,6 @@ ParameterizedTest(struct backend_param *p, robust, timeouts_inside_malloc_leak_n
  * domain's malloc, after which every allocation on that thread went to jemalloc's
  * arena 0 (a rewind inside a hook left jemalloc's reentrancy count raised).
  */
-static unsigned arena_of(void *p)
-{
-	unsigned arena = ~0u;
-	size_t len = sizeof(arena);
-
-	cr_assert_eq(mallctl("arenas.lookup", &arena, &len, &p, sizeof(p)), 0);
-	return arena;
-}
-
 static void set_decay(unsigned arena, ssize_t ms)
 {
 	char name[64];
@@ -311,11 +302,11 @@ ParameterizedTest(struct backend_param *p, robust, the_threads_cache_collected_i
 {
 	struct iso_domain *d = open_domain_opt(p->name, NULL);
 	void *probe = malloc(64);
-	unsigned trusted = arena_of(probe);
-	int seen = 0, round;
+	int trusted = arena_of(probe), seen = 0, round;
 
+	cr_assert_geq(trusted, 0, "arenas.lookup failed");
 	free(probe);
-	set_decay(trusted, 1);
+	set_decay((unsigned)trusted, 1);
 	/* Until the trusted heap purged inside a call 5 times: the collection's timing is
 	 * jemalloc's (a tick counter with a random period, then the decay's clock). */
 	for (round = 0; round < 5000 && seen < 5; round++) {
@@ -331,9 +322,9 @@ ParameterizedTest(struct backend_param *p, robust, the_threads_cache_collected_i
 		memset(probe, 1, 6 << 20);
 		free(probe);
 		usleep(2000);
-		before = purges(trusted);
+		before = purges((unsigned)trusted);
 		err = iso_call(d, churn_fn, NULL, 0, NULL, 0, NULL, &ret);
-		seen += purges(trusted) != before;
+		seen += purges((unsigned)trusted) != before;
 		cr_assert(err == ISO_OK && ret == 7, "round %d: %s (%s), ret %ld", round,
 			  iso_strerror(err), iso_reason(), ret);
 		probe = malloc(64);
@@ -342,7 +333,7 @@ ParameterizedTest(struct backend_param *p, robust, the_threads_cache_collected_i
 		free(probe);
 	}
 	cr_expect_eq(seen, 5, "the trusted heap purged inside only %d calls of %d", seen, round);
-	set_decay(trusted, 10000);
+	set_decay((unsigned)trusted, 10000);
 	iso_domain_destroy(d);
 }
 

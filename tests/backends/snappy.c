@@ -261,16 +261,6 @@ static long free_fn(const void *in, size_t in_len, void *out, size_t out_cap, si
 	return 0;
 }
 
-/* The jemalloc arena that owns p, or -1 (the trusted heap and every domain heap are
- * jemalloc arenas: trusted_heap.c, heap.c). */
-static int arena_of(const void *p)
-{
-	unsigned arena;
-	size_t len = sizeof(arena);
-
-	return mallctl("arenas.lookup", &arena, &len, &p, sizeof(p)) ? -1 : (int)arena;
-}
-
 /* The /proc/self/maps line [lo, hi) that holds p; false if none does. */
 static bool mapping_of(const void *p, uintptr_t *lo, uintptr_t *hi)
 {

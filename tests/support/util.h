@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include <criterion/criterion.h>
+#include <jemalloc/jemalloc.h>
 
 #include "iso.h"
 
@@ -258,6 +259,16 @@ static inline char proc_state(pid_t pid, pid_t *ppid)
 	if (!p || sscanf(p + 1, " %c %d", &state, ppid) != 2)
 		state = 0;
 	return state;
+}
+
+/* The jemalloc arena that owns p, or -1 (the trusted heap and every domain heap are
+ * jemalloc arenas: trusted_heap.c, heap.c). */
+static inline int arena_of(const void *p)
+{
+	unsigned arena;
+	size_t len = sizeof(arena);
+
+	return mallctl("arenas.lookup", &arena, &len, &p, sizeof(p)) ? -1 : (int)arena;
 }
 
 #endif
