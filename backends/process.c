@@ -287,7 +287,7 @@ static void idle_call_end(struct process_domain *d)
 	struct chan *c = PROCESS_CHAN(d);
 	cpu_set_t off = d->child_cpus;
 
-	if (d->woke_here && d->woke_here == d->pid) {
+	if (d->woke_here == d->pid) { /* 0, for none, is never a child's pid */
 		CPU_CLR(d->here, &off);
 		if (CPU_COUNT(&off) == 0) {
 			set_child_cpus(d, &d->child_cpus);

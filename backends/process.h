@@ -68,7 +68,7 @@ struct process_domain {
 	unsigned ndying;
 	pid_t parent;
 	int child_cpu; /* handoff: the CPU the child is bound to, -1 for none yet */
-	/* hybrid (process.c, wake_here): the child this call woke on the caller's CPU
+	/* hybrid (process.c, wake_here_asleep): the child this call woke on the caller's CPU
 	 * (`here`), the child sent off that CPU after such a call, and the child's own
 	 * CPUs, given back at the next call; the child this call found long asleep, when
 	 * such a call last ended, and whether the next call followed it at once. */

@@ -62,7 +62,7 @@ again:
 	if (atomic_load(&c->req) == seen) {
 		process_futex(&c->req, FUTEX_WAIT, seen, NULL);
 		/* Woken with no request: the parent moved this child off its CPU after a
-		 * call it woke it for there (process.c, wake_here_end): wait where it
+		 * call it woke it for there (process.c, idle_call_end): wait where it
 		 * runs now, spinning as after any answer. */
 		if (atomic_load(&c->req) == seen) {
 			atomic_store_explicit(&c->child_sleeping, 0, memory_order_relaxed);
