@@ -15,7 +15,7 @@
 
 enum { OPT_NO_BASELINE = 256, OPT_WAIT, OPT_TIMEOUT, OPT_SPIN, OPT_OUTDIR, OPT_QUIET, OPT_REFS,
        OPT_EVENTS, OPT_KERNEL, OPT_PIN, OPT_ROUNDS, OPT_VIOLATIONS, OPT_PLUGIN,
-       OPT_HARDEN, OPT_BASELINE, OPT_SEED, OPT_CASE_LIMIT };
+       OPT_HARDEN, OPT_BASELINE, OPT_SEED, OPT_CASE_LIMIT, OPT_EXECUTIONS };
 
 /* --wait's values: parsed here, named in every output. */
 static const struct {
@@ -56,6 +56,7 @@ static const struct option longopts[] = {
 	{ "repetitions", required_argument, NULL, 'r' },
 	{ "warmup", required_argument, NULL, 'W' },
 	{ "rounds", required_argument, NULL, OPT_ROUNDS },
+	{ "executions", required_argument, NULL, OPT_EXECUTIONS },
 	{ "format", required_argument, NULL, 'f' },
 	{ "output", required_argument, NULL, 'o' },
 	{ "outdir", required_argument, NULL, OPT_OUTDIR },
@@ -94,6 +95,10 @@ void cli_usage(FILE *f)
 	      "                                 pooled (3); in each, the backends' batches\n"
 	      "                                 alternate in a shuffled order.  The interval\n"
 	      "                                 needs several: domains differ among themselves\n"
+	      "  --executions=N                 measure the whole plan in N fresh processes,\n"
+	      "                                 one after another, and pool them (1); the\n"
+	      "                                 intervals then resample processes, which\n"
+	      "                                 differ more than rounds within one do\n"
 	      "  --format=table|csv|json        output format (default: table)\n"
 	      "  --output=FILE                  write there instead of stdout (all or nothing)\n"
 	      "  --outdir=DIR                   also write results.csv, results.json, table.txt\n"
@@ -333,7 +338,8 @@ int cli_parse(int argc, char **argv, struct config *c)
 	bool seeded = false;
 	int opt, err;
 
-	*c = (struct config){ .repetitions = 11, .warmup = 3, .rounds = 3, .baseline = true,
+	*c = (struct config){ .repetitions = 11, .warmup = 3, .rounds = 3, .executions = 1,
+			      .baseline = true,
 			      .case_limit_ms = VIOLATION_LIMIT_MS,
 			      .progress = true, .pin_cpu = -1, .argc = argc, .argv = argv };
 	opterr = 0;
@@ -353,6 +359,12 @@ int cli_parse(int argc, char **argv, struct config *c)
 		case OPT_ROUNDS:
 			if (!parse_unsigned(optarg, &c->rounds) || c->rounds == 0 || c->rounds > 99)
 				return bad("--rounds: '%s' is not a whole number from 1 to 99", optarg);
+			break;
+		case OPT_EXECUTIONS:
+			if (!parse_unsigned(optarg, &c->executions) || c->executions == 0 ||
+			    c->executions > 99)
+				return bad("--executions: '%s' is not a whole number from 1 to 99",
+					   optarg);
 			break;
 		case 'W':
 			if (!parse_unsigned(optarg, &c->warmup))

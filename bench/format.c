@@ -142,7 +142,8 @@ static void table(FILE *f, const struct config *c, const struct results *r)
 		   "interleaved with the other backends'); cpu_ns: CPU time per call, the caller's "
 		   "and a process domain's processes'; x_%s: the median of the paired batches' ratios, "
 		   "95%% bootstrap interval; calls: timed calls\n",
-		c->repetitions * c->rounds, plan_baseline(c));
+		c->repetitions * c->rounds * (c->executions > 1 ? c->executions : 1),
+		plan_baseline(c));
 	if (any_sized(r))
 		fputs("size_B: the payload in bytes of a sized workload (png-decode: the PNG's "
 		      "nominal bytes; snappy-uncompress: uncompressed; --list says each), "
@@ -162,6 +163,9 @@ static void table(FILE *f, const struct config *c, const struct results *r)
 		fprintf(f, "; pinned to CPU %d", c->pin_cpu);
 	if (c->rounds > 1)
 		fprintf(f, "; %u rounds of fresh domains a row", c->rounds);
+	if (c->executions > 1)
+		fprintf(f, "; %u executions (processes), the intervals resampling them",
+			c->executions);
 	fprintf(f, "; seed %llu\n", (unsigned long long)r->seed);
 }
 
@@ -316,6 +320,7 @@ static json_t *metadata(const struct config *c, const struct results *r)
 	json_object_set_new(m, "timeout_ms", json_integer(c->opt.timeout_ms));
 	json_object_set_new(m, "warmup", json_integer(c->warmup));
 	json_object_set_new(m, "rounds", json_integer(c->rounds));
+	json_object_set_new(m, "executions", json_integer(c->executions));
 	json_object_set_new(m, "noisy_ratio", json_real(NOISY_RATIO));
 	json_object_set_new(m, "baseline", json_string(plan_baseline(c)));
 	json_object_set_new(m, "seed", json_integer((json_int_t)r->seed));

@@ -26,6 +26,8 @@ struct config {
 	uint64_t iterations; /* 0: each workload's default */
 	unsigned repetitions, warmup;
 	unsigned rounds;     /* fresh domains this often per row; batches of all rounds pooled */
+	unsigned executions; /* the plan measured whole in this many processes, pooled */
+	unsigned execution;  /* which of them this process is (within one) */
 	enum format format;
 	const char *output; /* NULL: stdout */
 	const char *outdir; /* also write results.csv and results.json there */

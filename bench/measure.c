@@ -17,6 +17,7 @@
 
 #include "harness.h"
 #include "cpucost.h"
+#include "executions.h"
 #include "plan.h"
 
 /* ---- failures: each becomes a line of the results ---------------------------------- */
@@ -142,6 +143,8 @@ struct trial {
 	uint64_t iters;         /* calls per batch (this round's) */
 	uint64_t first_iters;   /* the first round's, reported */
 	double child_s;         /* its processes' CPU time over its rounds (sysload's own time) */
+	bool contended;         /* other processes competed while its group was measured */
+	size_t nb;              /* batches: every round's, and with executions every one's */
 	double *ns;             /* per batch: ns per call... */
 	double *cpu_ns;         /* ...CPU ns per call... */
 	double *ev, *cev;       /* ...and events per call, the caller's and the child's */
@@ -150,9 +153,9 @@ struct trial {
 /* The samples of every batch of every round: one array, carved up. */
 static int alloc_samples(struct trial *t)
 {
-	size_t n = (size_t)t->c->repetitions * t->c->rounds;
+	size_t n = t->nb;
 
-	t->ns = calloc(n * (2 + 2 * COUNTERS_MAX), sizeof(*t->ns));
+	t->ns = calloc(n * EXECUTION_VALUES, sizeof(*t->ns));
 	if (!t->ns) {
 		fail(t->r, t->pr, "out of memory", NULL);
 		return ISO_ENOMEM;
@@ -279,18 +282,25 @@ static void summarise_events(const struct counters_plan *p, size_t n, const doub
 	}
 }
 
+/* The groups the bootstrap resamples first: the executions where there are several (a
+ * process differs from the next more than rounds within one do), else the rounds. */
+static size_t resampled_groups(const struct config *c)
+{
+	return c->executions > 1 ? c->executions : c->rounds;
+}
+
 /* The row from every round's batches; scratch holds as many values. */
 static void summarise(const struct trial *t, struct row *row, double *scratch)
 {
 	const struct counters_plan *p = &t->r->counters;
-	size_t n = (size_t)t->c->repetitions * t->c->rounds;
+	size_t n = t->nb;
 
 	*row = (struct row){ .backend = t->pr->backend, .wl = t->pr->wl, .size = t->pr->size,
-			     .iterations = t->first_iters, .repetitions = t->c->repetitions * t->c->rounds,
+			     .iterations = t->first_iters, .repetitions = (unsigned)n,
 			     .overhead_pct = NAN, .counter = counters_source(p),
-			     .child = t->in_child,
+			     .child = t->in_child, .contended = t->contended,
 			     .ratio = { .est = NAN, .lo = NAN, .hi = NAN } };
-	if (stats_median_interval(t->ns, n, t->c->rounds, t->c->seed, &row->median))
+	if (stats_median_interval(t->ns, n, resampled_groups(t->c), t->c->seed, &row->median))
 		row->median = (struct stats_interval){ NAN, NAN, NAN };
 	memcpy(scratch, t->ns, n * sizeof(*scratch));
 	stats_summarise(scratch, n, &row->ns);
@@ -410,7 +420,6 @@ static void ratios(const struct config *c, const struct trial *t, size_t n, stru
 		   uint64_t seed)
 {
 	const struct trial *base = NULL;
-	size_t total = (size_t)c->repetitions * c->rounds;
 
 	for (size_t k = 0; k < n; k++)
 		if (!t[k].dropped && strcmp(t[k].pr->backend, plan_baseline(c)) == 0)
@@ -421,33 +430,53 @@ static void ratios(const struct config *c, const struct trial *t, size_t n, stru
 		if (t[k].dropped)
 			continue;
 		i++;
-		if (stats_paired_ratio(base->ns, t[k].ns, total, c->rounds, seed + k, &row->ratio))
+		if (stats_paired_ratio(base->ns, t[k].ns, t[k].nb, resampled_groups(c), seed + k,
+				       &row->ratio))
 			continue;
 		row->overhead_pct = (row->ratio.est - 1) * 100;
 	}
 }
 
-/* The n planned rows starting at pr, measured together; their rows appended to r.
- * Returns the CPU time the domains' children used (seconds). */
-static double measure_group(const struct config *c, struct results *r, const struct plan_row *pr,
-			  size_t n, uint64_t *seed)
+/* The n planned rows starting at pr as one group: each backend's trial with room for nb
+ * batches.  NULL when out of memory (recorded). */
+static struct trial *group_open(const struct config *c, struct results *r,
+				const struct plan_row *pr, size_t n, size_t nb)
 {
 	struct trial *t = calloc(n, sizeof(*t));
-	size_t total = (size_t)c->repetitions * c->rounds, first = r->nrows;
-	size_t *order = calloc(n, sizeof(*order));
-	double *scratch = calloc(total, sizeof(*scratch)), children = 0;
-	struct sysload_snap a, b;
-	struct sysload_span span;
 
-	if (!t || !order || !scratch) {
+	if (!t) {
 		record_failure(r, "out of memory");
-		goto out;
+		return NULL;
 	}
 	for (size_t k = 0; k < n; k++) {
-		t[k] = (struct trial){ .c = c, .r = r, .pr = &pr[k], .pinned = -1,
+		t[k] = (struct trial){ .c = c, .r = r, .pr = &pr[k], .pinned = -1, .nb = nb,
 				       .cpu = { .fd = -1 } };
 		if (alloc_samples(&t[k]))
 			t[k].dropped = true;
+	}
+	return t;
+}
+
+static void group_close(struct trial *t, size_t n)
+{
+	for (size_t k = 0; t && k < n; k++)
+		free(t[k].ns);
+	free(t);
+}
+
+/* Every round of the group, each trial marked contended if others competed meanwhile.
+ * Returns the CPU time the domains' children used (seconds). */
+static double group_measure(struct trial *t, size_t n, uint64_t *seed)
+{
+	const struct config *c = t->c;
+	size_t *order = calloc(n, sizeof(*order));
+	struct sysload_snap a, b;
+	struct sysload_span span;
+	double children = 0;
+
+	if (!order) {
+		record_failure(t->r, "out of memory");
+		return 0;
 	}
 	sysload_read(&a);
 	for (unsigned round = 0; round < c->rounds; round++)
@@ -456,22 +485,33 @@ static double measure_group(const struct config *c, struct results *r, const str
 	for (size_t k = 0; k < n; k++)
 		children += t[k].child_s;
 	sysload_between(&a, &b, children, &span);
+	for (size_t k = 0; k < n; k++)
+		t[k].contended = span.ok && span.others >= SYSLOAD_CONTENDED;
+	free(order);
+	return children;
+}
+
+/* The group's rows, appended to r, with their ratios to the baseline. */
+static void group_summarise(const struct trial *t, size_t n, struct results *r, uint64_t *seed)
+{
+	size_t first = r->nrows, most = 0;
+	double *scratch;
+
+	for (size_t k = 0; k < n; k++)
+		most = t[k].nb > most ? t[k].nb : most;
+	if (!(scratch = calloc(most ? most : 1, sizeof(*scratch)))) {
+		record_failure(r, "out of memory");
+		return;
+	}
 	for (size_t k = 0; k < n; k++) {
 		if (t[k].dropped)
 			continue;
 		summarise(&t[k], &r->rows[r->nrows], scratch);
-		r->rows[r->nrows].contended = span.ok && span.others >= SYSLOAD_CONTENDED;
 		r->ncontended += r->rows[r->nrows].contended;
 		r->nrows++;
 	}
-	ratios(c, t, n, r->rows + first, stats_rand(seed));
-out:
-	for (size_t k = 0; t && k < n; k++)
-		free(t[k].ns);
-	free(t);
-	free(order);
+	ratios(t->c, t, n, r->rows + first, stats_rand(seed));
 	free(scratch);
-	return children;
 }
 
 /* ---- the run ----------------------------------------------------------------------- */
@@ -519,8 +559,10 @@ static void progress(const struct config *c, size_t done, size_t total,
 	}
 	if (!tty && done && done * 10 / total == (done - 1) * 10 / total)
 		return;
-	fprintf(stderr, "%s[%zu/%zu] %s %zu B:", tty ? "\r\033[K" : "", done + 1, total,
-		pr->wl->name, pr->size);
+	fprintf(stderr, "%s[", tty ? "\r\033[K" : "");
+	if (c->executions > 1)
+		fprintf(stderr, "execution %u of %u, ", c->execution + 1, c->executions);
+	fprintf(stderr, "%zu/%zu] %s %zu B:", done + 1, total, pr->wl->name, pr->size);
 	for (size_t k = 0; k < n; k++)
 		fprintf(stderr, " %s", pr[k].backend);
 	fputs(tty ? "" : "\n", stderr);
@@ -550,11 +592,126 @@ static size_t group_len(const struct plan *p, size_t i)
 	return n;
 }
 
-/* The one measuring loop: every planned group, in order; returns the children's CPU
- * time (seconds). */
+/* ---- executions: the plan measured whole in fresh processes, one after another ---------- */
+
+/* What an execution's child needs: the plan, its groups, and which execution it is. */
+struct execution_ctx {
+	const struct config *c;
+	const struct plan *p;
+	struct results *r;
+	size_t ngroups;
+	unsigned index;
+};
+
+/* In the child: every group measured as one process would, each trial sent on fd as it
+ * is done, then the failures recorded here. */
+static void execution_measure(void *arg, int fd)
+{
+	const struct execution_ctx *x = arg;
+	struct config c = *x->c;
+	size_t nfailed = x->r->nfailed, nb = (size_t)c.repetitions * c.rounds;
+	uint64_t seed = c.seed + 0x9e3779b97f4a7c15ull * (x->index + 1);
+
+	c.execution = x->index;
+	c.seed = seed;
+	for (size_t i = 0, n, g = 0; i < x->p->n; i += n, g++) {
+		const struct plan_row *pr = &x->p->rows[i];
+		struct trial *t;
+
+		n = group_len(x->p, i);
+		progress(&c, g, x->ngroups, pr, n);
+		if (!(t = group_open(&c, x->r, pr, n, nb)))
+			break;
+		group_measure(t, n, &seed);
+		for (size_t k = 0; k < n; k++) {
+			struct execution_trial e = {
+				.row = (uint32_t)(i + k), .n = (uint32_t)nb, .iters = t[k].first_iters,
+				.child_s = t[k].child_s, .dropped = t[k].dropped,
+				.in_child = t[k].in_child, .contended = t[k].contended,
+			};
+
+			if (execution_send_trial(fd, &e, t[k].ns))
+				_exit(1);
+		}
+		group_close(t, n);
+	}
+	progress(&c, x->ngroups, x->ngroups, NULL, 0);
+	for (size_t i = nfailed; i < x->r->nfailed; i++)
+		if (execution_send_failure(fd, x->r->failed[i].what))
+			_exit(1);
+}
+
+/* One execution's batches of a trial into its place among all executions'. */
+static void place(struct trial *t, const struct execution_trial *e, size_t at)
+{
+	size_t m = e->n;
+
+	memcpy(t->ns + at * m, e->samples, m * sizeof(double));
+	memcpy(t->cpu_ns + at * m, e->samples + m, m * sizeof(double));
+	memcpy(t->ev + at * m * COUNTERS_MAX, e->samples + 2 * m,
+	       m * COUNTERS_MAX * sizeof(double));
+	memcpy(t->cev + at * m * COUNTERS_MAX, e->samples + (2 + COUNTERS_MAX) * m,
+	       m * COUNTERS_MAX * sizeof(double));
+	if (at == 0)
+		t->first_iters = e->iters;
+	t->in_child |= e->in_child;
+	t->contended |= e->contended;
+	t->child_s += e->child_s;
+}
+
+/* Every execution in turn, then each group's rows from all of them: a trial missing
+ * from one, or dropped there, has no row (its failure is recorded).  Returns the CPU
+ * time of the executions' processes (seconds). */
+static double measure_executions(const struct config *c, const struct plan *p,
+				 struct results *r, size_t ngroups)
+{
+	struct execution_log *logs = calloc(c->executions, sizeof(*logs));
+	size_t nb = (size_t)c->repetitions * c->rounds;
+	uint64_t seed = c->seed;
+	double children = 0;
+	unsigned ran = 0;
+
+	if (!logs) {
+		record_failure(r, "out of memory");
+		return 0;
+	}
+	for (; ran < c->executions; ran++) {
+		struct execution_ctx x = { .c = c, .p = p, .r = r, .ngroups = ngroups, .index = ran };
+		double used = execution_run(p->n, execution_measure, &x, &logs[ran], r);
+
+		if (used < 0)
+			break;
+		children += used;
+	}
+	for (size_t i = 0, n; ran == c->executions && i < p->n; i += n) {
+		struct trial *t;
+
+		n = group_len(p, i);
+		if (!(t = group_open(c, r, &p->rows[i], n, nb * c->executions)))
+			break;
+		for (size_t k = 0; k < n; k++)
+			for (unsigned e = 0; !t[k].dropped && e < c->executions; e++) {
+				const struct execution_trial *x = logs[e].by_row[i + k];
+
+				if (!x || x->dropped || x->n != nb)
+					t[k].dropped = true;
+				else
+					place(&t[k], x, e);
+			}
+		group_summarise(t, n, r, &seed);
+		group_close(t, n);
+	}
+	for (unsigned e = 0; e < c->executions; e++)
+		execution_log_free(&logs[e]);
+	free(logs);
+	return children;
+}
+
+/* The one measuring loop: every planned group, in order (with executions, the whole plan
+ * once in each); returns the children's CPU time (seconds). */
 static double measure_rows(const struct config *c, const struct plan *p, struct results *r)
 {
-	size_t ngroups = 0, g = 0;
+	size_t ngroups = 0, g = 0, nb = (size_t)c->repetitions * c->rounds;
 	uint64_t seed = c->seed;
 	double children = 0;
 
@@ -565,12 +722,21 @@ static double measure_rows(const struct config *c, const struct plan *p, struct 
 	}
 	for (size_t i = 0; i < p->n; i += group_len(p, i))
 		ngroups++;
-	for (size_t i = 0, n; i < p->n; i += n, g++) {
+	if (c->executions > 1)
+		children = measure_executions(c, p, r, ngroups);
+	for (size_t i = 0, n; c->executions <= 1 && i < p->n; i += n, g++) {
+		struct trial *t;
+
 		n = group_len(p, i);
 		progress(c, g, ngroups, &p->rows[i], n);
-		children += measure_group(c, r, &p->rows[i], n, &seed);
+		if (!(t = group_open(c, r, &p->rows[i], n, nb)))
+			break;
+		children += group_measure(t, n, &seed);
+		group_summarise(t, n, r, &seed);
+		group_close(t, n);
 	}
-	progress(c, ngroups, ngroups, NULL, 0);
+	if (c->executions <= 1)
+		progress(c, ngroups, ngroups, NULL, 0);
 	noisy(r);
 	return children;
 }

@@ -8,6 +8,7 @@
 #include <criterion/criterion.h>
 
 #include "../../bench/harness.h"
+#include "../support/harness_run.h"
 
 /* A workload that logs which domain each timed batch ran on (its state is its domain's
  * index, in order of setup). */
@@ -51,20 +52,14 @@ static void run(const char *backends, unsigned reps, unsigned rounds, struct res
 	static char b[64], rp[32], rd[32]; /* --baseline's name points into argv */
 	char *argv[] = { "harness", b, "--workload=call-null", "--iterations=1", "--warmup=0", rp,
 			 rd, "--seed=7", "--quiet", NULL };
-	static struct config c; /* the rows name its backends */
 
 	snprintf(b, sizeof(b), "--backend=%s", backends);
 	snprintf(rp, sizeof(rp), "--repetitions=%u", reps);
 	snprintf(rd, sizeof(rd), "--rounds=%u", rounds);
-	optind = 0;
-	cr_assert_eq(cli_parse(9, argv, &c), 0);
-	c.workloads[0] = &logged;
-	*r = (struct results){ .rows = NULL };
-	tsc_init(&r->tsc);
 	nlog = 0;
 	nstates = 0;
 	logging = true;
-	measure_all(&c, r);
+	harness_measure(9, argv, &logged, r);
 	logging = false;
 	cr_assert_eq(r->nfailed, 0, "%s", r->nfailed ? r->failed[0].what : "");
 }

@@ -9,6 +9,7 @@
 #include <criterion/criterion.h>
 
 #include "../../bench/harness.h"
+#include "../support/harness_run.h"
 #include "../support/util.h"
 
 /* What the test workload saw: settles, runs, runs that found the domain unsettled. */
@@ -63,21 +64,6 @@ static const struct workload settling = { .name = "settling", .summary = "test",
 					  .default_iters = 1, .setup = t_setup, .run = t_run,
 					  .teardown = t_teardown, .settle = t_settle };
 
-/* The harness's measuring loop over argv's rows (w, if not NULL, in place of the first
- * workload), into r. */
-static void measure(int argc, char **argv, const struct workload *w, struct results *r)
-{
-	static struct config c; /* the rows name its backends */
-
-	optind = 0;
-	cr_assert_eq(cli_parse(argc, argv, &c), 0);
-	if (w)
-		c.workloads[0] = w;
-	*r = (struct results){ .rows = NULL };
-	tsc_init(&r->tsc);
-	measure_all(&c, r);
-}
-
 /* The test workload on none: --warmup=2, --repetitions=5, --rounds=2, one call a batch. */
 static void run(struct results *r)
 {
@@ -86,7 +72,7 @@ static void run(struct results *r)
 
 	settles = runs = unsettled = 0;
 	settled = false;
-	measure(8, argv, &settling, r);
+	harness_measure(8, argv, &settling, r);
 }
 
 Test(bench_settle, before_every_timed_and_warmup_batch)
@@ -152,7 +138,7 @@ Test(bench_settle, rewind_once_gives_rows, .timeout = 60)
 	struct results r;
 	size_t asked = 0;
 
-	measure(7, argv, NULL, &r);
+	harness_measure(7, argv, NULL, &r);
 	cr_assert_eq(r.nfailed, 0, "%s", r.nfailed ? r.failed[0].what : "");
 	for (size_t k = 0; k < 2; k++) {
 		bool found = false;
