@@ -127,21 +127,52 @@ static void sleep_until(int64_t wake_ns, int64_t deadline, struct timespec *ts)
 }
 
 /*
- * Wait for the child's answer.  Returns ISO_OK, ISO_ECRASH (the child died; it has
- * been reaped) or ISO_ETIMEDOUT (the watchdog fired; the child has been killed).
+ * The last DEADLINE_SPIN_NS before a watchdog's deadline are spun, not slept: a sleep
+ * ends up to the timer slack (50 us) late, and then the host wakes the idle vCPU
+ * (20-50 us here), all of it on the way to the rewind.  Only a call that runs that
+ * close to its deadline spins.
  */
-static int wait_reply(struct process_domain *d)
+#define DEADLINE_SPIN_NS 150000LL
+
+/* Spin until the child answers (true, *v its state) or the deadline passes (false). */
+static bool spin_to_deadline(struct chan *c, uint32_t busy, int64_t deadline, uint32_t *v)
+{
+	for (unsigned i = 1;; i++) {
+		*v = atomic_load_explicit(&c->state, memory_order_acquire);
+		if (*v != busy && *v != (busy | FUTEX_WAITERS))
+			return true;
+		cpu_relax();
+		if ((i & 63) == 0 && process_now_ns() >= deadline)
+			return false;
+	}
+}
+
+/*
+ * The clock read just before a request is posted, where the wait needs it (a spin
+ * budget or a watchdog), else 0.  Before, not after: posting can wake the child onto
+ * this CPU, where it may run first for a whole scheduler slice (1.5-4.5 ms here); a
+ * watchdog counted from after that fired as much late.
+ */
+static int64_t posting_clock(const struct process_domain *d)
+{
+	return d->opt.timeout_ms || process_spin_ns(&d->opt) != INT64_MAX ? process_now_ns() : 0;
+}
+
+/*
+ * Wait for the child's answer to the request posted at `start` (posting_clock).
+ * Returns ISO_OK, ISO_ECRASH (the child died; it has been reaped) or ISO_ETIMEDOUT
+ * (the watchdog fired; the child has been killed).
+ */
+static int wait_reply(struct process_domain *d, int64_t start)
 {
 	struct chan *c = PROCESS_CHAN(d);
 	const uint32_t busy = (uint32_t)d->pid;
-	int64_t start = 0, max = process_spin_ns(&d->opt), deadline = INT64_MAX, t;
+	int64_t max = process_spin_ns(&d->opt), deadline = INT64_MAX, t;
 	/* A child woken on this CPU runs once this side sleeps: no spin, nothing learned. */
 	int64_t spin = d->woke_here ? 0
 				    : process_wait_budget(&d->wait, max, atomic_load(&c->child_on));
 	uint32_t v;
 
-	if (d->opt.timeout_ms || spin != INT64_MAX)
-		start = process_now_ns();
 	if (d->opt.timeout_ms)
 		deadline = start + d->opt.timeout_ms * 1000000LL;
 	for (unsigned i = 1; spin > 0; i++) {
@@ -178,9 +209,12 @@ static int wait_reply(struct process_domain *d)
 			goto answered;
 		}
 		t = process_now_ns();
-		if (t >= deadline)
+		if (t >= deadline - DEADLINE_SPIN_NS) {
+			if (spin_to_deadline(c, busy, deadline, &v))
+				goto answered;
 			goto timed_out;
-		sleep_until(t + SLEEP_SLICE_NS, deadline, &ts);
+		}
+		sleep_until(t + SLEEP_SLICE_NS, deadline - DEADLINE_SPIN_NS, &ts);
 		if (process_futex(&c->state, FUTEX_WAIT, busy | FUTEX_WAITERS, &ts) < 0 &&
 		    errno == ETIMEDOUT && child_exited(d))
 			goto died;
@@ -326,12 +360,14 @@ static int serve_callback(struct process_domain *d)
 	struct chan *c = PROCESS_CHAN(d);
 	unsigned slot = *(volatile uint32_t *)&c->cb_slot;
 	long args[6];
+	int64_t start;
 
 	memcpy(args, c->cb_args, sizeof(args));
 	atomic_store(&c->cb_pending, 0);
 	c->cb_ret = backend_callback ? backend_callback(slot, args, &d->base) : ISO_EINVAL;
+	start = posting_clock(d);
 	post(d, false);
-	return wait_reply(d);
+	return wait_reply(d, start);
 }
 
 static int process_call(struct iso_domain *dom, iso_fn *fn, const void *in, size_t in_len,
@@ -343,6 +379,7 @@ static int process_call(struct iso_domain *dom, iso_fn *fn, const void *in, size
 	bool out_shared = out_cap && heap_owns(&d->heap, out, out_cap);
 	size_t n;
 	long r;
+	int64_t start;
 	int err;
 
 	if ((!in_shared && in_len > d->xfer_cap) || (!out_shared && out_cap > d->xfer_cap))
@@ -370,9 +407,10 @@ static int process_call(struct iso_domain *dom, iso_fn *fn, const void *in, size
 	c->out = out_shared ? out : d->out_buf;
 	c->out_cap = out_cap;
 	domain_stdio_flush();
+	start = posting_clock(d);
 	post(d, true);
 
-	err = wait_reply(d);
+	err = wait_reply(d, start);
 	while (!err && atomic_load(&c->cb_pending))
 		err = serve_callback(d);
 	if (__builtin_expect(d->idle_pid != 0, 0))
