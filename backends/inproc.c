@@ -40,6 +40,10 @@ static struct inproc *domains; /* every live in-process domain, under lock */
 
 /* ---- faults and rewind -------------------------------------------------------- */
 
+/* Ticks of the watchdog (each half a timeout) a call's rewind may be put off while it
+ * is inside the allocator. */
+#define WATCHDOG_DEFERRALS 4
+
 /* Is the watchdog tick for the domain this thread is in, seen running at two ticks? */
 static bool watchdog_expired(struct inproc_thread *t, const siginfo_t *si)
 {
@@ -67,8 +71,11 @@ static bool take(int sig, siginfo_t *si, void *uc)
 	} else if (sig == SIGNALS_WATCHDOG) {
 		if (!t->cur || !watchdog_expired(t, si))
 			return true;
-		/* Inside jemalloc its locks may be held: rewind as malloc returns (route.h). */
-		if (route_thread.malloc_depth > 0) {
+		/* Inside jemalloc its locks may be held: rewind as malloc returns (route.h).
+		 * Not for ever: the domain can write malloc_depth itself (its thread's TLS),
+		 * and no allocation takes WATCHDOG_DEFERRALS ticks; past them the call is
+		 * rewound where it is, as a fault inside jemalloc is (its arena abandoned). */
+		if (route_thread.malloc_depth > 0 && t->deferred++ < WATCHDOG_DEFERRALS) {
 			route_thread.pending = ISO_ETIMEDOUT;
 			return true;
 		}
@@ -413,6 +420,7 @@ static long run_inside(struct inproc *d, struct inproc_thread *t, struct gate *g
 	t->recover = d->ops->recover;
 	t->leave = d->ops->leave;
 	t->gen++;
+	t->deferred = 0;
 	route_thread.heap = d->heap;
 	atomic_signal_fence(memory_order_seq_cst);
 	t->cur = d;

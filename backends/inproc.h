@@ -84,6 +84,7 @@ struct inproc_thread {
 	int pending;          /* a violation found outside a signal, for take() */
 	unsigned long gen;    /* calls made; the watchdog compares ticks */
 	unsigned long wd_gen; /* gen at the watchdog's last tick */
+	unsigned deferred;    /* its rewinds put off this call (inside the allocator) */
 	sigset_t mask;        /* the signal mask to restore after a rewind */
 	struct fault fault;   /* the signal that rewound the call (sig 0: none) */
 	bool keep_fault;      /* fault is a refused call, its rewind deferred (route.h) */

@@ -499,6 +499,44 @@ ParameterizedTest(struct backend_param *p, harden,
 	iso_domain_destroy(d);
 }
 
+/* A domain that says it is inside the allocator (route.h's malloc_depth is in its
+ * thread's TLS, which it can write) and then never returns. */
+static long forged_malloc_hang_fn(const void *in, size_t in_len, void *out, size_t out_cap,
+				  size_t *out_len)
+{
+	(void)in, (void)in_len, (void)out, (void)out_cap, (void)out_len;
+	route_thread.malloc_depth = 1;
+	for (;;)
+		__asm__ volatile("" ::: "memory");
+	return 0;
+}
+
+ParameterizedTestParameters(harden, a_domain_cannot_put_off_its_watchdog_for_ever)
+{
+	return cr_make_param_array(struct backend_param, params, inproc());
+}
+
+/* The watchdog puts off a rewind inside the allocator until it returns, but a few
+ * ticks at most: this domain hung the program for good before (the test's timeout). */
+ParameterizedTest(struct backend_param *p, harden, a_domain_cannot_put_off_its_watchdog_for_ever,
+		  .timeout = 20)
+{
+	struct iso_options opt = { .timeout_ms = 40, .harden = ISO_HARDEN_ON };
+	struct iso_domain *d = open_domain_opt(p->name, &opt);
+
+	for (int i = 0; i < 3; i++) {
+		long ret = -1;
+		int err = iso_call(d, forged_malloc_hang_fn, NULL, 0, NULL, 0, NULL, NULL);
+
+		cr_assert_eq(err, ISO_ETIMEDOUT, "call %d: %s (%s)", i, iso_strerror(err),
+			     iso_reason());
+		err = iso_call(d, ok_fn, NULL, 0, NULL, 0, NULL, &ret);
+		cr_assert(err == ISO_OK && ret == 42, "the call after %d: %s (%s)", i,
+			  iso_strerror(err), iso_reason());
+	}
+	iso_domain_destroy(d);
+}
+
 /* Every signal blocked, then a fault: the filter keeps the faults open, so the fault
  * still rewinds the call instead of killing the program. */
 __attribute__((no_sanitize("address", "undefined"))) static long
