@@ -41,8 +41,17 @@ static struct inproc *domains; /* every live in-process domain, under lock */
 /* ---- faults and rewind -------------------------------------------------------- */
 
 /* Ticks of the watchdog (each half a timeout) a call's rewind may be put off while it
- * is inside the allocator. */
+ * is inside the allocator: 4, or as many as make a second (an emulated CPU takes
+ * milliseconds for one calloc, and a rewind in there abandons the arena). */
 #define WATCHDOG_DEFERRALS 4
+#define WATCHDOG_DEFER_MS 1000
+
+static unsigned deferrals(const struct inproc *d)
+{
+	unsigned ticks = d->opt.timeout_ms ? 2 * WATCHDOG_DEFER_MS / d->opt.timeout_ms : 0;
+
+	return ticks > WATCHDOG_DEFERRALS ? ticks : WATCHDOG_DEFERRALS;
+}
 
 /* Is the watchdog tick for the domain this thread is in, seen running at two ticks? */
 static bool watchdog_expired(struct inproc_thread *t, const siginfo_t *si)
@@ -73,9 +82,9 @@ static bool take(int sig, siginfo_t *si, void *uc)
 			return true;
 		/* Inside jemalloc its locks may be held: rewind as malloc returns (route.h).
 		 * Not for ever: the domain can write malloc_depth itself (its thread's TLS),
-		 * and no allocation takes WATCHDOG_DEFERRALS ticks; past them the call is
-		 * rewound where it is, as a fault inside jemalloc is (its arena abandoned). */
-		if (route_thread.malloc_depth > 0 && t->deferred++ < WATCHDOG_DEFERRALS) {
+		 * and no allocation takes deferrals() ticks; past them the call is rewound
+		 * where it is, as a fault inside jemalloc is (its arena abandoned). */
+		if (route_thread.malloc_depth > 0 && t->deferred++ < deferrals(t->cur)) {
 			route_thread.pending = ISO_ETIMEDOUT;
 			return true;
 		}
