@@ -38,8 +38,7 @@ static bool proc_ns(pid_t pid, uint64_t *ns)
 	return ok;
 }
 
-/* The whole lives of the children collected so far. */
-static uint64_t reaped_ns(void)
+uint64_t cpucost_reaped(void)
 {
 	struct rusage ru;
 
@@ -155,7 +154,7 @@ int cpucost_open(struct cpucost *c, const struct iso_domain *d)
 	}
 	if (follow(c, pid))
 		return -1;
-	c->reaped = reaped_ns();
+	c->reaped = cpucost_reaped();
 	c->open = true;
 	return 0;
 }
@@ -177,7 +176,7 @@ uint64_t cpucost_domain(struct cpucost *c, bool ours)
 		const struct cpucost_proc *s, *e;
 		size_t n = snapshot(c->group, end);
 
-		reaped = reaped_ns();
+		reaped = cpucost_reaped();
 		delta = reaped - c->reaped;
 		add = cpucost_combine(c->procs, c->n, end, n, ours ? &delta : NULL);
 		/* The active child, there at both reads: its exact clock, not its process

@@ -44,6 +44,9 @@ struct cpucost {
 
 /* The calling thread's CPU time in ns (CLOCK_THREAD_CPUTIME_ID). */
 uint64_t cpucost_self(void);
+/* The CPU time in ns of this process's children collected so far, whole lives
+ * (RUSAGE_CHILDREN: with what they collected in turn). */
+uint64_t cpucost_reaped(void);
 /* Starts counting d's processes; returns 0, or -1 with errno (nothing counted then). */
 int cpucost_open(struct cpucost *c, const struct iso_domain *d);
 /* The CPU ns d's processes used since open, read now.  `ours`: only d's calls ran

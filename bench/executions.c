@@ -6,10 +6,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "cpucost.h"
 #include "executions.h"
 
 /* What follows a record's kind on the pipe. */
@@ -101,21 +101,11 @@ static bool read_all(FILE *f, struct execution_log *log, struct results *r)
 	return !ferror(f);
 }
 
-static double children_s(void)
-{
-	struct rusage u;
-
-	if (getrusage(RUSAGE_CHILDREN, &u))
-		return 0;
-	return (double)u.ru_utime.tv_sec + (double)u.ru_stime.tv_sec +
-	       ((double)u.ru_utime.tv_usec + (double)u.ru_stime.tv_usec) * 1e-6;
-}
-
 double execution_run(size_t nrows, void (*measure)(void *arg, int fd), void *arg,
 		     struct execution_log *log, struct results *r)
 {
 	char what[300];
-	double before = children_s();
+	uint64_t before = cpucost_reaped();
 	bool whole;
 	int fds[2], status;
 	pid_t pid;
@@ -139,12 +129,10 @@ double execution_run(size_t nrows, void (*measure)(void *arg, int fd), void *arg
 		snprintf(what, sizeof(what), "an execution: %s: %s", pid < 0 ? "fork" : "fdopen",
 			 strerror(errno));
 		add_failure(r, what);
+		close(fds[0]);
 		if (pid > 0) {
-			close(fds[0]);
 			kill(pid, SIGKILL);
 			waitpid(pid, NULL, 0);
-		} else {
-			close(fds[0]);
 		}
 		return -1;
 	}
@@ -158,7 +146,7 @@ double execution_run(size_t nrows, void (*measure)(void *arg, int fd), void *arg
 			 WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status));
 		add_failure(r, what);
 	}
-	return children_s() - before;
+	return (double)(cpucost_reaped() - before) * 1e-9;
 }
 
 void execution_log_free(struct execution_log *log)
