@@ -592,50 +592,87 @@ static size_t group_len(const struct plan *p, size_t i)
 	return n;
 }
 
+/* ---- the plan in this process ----------------------------------------------------------- */
+
+/* What becomes of a group measured here: its rows (one process), or its trials sent to
+ * the parent (an execution's child).  `first`: the plan's index of its first row. */
+typedef void group_done(const struct trial *t, size_t n, size_t first, uint64_t *seed,
+			void *arg);
+
+/* Every planned group in order, measured in this process and handed to done; returns
+ * the CPU time the domains' children used (seconds). */
+static double measure_groups(const struct config *c, const struct plan *p, struct results *r,
+			     size_t ngroups, uint64_t *seed, group_done *done, void *arg)
+{
+	size_t nb = (size_t)c->repetitions * c->rounds;
+	double children = 0;
+
+	for (size_t i = 0, n, g = 0; i < p->n; i += n, g++) {
+		struct trial *t;
+
+		n = group_len(p, i);
+		progress(c, g, ngroups, &p->rows[i], n);
+		if (!(t = group_open(c, r, &p->rows[i], n, nb)))
+			break;
+		children += group_measure(t, n, seed);
+		done(t, n, i, seed, arg);
+		group_close(t, n);
+	}
+	progress(c, ngroups, ngroups, NULL, 0);
+	return children;
+}
+
+static void summarised(const struct trial *t, size_t n, size_t first, uint64_t *seed,
+		       void *arg)
+{
+	(void)first, (void)arg;
+	group_summarise(t, n, t->r, seed);
+}
+
 /* ---- executions: the plan measured whole in fresh processes, one after another ---------- */
 
-/* What an execution's child needs: the plan, its groups, and which execution it is. */
+/* What an execution's child needs: the plan, its groups, which execution it is, and
+ * (once forked) where its trials go. */
 struct execution_ctx {
 	const struct config *c;
 	const struct plan *p;
 	struct results *r;
 	size_t ngroups;
 	unsigned index;
+	int fd;
 };
+
+static void sent(const struct trial *t, size_t n, size_t first, uint64_t *seed, void *arg)
+{
+	const struct execution_ctx *x = arg;
+
+	(void)seed;
+	for (size_t k = 0; k < n; k++) {
+		struct execution_trial e = {
+			.row = (uint32_t)(first + k), .n = (uint32_t)t[k].nb,
+			.iters = t[k].first_iters, .child_s = t[k].child_s,
+			.dropped = t[k].dropped, .in_child = t[k].in_child,
+			.contended = t[k].contended,
+		};
+
+		if (execution_send_trial(x->fd, &e, t[k].ns))
+			_exit(1);
+	}
+}
 
 /* In the child: every group measured as one process would, each trial sent on fd as it
  * is done, then the failures recorded here. */
 static void execution_measure(void *arg, int fd)
 {
-	const struct execution_ctx *x = arg;
+	struct execution_ctx *x = arg;
 	struct config c = *x->c;
-	size_t nfailed = x->r->nfailed, nb = (size_t)c.repetitions * c.rounds;
+	size_t nfailed = x->r->nfailed;
 	uint64_t seed = c.seed + 0x9e3779b97f4a7c15ull * (x->index + 1);
 
 	c.execution = x->index;
 	c.seed = seed;
-	for (size_t i = 0, n, g = 0; i < x->p->n; i += n, g++) {
-		const struct plan_row *pr = &x->p->rows[i];
-		struct trial *t;
-
-		n = group_len(x->p, i);
-		progress(&c, g, x->ngroups, pr, n);
-		if (!(t = group_open(&c, x->r, pr, n, nb)))
-			break;
-		group_measure(t, n, &seed);
-		for (size_t k = 0; k < n; k++) {
-			struct execution_trial e = {
-				.row = (uint32_t)(i + k), .n = (uint32_t)nb, .iters = t[k].first_iters,
-				.child_s = t[k].child_s, .dropped = t[k].dropped,
-				.in_child = t[k].in_child, .contended = t[k].contended,
-			};
-
-			if (execution_send_trial(fd, &e, t[k].ns))
-				_exit(1);
-		}
-		group_close(t, n);
-	}
-	progress(&c, x->ngroups, x->ngroups, NULL, 0);
+	x->fd = fd;
+	measure_groups(&c, x->p, x->r, x->ngroups, &seed, sent, x);
 	for (size_t i = nfailed; i < x->r->nfailed; i++)
 		if (execution_send_failure(fd, x->r->failed[i].what))
 			_exit(1);
@@ -711,9 +748,9 @@ static double measure_executions(const struct config *c, const struct plan *p,
  * once in each); returns the children's CPU time (seconds). */
 static double measure_rows(const struct config *c, const struct plan *p, struct results *r)
 {
-	size_t ngroups = 0, g = 0, nb = (size_t)c->repetitions * c->rounds;
+	size_t ngroups = 0;
 	uint64_t seed = c->seed;
-	double children = 0;
+	double children;
 
 	r->rows = calloc(p->n, sizeof(*r->rows));
 	if (!r->rows) {
@@ -724,19 +761,8 @@ static double measure_rows(const struct config *c, const struct plan *p, struct 
 		ngroups++;
 	if (c->executions > 1)
 		children = measure_executions(c, p, r, ngroups);
-	for (size_t i = 0, n; c->executions <= 1 && i < p->n; i += n, g++) {
-		struct trial *t;
-
-		n = group_len(p, i);
-		progress(c, g, ngroups, &p->rows[i], n);
-		if (!(t = group_open(c, r, &p->rows[i], n, nb)))
-			break;
-		children += group_measure(t, n, &seed);
-		group_summarise(t, n, r, &seed);
-		group_close(t, n);
-	}
-	if (c->executions <= 1)
-		progress(c, ngroups, ngroups, NULL, 0);
+	else
+		children = measure_groups(c, p, r, ngroups, &seed, summarised, NULL);
 	noisy(r);
 	return children;
 }
